@@ -1,0 +1,288 @@
+//! JS value <-> core value conversions: arguments, results, bytes, options
+//! and introspection objects.
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use runtime_wasm as core;
+use std::collections::HashMap;
+
+/// A JS value as a loosely typed core argument; the core checks it against
+/// the signature.
+pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
+    Ok(match v.get_type()? {
+        ValueType::Number => core::Arg::Number(unsafe { v.cast::<f64>() }?),
+        ValueType::BigInt => {
+            let b = unsafe { v.cast::<BigInt>() }?;
+            core::Arg::BigInt {
+                negative: b.sign_bit,
+                words: b.words,
+            }
+        }
+        ValueType::Null => core::Arg::Null,
+        ValueType::Object => object_arg(v)?,
+        other => core::Arg::Other(format!("{other}")),
+    })
+}
+
+fn object_arg(v: &Unknown) -> Result<core::Arg> {
+    if let Ok(bytes) = unsafe { v.cast::<Uint8Array>() } {
+        return Ok(core::Arg::Bytes(bytes.to_vec()));
+    }
+    let obj = unsafe { v.cast::<Object>() }?;
+    match obj.get_named_property::<Unknown>("wasmType")?.get_type()? {
+        ValueType::String => {
+            let ty: String = obj.get_named_property("wasmType")?;
+            let inner = to_arg(&obj.get_named_property::<Unknown>("value")?)?;
+            Ok(core::Arg::Typed(ty, Box::new(inner)))
+        }
+        _ => Ok(core::Arg::Other("object".into())),
+    }
+}
+
+pub fn to_args(args: &[Unknown]) -> Result<Vec<core::Arg>> {
+    args.iter().map(to_arg).collect()
+}
+
+/// Call results: no value is `undefined`, one is the value, more an array.
+pub struct Results(pub Vec<core::Value>);
+
+struct JsValue(core::Value);
+
+impl ToNapiValue for JsValue {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        unsafe {
+            match val.0 {
+                core::Value::I32(v) => i32::to_napi_value(env, v),
+                core::Value::I64(v) => BigInt::to_napi_value(
+                    env,
+                    BigInt {
+                        sign_bit: v < 0,
+                        words: vec![v.unsigned_abs()],
+                    },
+                ),
+                core::Value::F32(v) => f64::to_napi_value(env, f64::from(v)),
+                core::Value::F64(v) => f64::to_napi_value(env, v),
+                core::Value::V128(b) => Uint8Array::to_napi_value(env, Uint8Array::new(b.to_vec())),
+                core::Value::Null => Null::to_napi_value(env, Null),
+            }
+        }
+    }
+}
+
+impl ToNapiValue for Results {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let mut vals = val.0;
+        unsafe {
+            match vals.len() {
+                0 => <()>::to_napi_value(env, ()),
+                1 => JsValue::to_napi_value(env, JsValue(vals.remove(0))),
+                _ => Vec::to_napi_value(env, vals.into_iter().map(JsValue).collect::<Vec<_>>()),
+            }
+        }
+    }
+}
+
+/// Bytes handed to JS as a fresh `Uint8Array`.
+pub struct Bytes(pub Vec<u8>);
+
+impl ToNapiValue for Bytes {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        unsafe { Uint8Array::to_napi_value(env, Uint8Array::new(val.0)) }
+    }
+}
+
+#[napi(object)]
+pub struct RunOutputJs {
+    pub exit_code: i32,
+    pub stdout: Option<Uint8Array>,
+    pub stderr: Option<Uint8Array>,
+}
+
+/// What `run` resolves to; built on the JS thread from the core's output.
+pub struct RunResult(pub core::RunOutput);
+
+impl ToNapiValue for RunResult {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let out = RunOutputJs {
+            exit_code: val.0.exit_code,
+            stdout: val.0.stdout.map(Uint8Array::new),
+            stderr: val.0.stderr.map(Uint8Array::new),
+        };
+        unsafe { RunOutputJs::to_napi_value(env, out) }
+    }
+}
+
+#[napi(object)]
+pub struct PolicyJs {
+    pub read: Option<Vec<String>>,
+    pub preopen: Option<Vec<String>>,
+}
+
+#[napi(object)]
+pub struct RuntimeOptionsJs {
+    pub policy: Option<PolicyJs>,
+}
+
+impl From<RuntimeOptionsJs> for core::RuntimeOptions {
+    fn from(o: RuntimeOptionsJs) -> Self {
+        let paths = |v: Option<Vec<String>>| v.map(|v| v.into_iter().map(Into::into).collect());
+        let policy = o.policy.map(|p| core::Policy {
+            read: paths(p.read),
+            preopen: paths(p.preopen),
+        });
+        core::RuntimeOptions {
+            policy: policy.unwrap_or_default(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct PreopenJs {
+    pub path: String,
+    pub readonly: Option<bool>,
+}
+
+#[napi(object)]
+pub struct InstanceConfigJs {
+    pub preopens: Option<HashMap<String, Either<String, PreopenJs>>>,
+    pub env: Option<HashMap<String, String>>,
+    pub args: Option<Vec<String>>,
+    pub inherit_stdin: Option<bool>,
+    pub inherit_stdout: Option<bool>,
+    pub inherit_stderr: Option<bool>,
+    pub stdin: Option<Either<String, Uint8Array>>,
+    pub capture_stdout: Option<bool>,
+    pub capture_stderr: Option<bool>,
+    pub capture_limit: Option<u32>,
+}
+
+impl From<InstanceConfigJs> for core::InstanceConfig {
+    fn from(c: InstanceConfigJs) -> Self {
+        let preopen = |(guest, spec): (String, Either<String, PreopenJs>)| match spec {
+            Either::A(path) => core::Preopen {
+                guest,
+                host: path.into(),
+                readonly: false,
+            },
+            Either::B(PreopenJs { path, readonly }) => core::Preopen {
+                guest,
+                host: path.into(),
+                readonly: readonly.unwrap_or(false),
+            },
+        };
+        let wasi = core::WasiConfig {
+            preopens: c
+                .preopens
+                .unwrap_or_default()
+                .into_iter()
+                .map(preopen)
+                .collect(),
+            env: c.env.unwrap_or_default().into_iter().collect(),
+            args: c.args.unwrap_or_default(),
+            inherit_stdin: c.inherit_stdin.unwrap_or(false),
+            inherit_stdout: c.inherit_stdout.unwrap_or(false),
+            inherit_stderr: c.inherit_stderr.unwrap_or(false),
+            stdin: c.stdin.map(|s| match s {
+                Either::A(text) => text.into_bytes(),
+                Either::B(bytes) => bytes.to_vec(),
+            }),
+            capture_stdout: c.capture_stdout.unwrap_or(false),
+            capture_stderr: c.capture_stderr.unwrap_or(false),
+            capture_limit: c.capture_limit.map(|n| n as usize),
+        };
+        core::InstanceConfig { wasi }
+    }
+}
+
+/// One import or export, flattened the way JS users read it.
+#[napi(object)]
+pub struct ExternJs {
+    pub module: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub params: Option<Vec<String>>,
+    pub results: Option<Vec<String>>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub shared: Option<bool>,
+    pub memory64: Option<bool>,
+    pub element: Option<String>,
+    #[napi(js_name = "type")]
+    pub ty: Option<String>,
+    pub mutable: Option<bool>,
+}
+
+pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) -> ExternJs {
+    let mut e = ExternJs {
+        module,
+        name: name.to_string(),
+        kind: info.kind().to_string(),
+        params: None,
+        results: None,
+        minimum: None,
+        maximum: None,
+        shared: None,
+        memory64: None,
+        element: None,
+        ty: None,
+        mutable: None,
+    };
+    match info {
+        core::ExternInfo::Func { params, results } => {
+            e.params = Some(params.clone());
+            e.results = Some(results.clone());
+        }
+        core::ExternInfo::Memory {
+            minimum,
+            maximum,
+            shared,
+            memory64,
+        } => {
+            e.minimum = Some(*minimum as f64);
+            e.maximum = maximum.map(|m| m as f64);
+            e.shared = Some(*shared);
+            e.memory64 = Some(*memory64);
+        }
+        core::ExternInfo::Table {
+            element,
+            minimum,
+            maximum,
+        } => {
+            e.element = Some(element.clone());
+            e.minimum = Some(*minimum as f64);
+            e.maximum = maximum.map(|m| m as f64);
+        }
+        core::ExternInfo::Global { ty, mutable } => {
+            e.ty = Some(ty.clone());
+            e.mutable = Some(*mutable);
+        }
+        core::ExternInfo::Tag { params } => e.params = Some(params.clone()),
+    }
+    e
+}
+
+pub fn exports_js(exports: &[core::ExportInfo]) -> Vec<ExternJs> {
+    exports
+        .iter()
+        .map(|x| extern_js(None, &x.name, &x.ty))
+        .collect()
+}
+
+#[napi(object)]
+pub struct ModuleInfoJs {
+    pub imports: Vec<ExternJs>,
+    pub exports: Vec<ExternJs>,
+}
+
+impl From<core::ModuleInfo> for ModuleInfoJs {
+    fn from(info: core::ModuleInfo) -> Self {
+        ModuleInfoJs {
+            imports: info
+                .imports
+                .iter()
+                .map(|i| extern_js(Some(i.module.clone()), &i.name, &i.ty))
+                .collect(),
+            exports: exports_js(&info.exports),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Core errors as JS `Error` objects carrying `code`, `codeName`, `trap`,
+//! `wasmBacktrace`, `exitCode`; and promises settled from worker threads.
+
+use napi::bindgen_prelude::*;
+use runtime_wasm as core;
+
+#[napi(object)]
+pub struct FrameJs {
+    pub module: Option<String>,
+    pub func_index: u32,
+    pub func_name: Option<String>,
+    pub module_offset: Option<u32>,
+}
+
+fn build(env: &Env, e: &core::Error) -> Result<Error> {
+    let mut obj = env.create_error(Error::new(Status::GenericFailure, e.to_string()))?;
+    obj.set_named_property("code", e.code().number())?;
+    obj.set_named_property("codeName", e.code().name())?;
+    if let Some(trap) = e.trap() {
+        obj.set_named_property("trap", trap.kind.as_str())?;
+        let frames: Vec<FrameJs> = trap.backtrace.iter().map(frame).collect();
+        obj.set_named_property("wasmBacktrace", frames)?;
+    }
+    if let Some(code) = e.exit_code() {
+        obj.set_named_property("exitCode", code)?;
+    }
+    if let core::Error::Compile {
+        offset: Some(o), ..
+    } = e
+    {
+        obj.set_named_property("offset", *o as f64)?;
+    }
+    Ok(Error::from(obj.to_unknown()))
+}
+
+fn frame(f: &core::Frame) -> FrameJs {
+    FrameJs {
+        module: f.module.clone(),
+        func_index: f.func_index,
+        func_name: f.func_name.clone(),
+        module_offset: f.module_offset.map(|o| o as u32),
+    }
+}
+
+/// Converts a core error into the JS exception thrown or rejected with.
+pub fn js_error(env: &Env, e: &core::Error) -> Error {
+    build(env, e).unwrap_or_else(|fallback| fallback)
+}
+
+/// Maps a core result for a synchronous return.
+pub fn sync<T>(env: &Env, r: core::Result<T>) -> Result<T> {
+    r.map_err(|e| js_error(env, &e))
+}
+
+/// The completion callback handed to the core for one promise.
+pub type Settle<T> = Box<dyn FnOnce(core::Result<T>) + Send>;
+
+/// Creates a promise and the callback (callable from any thread) settling it.
+pub fn promise<T: ToNapiValue + Send + 'static>(env: &Env) -> Result<(Settle<T>, Object<'_>)> {
+    type Resolve<T> = Box<dyn FnOnce(Env) -> Result<T> + Send>;
+    let (deferred, promise) = env.create_deferred::<T, Resolve<T>>()?;
+    let settle: Settle<T> = Box::new(move |r| {
+        deferred.resolve(Box::new(move |env: Env| r.map_err(|e| js_error(&env, &e))))
+    });
+    Ok((settle, promise))
+}

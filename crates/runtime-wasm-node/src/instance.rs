@@ -1,0 +1,234 @@
+//! The `Instance` class: calls, WASI runs, captured output and memory
+//! access, each store-touching method in a sync and a promise form.
+
+use crate::convert::{exports_js, to_args, Bytes, ExternJs, Results, RunResult};
+use crate::error::{promise, sync};
+use napi::bindgen_prelude::*;
+use runtime_wasm as core;
+use std::sync::Arc;
+
+#[napi(js_name = "Instance")]
+pub struct JsInstance {
+    rt: core::Runtime,
+    inst: Arc<core::Instance>,
+}
+
+impl JsInstance {
+    pub fn new(rt: core::Runtime, inst: Arc<core::Instance>) -> Self {
+        JsInstance { rt, inst }
+    }
+}
+
+/// An instance collected without `drop()` is freed after its queued work.
+impl Drop for JsInstance {
+    fn drop(&mut self) {
+        self.rt.drop_instance_async(&self.inst, |_| {});
+    }
+}
+
+/// Memory methods take the memory's export name, or null for the default.
+type Mem = Option<String>;
+
+#[napi]
+impl JsInstance {
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inst.id().to_string()
+    }
+
+    #[napi(getter)]
+    pub fn module_id(&self) -> String {
+        self.inst.module_id().to_string()
+    }
+
+    #[napi]
+    pub fn get_exports(&self) -> Vec<ExternJs> {
+        exports_js(self.inst.exports())
+    }
+
+    #[napi(
+        ts_args_type = "name: string, args: unknown[]",
+        ts_return_type = "unknown"
+    )]
+    pub fn call_sync(&self, env: Env, name: String, args: Vec<Unknown>) -> Result<Results> {
+        let args = to_args(&args)?;
+        sync(
+            &env,
+            self.inst.run_sync(|l| l.call(&name, &args)).map(Results),
+        )
+    }
+
+    #[napi(
+        ts_args_type = "name: string, args: unknown[]",
+        ts_return_type = "Promise<unknown>"
+    )]
+    pub fn call<'e>(&self, env: &'e Env, name: String, args: Vec<Unknown>) -> Result<Object<'e>> {
+        let args = to_args(&args)?;
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.call(&name, &args).map(Results), settle);
+        Ok(p)
+    }
+
+    #[napi(ts_return_type = "RunOutputJs")]
+    pub fn run_sync(&self, env: Env) -> Result<RunResult> {
+        sync(&env, self.inst.run_sync(|l| l.run()).map(RunResult))
+    }
+
+    #[napi(ts_return_type = "Promise<RunOutputJs>")]
+    pub fn run<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst.run_async(|l| l.run().map(RunResult), settle);
+        Ok(p)
+    }
+
+    #[napi(ts_return_type = "Uint8Array")]
+    pub fn take_stdout(&self, env: Env) -> Result<Bytes> {
+        sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stdout()))))
+    }
+
+    #[napi(ts_return_type = "Uint8Array")]
+    pub fn take_stderr(&self, env: Env) -> Result<Bytes> {
+        sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stderr()))))
+    }
+
+    #[napi]
+    pub fn drop_sync(&self, env: Env) -> Result<()> {
+        sync(&env, self.rt.drop_instance(&self.inst))
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn drop<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.rt.drop_instance_async(&self.inst, settle);
+        Ok(p)
+    }
+
+    #[napi(ts_return_type = "Uint8Array")]
+    pub fn read_sync(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<Bytes> {
+        let r = self
+            .inst
+            .run_sync(|l| l.memory(mem.as_deref())?.read(offset, length));
+        sync(&env, r.map(Bytes))
+    }
+
+    #[napi(ts_return_type = "Promise<Uint8Array>")]
+    pub fn read<'e>(&self, env: &'e Env, mem: Mem, offset: f64, length: f64) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let work =
+            move |l: &mut core::Live| l.memory(mem.as_deref())?.read(offset, length).map(Bytes);
+        self.inst.run_async(work, settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn write_sync(&self, env: Env, mem: Mem, offset: f64, bytes: Uint8Array) -> Result<()> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| l.memory(mem.as_deref())?.write(offset, &bytes)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn write<'e>(
+        &self,
+        env: &'e Env,
+        mem: Mem,
+        offset: f64,
+        bytes: Uint8Array,
+    ) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let bytes = bytes.to_vec();
+        self.inst.run_async(
+            move |l| l.memory(mem.as_deref())?.write(offset, &bytes),
+            settle,
+        );
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn read_string_sync(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<String> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| l.memory(mem.as_deref())?.read_string(offset, length)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn read_string<'e>(
+        &self,
+        env: &'e Env,
+        mem: Mem,
+        offset: f64,
+        length: f64,
+    ) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let work = move |l: &mut core::Live| l.memory(mem.as_deref())?.read_string(offset, length);
+        self.inst.run_async(work, settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn write_string_sync(&self, env: Env, mem: Mem, offset: f64, text: String) -> Result<u32> {
+        let r = self
+            .inst
+            .run_sync(|l| l.memory(mem.as_deref())?.write_string(offset, &text));
+        sync(&env, r.map(|n| n as u32))
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn write_string<'e>(
+        &self,
+        env: &'e Env,
+        mem: Mem,
+        offset: f64,
+        text: String,
+    ) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let work = move |l: &mut core::Live| {
+            l.memory(mem.as_deref())?
+                .write_string(offset, &text)
+                .map(|n| n as u32)
+        };
+        self.inst.run_async(work, settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn size_sync(&self, env: Env, mem: Mem) -> Result<f64> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| Ok(l.memory(mem.as_deref())?.size() as f64)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn size<'e>(&self, env: &'e Env, mem: Mem) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| Ok(l.memory(mem.as_deref())?.size() as f64), settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn grow_sync(&self, env: Env, mem: Mem, delta: f64) -> Result<f64> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| Ok(l.memory(mem.as_deref())?.grow(delta)? as f64)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn grow<'e>(&self, env: &'e Env, mem: Mem, delta: f64) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst.run_async(
+            move |l| Ok(l.memory(mem.as_deref())?.grow(delta)? as f64),
+            settle,
+        );
+        Ok(p)
+    }
+}

@@ -1,0 +1,10 @@
+//! Node-API binding of runtime-wasm: converts JS values and core errors and
+//! nothing more; every decision lives in the `runtime-wasm` crate.
+
+#[macro_use]
+extern crate napi_derive;
+
+mod convert;
+mod error;
+mod instance;
+mod runtime;

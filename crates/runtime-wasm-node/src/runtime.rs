@@ -1,0 +1,126 @@
+//! The `Runtime` class: module functions and instantiation, each in a sync
+//! form and a promise form that runs on runtime-wasm's worker threads.
+
+use crate::convert::{InstanceConfigJs, ModuleInfoJs, RuntimeOptionsJs};
+use crate::error::{promise, sync};
+use crate::instance::JsInstance;
+use napi::bindgen_prelude::*;
+use runtime_wasm as core;
+
+#[napi(js_name = "Runtime")]
+pub struct JsRuntime {
+    rt: core::Runtime,
+}
+
+fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
+    match source {
+        Either::A(bytes) => bytes.to_vec(),
+        Either::B(text) => text.into_bytes(),
+    }
+}
+
+#[napi]
+impl JsRuntime {
+    #[napi(constructor)]
+    pub fn new(env: Env, options: Option<RuntimeOptionsJs>) -> Result<Self> {
+        let options = options.map(Into::into).unwrap_or_default();
+        Ok(JsRuntime {
+            rt: sync(&env, core::Runtime::new(options))?,
+        })
+    }
+
+    #[napi]
+    pub fn compile_sync(&self, env: Env, source: Either<Uint8Array, String>) -> Result<String> {
+        sync(
+            &env,
+            self.rt
+                .compile(&source_bytes(source))
+                .map(|id| id.to_string()),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn compile<'e>(
+        &self,
+        env: &'e Env,
+        source: Either<Uint8Array, String>,
+    ) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let bytes = source_bytes(source);
+        self.rt.spawn(
+            move |rt| rt.compile(&bytes).map(|id| id.to_string()),
+            settle,
+        );
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn compile_file_sync(&self, env: Env, path: String) -> Result<String> {
+        sync(&env, self.rt.compile_file(path).map(|id| id.to_string()))
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn compile_file<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.rt.spawn(
+            move |rt| rt.compile_file(path).map(|id| id.to_string()),
+            settle,
+        );
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn validate(&self, source: Either<Uint8Array, String>) -> bool {
+        self.rt.validate(&source_bytes(source))
+    }
+
+    #[napi]
+    pub fn module_info(&self, env: Env, id: String) -> Result<ModuleInfoJs> {
+        sync(
+            &env,
+            id.parse()
+                .and_then(|id| self.rt.module_info(id))
+                .map(Into::into),
+        )
+    }
+
+    #[napi]
+    pub fn drop_module(&self, env: Env, id: String) -> Result<()> {
+        sync(&env, id.parse().and_then(|id| self.rt.drop_module(id)))
+    }
+
+    #[napi]
+    pub fn instantiate_sync(
+        &self,
+        env: Env,
+        id: String,
+        config: Option<InstanceConfigJs>,
+    ) -> Result<JsInstance> {
+        let config = config.map(Into::into).unwrap_or_default();
+        let inst = id.parse().and_then(|id| self.rt.instantiate(id, &config));
+        Ok(JsInstance::new(self.rt.clone(), sync(&env, inst)?))
+    }
+
+    #[napi(ts_return_type = "Promise<Instance>")]
+    pub fn instantiate<'e>(
+        &self,
+        env: &'e Env,
+        id: String,
+        config: Option<InstanceConfigJs>,
+    ) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        let config: core::InstanceConfig = config.map(Into::into).unwrap_or_default();
+        let work = move |rt: &core::Runtime| {
+            let inst = id.parse().and_then(|id| rt.instantiate(id, &config))?;
+            Ok(JsInstance::new(rt.clone(), inst))
+        };
+        self.rt.spawn(work, settle);
+        Ok(p)
+    }
+
+    /// How many instances are live (dropped and collected ones are not).
+    #[napi(getter)]
+    pub fn instance_count(&self) -> u32 {
+        self.rt.instance_count() as u32
+    }
+}

@@ -1,0 +1,230 @@
+//! The one error type of runtime-wasm and its mapping to the numeric codes
+//! 5000–5013; engine errors are classified here by downcasting, never by text.
+
+use std::path::PathBuf;
+use wasmtime::{Trap, WasmBacktrace};
+use wasmtime_wasi::I32Exit;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The stable numeric codes embedders see; `Error::code` is the only mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum ErrorCode {
+    CompileError = 5000,
+    InstantiateError = 5001,
+    CallError = 5002,
+    ExportNotFound = 5003,
+    InvalidModuleHandle = 5004,
+    InvalidInstanceHandle = 5005,
+    MemoryError = 5006,
+    TypeError = 5007,
+    IoError = 5008,
+    PermissionDenied = 5009,
+    WasiError = 5010,
+    FuelExhausted = 5011,
+    Timeout = 5012,
+    LimitExceeded = 5013,
+}
+
+impl ErrorCode {
+    /// The number 5000–5013.
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    /// The name shown to users next to the number (`codeName` in JS).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::CompileError => "CompileError",
+            ErrorCode::InstantiateError => "InstantiateError",
+            ErrorCode::CallError => "CallError",
+            ErrorCode::ExportNotFound => "ExportNotFound",
+            ErrorCode::InvalidModuleHandle => "InvalidModuleHandle",
+            ErrorCode::InvalidInstanceHandle => "InvalidInstanceHandle",
+            ErrorCode::MemoryError => "MemoryError",
+            ErrorCode::TypeError => "TypeError",
+            ErrorCode::IoError => "IoError",
+            ErrorCode::PermissionDenied => "PermissionDenied",
+            ErrorCode::WasiError => "WasiError",
+            ErrorCode::FuelExhausted => "FuelExhausted",
+            ErrorCode::Timeout => "Timeout",
+            ErrorCode::LimitExceeded => "LimitExceeded",
+        }
+    }
+}
+
+/// One frame of a guest's stack at the time of a trap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub module: Option<String>,
+    pub func_index: u32,
+    pub func_name: Option<String>,
+    pub module_offset: Option<usize>,
+}
+
+/// What the guest did wrong when it trapped, so callers can tell traps apart
+/// without reading messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrapInfo {
+    /// Short stable name: `"unreachable"`, `"out of bounds memory access"`, …
+    pub kind: String,
+    pub backtrace: Vec<Frame>,
+}
+
+/// Every failure runtime-wasm reports; each variant has exactly one code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Compile {
+        message: String,
+        offset: Option<usize>,
+    },
+    #[error("{message}")]
+    Instantiate {
+        message: String,
+        trap: Option<TrapInfo>,
+    },
+    #[error("{message}")]
+    Call {
+        message: String,
+        trap: Option<TrapInfo>,
+    },
+    #[error("{0}")]
+    ExportNotFound(String),
+    #[error("unknown or dropped module handle `{0}`")]
+    InvalidModuleHandle(String),
+    #[error("unknown or dropped instance handle `{0}`")]
+    InvalidInstanceHandle(String),
+    #[error("{0}")]
+    Memory(String),
+    #[error("{0}")]
+    Type(String),
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("{message}")]
+    Wasi {
+        message: String,
+        exit_code: Option<i32>,
+    },
+    #[error("all fuel consumed by WebAssembly")]
+    FuelExhausted { trap: Option<TrapInfo> },
+    #[error("deadline exceeded")]
+    Timeout { trap: Option<TrapInfo> },
+    #[error("{0}")]
+    LimitExceeded(String),
+}
+
+impl Error {
+    /// The single mapping from errors to the documented numeric codes.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Compile { .. } => ErrorCode::CompileError,
+            Error::Instantiate { .. } => ErrorCode::InstantiateError,
+            Error::Call { .. } => ErrorCode::CallError,
+            Error::ExportNotFound(_) => ErrorCode::ExportNotFound,
+            Error::InvalidModuleHandle(_) => ErrorCode::InvalidModuleHandle,
+            Error::InvalidInstanceHandle(_) => ErrorCode::InvalidInstanceHandle,
+            Error::Memory(_) => ErrorCode::MemoryError,
+            Error::Type(_) => ErrorCode::TypeError,
+            Error::Io { .. } => ErrorCode::IoError,
+            Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            Error::Wasi { .. } => ErrorCode::WasiError,
+            Error::FuelExhausted { .. } => ErrorCode::FuelExhausted,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+        }
+    }
+
+    /// The trap behind this error, if the guest trapped.
+    pub fn trap(&self) -> Option<&TrapInfo> {
+        match self {
+            Error::Instantiate { trap, .. }
+            | Error::Call { trap, .. }
+            | Error::FuelExhausted { trap }
+            | Error::Timeout { trap } => trap.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The guest's exit status when it called `proc_exit` where no exit was
+    /// expected (inside a plain call).
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Error::Wasi { exit_code, .. } => *exit_code,
+            _ => None,
+        }
+    }
+
+    /// A call that could not start because the instance is running another.
+    pub(crate) fn busy(what: &str) -> Error {
+        Error::Call {
+            message: format!("instance `{what}` is busy with an asynchronous call"),
+            trap: None,
+        }
+    }
+
+    /// Classifies an engine error raised while running guest code.
+    pub(crate) fn from_guest(err: wasmtime::Error) -> Error {
+        if let Some(exit) = err.downcast_ref::<I32Exit>() {
+            return Error::Wasi {
+                message: format!("guest called proc_exit({}) during a call", exit.0),
+                exit_code: Some(exit.0),
+            };
+        }
+        let trap = trap_info(&err);
+        match err.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Error::FuelExhausted { trap },
+            Some(Trap::Interrupt) => Error::Timeout { trap },
+            _ => Error::Call {
+                message: describe(&err),
+                trap,
+            },
+        }
+    }
+
+    /// Classifies an engine error raised by instantiation (linking or start).
+    pub(crate) fn from_instantiate(err: wasmtime::Error) -> Error {
+        match Error::from_guest(err) {
+            Error::Call { message, trap } => Error::Instantiate { message, trap },
+            other => other,
+        }
+    }
+}
+
+/// The whole error chain on one line, outermost first.
+pub(crate) fn describe(err: &wasmtime::Error) -> String {
+    let parts: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    parts.join(": ")
+}
+
+fn trap_info(err: &wasmtime::Error) -> Option<TrapInfo> {
+    let trap = err.downcast_ref::<Trap>()?;
+    let kind = match trap {
+        Trap::StackOverflow => "stack overflow".to_string(),
+        Trap::UnreachableCodeReached => "unreachable".to_string(),
+        Trap::TableOutOfBounds => "out of bounds table access".to_string(),
+        other => other.to_string(),
+    };
+    let backtrace = err
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| {
+            bt.frames()
+                .iter()
+                .map(|f| Frame {
+                    module: f.module().name().map(str::to_string),
+                    func_index: f.func_index(),
+                    func_name: f.func_name().map(str::to_string),
+                    module_offset: f.module_offset(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(TrapInfo { kind, backtrace })
+}

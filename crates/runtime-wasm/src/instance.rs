@@ -1,0 +1,307 @@
+//! An instance: its store, the work queue that serializes calls into it in
+//! arrival order, and the operations that run against the live store.
+
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::module::{Compiled, ExportInfo};
+use crate::registry::{InstanceId, ModuleId};
+use crate::value::{convert_args, Arg, Value};
+use crate::wasi::{Capture, WasiConfig};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use wasmtime::{Store, Val};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::I32Exit;
+
+/// How an instance is set up; everything is denied unless granted.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceConfig {
+    pub wasi: WasiConfig,
+}
+
+/// Per-store state the engine hands to host functions.
+pub(crate) struct StoreData {
+    pub(crate) wasi: Option<WasiP1Ctx>,
+}
+
+/// The result of running a WASI command to completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutput {
+    pub exit_code: i32,
+    /// Captured output, when capture was requested.
+    pub stdout: Option<Vec<u8>>,
+    pub stderr: Option<Vec<u8>>,
+}
+
+/// A live store and instance; only reachable through `Instance`, which
+/// guarantees one operation at a time.
+pub struct Live {
+    pub(crate) store: Store<StoreData>,
+    pub(crate) instance: wasmtime::Instance,
+    stdout: Option<Capture>,
+    stderr: Option<Capture>,
+}
+
+impl Live {
+    pub(crate) fn new(
+        engine: &wasmtime::Engine,
+        linker: &wasmtime::Linker<StoreData>,
+        compiled: &Compiled,
+        policy: &crate::Policy,
+        config: &InstanceConfig,
+    ) -> Result<Live> {
+        let wasi = if compiled.uses_wasi {
+            Some(config.wasi.build(policy)?)
+        } else {
+            None
+        };
+        let (ctx, stdout, stderr) = match wasi {
+            Some(w) => (Some(w.ctx), w.stdout, w.stderr),
+            None => (None, None, None),
+        };
+        let mut store = Store::new(engine, StoreData { wasi: ctx });
+        for import in compiled.module.imports() {
+            if linker.get_by_import(&mut store, &import).is_none() {
+                return Err(Error::Instantiate {
+                    message: format!(
+                        "missing import `{}.{}` ({})",
+                        import.module(),
+                        import.name(),
+                        crate::module::ExternInfo::of(&import.ty()).kind()
+                    ),
+                    trap: None,
+                });
+            }
+        }
+        let instance = linker
+            .instantiate(&mut store, &compiled.module)
+            .map_err(Error::from_instantiate)?;
+        Ok(Live {
+            store,
+            instance,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Calls export `name`, converting `args` by its signature.
+    pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
+        let func = self.func(name)?;
+        let ty = func.ty(&self.store);
+        let params: Vec<_> = ty.params().collect();
+        let vals = convert_args(&params, args, name)?;
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        func.call(&mut self.store, &vals, &mut results)
+            .map_err(Error::from_guest)?;
+        results.iter().map(Value::from_val).collect()
+    }
+
+    /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
+    pub fn run(&mut self) -> Result<RunOutput> {
+        let func = self.func("_start")?;
+        let exit_code = match func.call(&mut self.store, &[], &mut []) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => exit.0,
+                None => return Err(Error::from_guest(e)),
+            },
+        };
+        Ok(RunOutput {
+            exit_code,
+            stdout: self.stdout.as_mut().map(Capture::take),
+            stderr: self.stderr.as_mut().map(Capture::take),
+        })
+    }
+
+    /// Drains captured stdout; empty when stdout is not captured.
+    pub fn take_stdout(&mut self) -> Vec<u8> {
+        self.stdout.as_mut().map(Capture::take).unwrap_or_default()
+    }
+
+    /// Drains captured stderr; empty when stderr is not captured.
+    pub fn take_stderr(&mut self) -> Vec<u8> {
+        self.stderr.as_mut().map(Capture::take).unwrap_or_default()
+    }
+
+    fn func(&mut self, name: &str) -> Result<wasmtime::Func> {
+        match self.instance.get_export(&mut self.store, name) {
+            Some(wasmtime::Extern::Func(f)) => Ok(f),
+            Some(_) => Err(Error::ExportNotFound(format!(
+                "export `{name}` is not a function"
+            ))),
+            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
+        }
+    }
+}
+
+type Done = Box<dyn FnOnce() + Send>;
+type Task = Box<dyn FnOnce(&Instance) -> Done + Send>;
+
+#[derive(Default)]
+struct Queue {
+    tasks: VecDeque<Task>,
+    running: bool,
+}
+
+/// A handle on one instance; calls into it run one at a time in arrival
+/// order, sync ones on the caller's thread and async ones on worker threads.
+pub struct Instance {
+    id: InstanceId,
+    module_id: ModuleId,
+    compiled: Arc<Compiled>,
+    executor: Executor,
+    live: Mutex<Option<Live>>,
+    queue: Mutex<Queue>,
+    /// No new work is accepted: the instance was dropped.
+    closing: AtomicBool,
+    /// The store is to be freed as soon as the running operation ends.
+    free_now: AtomicBool,
+}
+
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Instance {
+    pub(crate) fn new(
+        id: InstanceId,
+        module_id: ModuleId,
+        compiled: Arc<Compiled>,
+        executor: Executor,
+        live: Live,
+    ) -> Instance {
+        Instance {
+            id,
+            module_id,
+            compiled,
+            executor,
+            live: Mutex::new(Some(live)),
+            queue: Mutex::default(),
+            closing: AtomicBool::new(false),
+            free_now: AtomicBool::new(false),
+        }
+    }
+
+    pub fn id(&self) -> InstanceId {
+        self.id
+    }
+
+    pub fn module_id(&self) -> ModuleId {
+        self.module_id
+    }
+
+    /// The module's exports; needs no access to the store.
+    pub fn exports(&self) -> &[ExportInfo] {
+        &self.compiled.info.exports
+    }
+
+    fn gone(&self) -> Error {
+        Error::InvalidInstanceHandle(self.id.to_string())
+    }
+
+    /// Runs `f` on the calling thread; fails at once (busy) rather than wait
+    /// for asynchronous work, since that work may need the caller's thread.
+    pub fn run_sync<R>(&self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
+        if self.closing.load(Ordering::SeqCst) {
+            return Err(self.gone());
+        }
+        if relock(&self.queue).running {
+            return Err(Error::busy(&self.id.to_string()));
+        }
+        let guard = self.live.try_lock().map_err(|e| match e {
+            std::sync::TryLockError::Poisoned(p) => {
+                drop(p.into_inner());
+                self.gone()
+            }
+            std::sync::TryLockError::WouldBlock => Error::busy(&self.id.to_string()),
+        })?;
+        self.with(guard, f)
+    }
+
+    /// Queues `f` behind earlier work and runs it on a worker thread;
+    /// `done` receives the result once the queue no longer counts it.
+    pub fn run_async<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Live) -> Result<R> + Send + 'static,
+        done: impl FnOnce(Result<R>) + Send + 'static,
+    ) {
+        if self.closing.load(Ordering::SeqCst) {
+            return done(Err(self.gone()));
+        }
+        self.enqueue(Box::new(move |inst: &Instance| {
+            let result = inst.with(relock(&inst.live), f);
+            Box::new(move || done(result))
+        }));
+    }
+
+    fn with<R>(
+        &self,
+        mut guard: MutexGuard<'_, Option<Live>>,
+        f: impl FnOnce(&mut Live) -> Result<R>,
+    ) -> Result<R> {
+        let live = guard.as_mut().ok_or_else(|| self.gone())?;
+        let result = f(live);
+        if self.free_now.load(Ordering::SeqCst) {
+            *guard = None;
+        }
+        result
+    }
+
+    /// Marks the instance dropped; false if it already was.
+    fn close(&self) -> bool {
+        !self.closing.swap(true, Ordering::SeqCst)
+    }
+
+    /// Drops now: queued work fails with 5005, a running call finishes first.
+    pub(crate) fn drop_sync(&self) -> Result<()> {
+        if !self.close() {
+            return Err(self.gone());
+        }
+        self.free_now.store(true, Ordering::SeqCst);
+        if let Ok(mut guard) = self.live.try_lock() {
+            *guard = None;
+        }
+        Ok(())
+    }
+
+    /// Drops after the work queued before it; `done` runs once freed.
+    pub(crate) fn drop_async(self: &Arc<Self>, done: impl FnOnce(Result<()>) + Send + 'static) {
+        if !self.close() {
+            return done(Err(self.gone()));
+        }
+        self.enqueue(Box::new(move |inst: &Instance| {
+            *relock(&inst.live) = None;
+            Box::new(move || done(Ok(())))
+        }));
+    }
+
+    fn enqueue(self: &Arc<Self>, task: Task) {
+        let mut queue = relock(&self.queue);
+        queue.tasks.push_back(task);
+        if !queue.running {
+            queue.running = true;
+            let me = self.clone();
+            self.executor.spawn(move || me.drain());
+        }
+    }
+
+    fn drain(&self) {
+        let mut next = relock(&self.queue).tasks.pop_front();
+        while let Some(task) = next {
+            let done = task(self);
+            let mut queue = relock(&self.queue);
+            next = queue.tasks.pop_front();
+            queue.running = next.is_some();
+            drop(queue);
+            // Settled only after the queue stopped counting this task, so a
+            // caller reacting to it finds the instance idle.
+            done();
+        }
+    }
+
+    /// True while a store exists (not yet freed).
+    pub fn is_live(&self) -> bool {
+        relock(&self.live).is_some()
+    }
+}

@@ -1,0 +1,25 @@
+//! runtime-wasm: a WebAssembly sandbox on Wasmtime for embedders in any host
+//! language — typed module and instance handles, WASI preview1, capability
+//! policy, serialized off-thread calls and one structured error type.
+
+mod engine;
+mod error;
+mod executor;
+mod instance;
+mod memory;
+mod module;
+mod policy;
+mod registry;
+mod runtime;
+mod value;
+mod wasi;
+
+pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
+pub use instance::{Instance, InstanceConfig, Live, RunOutput};
+pub use memory::{MemoryView, PAGE_SIZE};
+pub use module::{ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
+pub use policy::Policy;
+pub use registry::{InstanceId, ModuleId};
+pub use runtime::{Runtime, RuntimeOptions};
+pub use value::{type_name, Arg, Value};
+pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT};

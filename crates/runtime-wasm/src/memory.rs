@@ -1,0 +1,116 @@
+//! Bounds-checked access to an instance's linear memory: every offset and
+//! length from the embedder is validated here before it touches the store.
+
+use crate::error::{Error, Result};
+use crate::instance::{Live, StoreData};
+use wasmtime::{Extern, Memory, Store};
+
+/// Bytes in one wasm page.
+pub const PAGE_SIZE: u64 = 65536;
+
+/// One memory of a live instance, borrowed for a single operation.
+pub struct MemoryView<'a> {
+    store: &'a mut Store<StoreData>,
+    memory: Memory,
+}
+
+/// Checks a number from the embedder is a usable byte index or count.
+fn index(x: f64, what: &str) -> Result<usize> {
+    if !x.is_finite() || x.fract() != 0.0 {
+        return Err(Error::Type(format!("{what} must be an integer, got {x}")));
+    }
+    if x < 0.0 {
+        return Err(Error::Memory(format!("{what} {x} is negative")));
+    }
+    usize::try_from(x as u64)
+        .ok()
+        .filter(|_| x <= u64::MAX as f64)
+        .ok_or_else(|| Error::Memory(format!("{what} {x} is out of range")))
+}
+
+impl Live {
+    /// The memory named `name`, or with `None` the export `memory`, else the
+    /// first exported memory.
+    pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
+        let found = match name {
+            Some(n) => self.instance.get_export(&mut self.store, n),
+            None => self
+                .instance
+                .get_export(&mut self.store, "memory")
+                .filter(|e| matches!(e, Extern::Memory(_) | Extern::SharedMemory(_)))
+                .or_else(|| {
+                    let exports: Vec<Extern> = self
+                        .instance
+                        .exports(&mut self.store)
+                        .map(|e| e.into_extern())
+                        .collect();
+                    exports
+                        .into_iter()
+                        .find(|e| matches!(e, Extern::Memory(_) | Extern::SharedMemory(_)))
+                }),
+        };
+        let label = name.unwrap_or("memory");
+        match found {
+            Some(Extern::Memory(memory)) => Ok(MemoryView {
+                store: &mut self.store,
+                memory,
+            }),
+            Some(Extern::SharedMemory(_)) => Err(Error::Memory(format!(
+                "memory `{label}` is shared; shared memories are not accessible from the host"
+            ))),
+            Some(_) => Err(Error::Memory(format!("export `{label}` is not a memory"))),
+            None => Err(Error::Memory(format!(
+                "instance exports no memory `{label}`"
+            ))),
+        }
+    }
+}
+
+impl MemoryView<'_> {
+    /// Byte range `[offset, offset + len)` if it lies inside the memory.
+    fn range(&self, offset: usize, len: usize) -> Result<std::ops::Range<usize>> {
+        let size = self.memory.data_size(&*self.store);
+        match offset.checked_add(len) {
+            Some(end) if end <= size => Ok(offset..end),
+            _ => Err(Error::Memory(format!(
+                "out of bounds: {len} byte(s) at offset {offset} in a memory of {size} bytes"
+            ))),
+        }
+    }
+
+    pub fn read(&self, offset: f64, len: f64) -> Result<Vec<u8>> {
+        let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
+        Ok(self.memory.data(&*self.store)[range].to_vec())
+    }
+
+    pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
+        let range = self.range(index(offset, "offset")?, bytes.len())?;
+        self.memory.data_mut(&mut *self.store)[range].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Reads UTF-8 text; invalid sequences become U+FFFD (as `TextDecoder`).
+    pub fn read_string(&self, offset: f64, len: f64) -> Result<String> {
+        let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
+        Ok(String::from_utf8_lossy(&self.memory.data(&*self.store)[range]).into_owned())
+    }
+
+    /// Writes `text` as UTF-8 and returns the number of bytes written.
+    pub fn write_string(&mut self, offset: f64, text: &str) -> Result<usize> {
+        self.write(offset, text.as_bytes())?;
+        Ok(text.len())
+    }
+
+    /// Current size in 64 KiB pages.
+    pub fn size(&self) -> u64 {
+        self.memory.size(&*self.store)
+    }
+
+    /// Grows by `delta` pages and returns the previous size in pages.
+    pub fn grow(&mut self, delta: f64) -> Result<u64> {
+        let delta = index(delta, "page delta")? as u64;
+        self.memory
+            .grow(&mut *self.store, delta)
+            .map_err(|e| Error::Memory(format!("memory.grow by {delta} page(s) refused: {e}")))
+    }
+}

@@ -1,0 +1,164 @@
+//! A compiled module and what it imports and exports, with types in the
+//! names embedders use.
+
+use crate::error::{describe, Error, Result};
+use crate::value::{ref_type_name, type_name};
+use wasmtime::{Engine, ExternType, Mutability};
+
+/// The shape of one import or export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternInfo {
+    Func {
+        params: Vec<String>,
+        results: Vec<String>,
+    },
+    Memory {
+        minimum: u64,
+        maximum: Option<u64>,
+        shared: bool,
+        memory64: bool,
+    },
+    Table {
+        element: String,
+        minimum: u64,
+        maximum: Option<u64>,
+    },
+    Global {
+        ty: String,
+        mutable: bool,
+    },
+    Tag {
+        params: Vec<String>,
+    },
+}
+
+impl ExternInfo {
+    /// `"func" | "memory" | "table" | "global" | "tag"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExternInfo::Func { .. } => "func",
+            ExternInfo::Memory { .. } => "memory",
+            ExternInfo::Table { .. } => "table",
+            ExternInfo::Global { .. } => "global",
+            ExternInfo::Tag { .. } => "tag",
+        }
+    }
+
+    pub(crate) fn of(ty: &ExternType) -> ExternInfo {
+        match ty {
+            ExternType::Func(f) => ExternInfo::Func {
+                params: f.params().map(|t| type_name(&t)).collect(),
+                results: f.results().map(|t| type_name(&t)).collect(),
+            },
+            ExternType::Memory(m) => ExternInfo::Memory {
+                minimum: m.minimum(),
+                maximum: m.maximum(),
+                shared: m.is_shared(),
+                memory64: m.is_64(),
+            },
+            ExternType::Table(t) => ExternInfo::Table {
+                element: ref_type_name(t.element()),
+                minimum: t.minimum(),
+                maximum: t.maximum(),
+            },
+            ExternType::Global(g) => ExternInfo::Global {
+                ty: type_name(g.content()),
+                mutable: g.mutability() == Mutability::Var,
+            },
+            ExternType::Tag(t) => ExternInfo::Tag {
+                params: t.ty().params().map(|t| type_name(&t)).collect(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportInfo {
+    pub module: String,
+    pub name: String,
+    pub ty: ExternInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportInfo {
+    pub name: String,
+    pub ty: ExternInfo,
+}
+
+/// Everything a module imports and exports, in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub imports: Vec<ImportInfo>,
+    pub exports: Vec<ExportInfo>,
+}
+
+impl ModuleInfo {
+    pub(crate) fn of(module: &wasmtime::Module) -> ModuleInfo {
+        ModuleInfo {
+            imports: module
+                .imports()
+                .map(|i| ImportInfo {
+                    module: i.module().to_string(),
+                    name: i.name().to_string(),
+                    ty: ExternInfo::of(&i.ty()),
+                })
+                .collect(),
+            exports: module
+                .exports()
+                .map(|e| ExportInfo {
+                    name: e.name().to_string(),
+                    ty: ExternInfo::of(&e.ty()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A compiled module shared by every handle compiled from the same bytes.
+pub(crate) struct Compiled {
+    pub(crate) module: wasmtime::Module,
+    pub(crate) info: ModuleInfo,
+    /// True when the module imports WASI preview1 and so needs a WASI context.
+    pub(crate) uses_wasi: bool,
+}
+
+/// Turns WAT text into binary; binary input passes through untouched.
+pub(crate) fn to_binary(source: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    if source.starts_with(b"\0asm") {
+        return Ok(source.into());
+    }
+    let text = std::str::from_utf8(source).map_err(|_| Error::Compile {
+        message: "input is neither a wasm binary (no `\\0asm` header) nor UTF-8 WAT text".into(),
+        offset: Some(0),
+    })?;
+    wat::parse_str(text)
+        .map(Into::into)
+        .map_err(|e| Error::Compile {
+            message: e.to_string(),
+            offset: None,
+        })
+}
+
+/// Compiles a wasm binary on `engine`.
+pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
+    let module = wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
+        message: describe(&e),
+        offset: invalid_offset(binary),
+    })?;
+    let info = ModuleInfo::of(&module);
+    let uses_wasi = info
+        .imports
+        .iter()
+        .any(|i| i.module == "wasi_snapshot_preview1" || i.module == "wasi_unstable");
+    Ok(Compiled {
+        module,
+        info,
+        uses_wasi,
+    })
+}
+
+/// The byte offset a validator reports for invalid bytes, if it finds one.
+fn invalid_offset(binary: &[u8]) -> Option<usize> {
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    validator.validate_all(binary).err().map(|e| e.offset())
+}

@@ -1,0 +1,274 @@
+//! Values crossing the boundary: loosely typed arguments from the embedder are
+//! converted by the callee's signature, never guessed from their own shape.
+
+use crate::error::{Error, Result};
+use wasmtime::{HeapType, RefType, Val, ValType};
+
+/// An argument as the embedder's language holds it, before it meets a type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A double-precision number (JS `number`).
+    Number(f64),
+    /// An arbitrary-precision integer as sign and little-endian 64-bit words.
+    BigInt { negative: bool, words: Vec<u64> },
+    /// Raw bytes (a `Uint8Array`), used for `v128`.
+    Bytes(Vec<u8>),
+    /// `null`, for nullable reference parameters.
+    Null,
+    /// A value whose wasm type the embedder stated (`types.i64(x)`).
+    Typed(String, Box<Arg>),
+    /// Anything else; the string names its kind for the error message.
+    Other(String),
+}
+
+/// A wasm value handed back to the embedder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    I32(i32),
+    I64(i64),
+    F32(f32),
+    F64(f64),
+    V128([u8; 16]),
+    /// A null reference.
+    Null,
+}
+
+/// The name of a value type as embedders see it (`"i32"`, `"funcref"`, …).
+pub fn type_name(ty: &ValType) -> String {
+    match ty {
+        ValType::I32 => "i32".into(),
+        ValType::I64 => "i64".into(),
+        ValType::F32 => "f32".into(),
+        ValType::F64 => "f64".into(),
+        ValType::V128 => "v128".into(),
+        ValType::Ref(r) => ref_type_name(r),
+    }
+}
+
+pub(crate) fn ref_type_name(r: &RefType) -> String {
+    match (r.is_nullable(), r.heap_type()) {
+        (true, HeapType::Func) => "funcref".into(),
+        (true, HeapType::Extern) => "externref".into(),
+        (true, HeapType::Exn) => "exnref".into(),
+        (true, HeapType::Any) => "anyref".into(),
+        _ => r.to_string(),
+    }
+}
+
+impl Arg {
+    /// A short description used in type errors.
+    fn describe(&self) -> String {
+        match self {
+            Arg::Number(n) => format!("number {n}"),
+            Arg::BigInt { .. } => "bigint".into(),
+            Arg::Bytes(b) => format!("{} bytes", b.len()),
+            Arg::Null => "null".into(),
+            Arg::Typed(t, _) => format!("{t} value"),
+            Arg::Other(kind) => kind.clone(),
+        }
+    }
+
+    /// The value as an exact integer, if it is one.
+    fn integer(&self) -> Option<i128> {
+        match self {
+            Arg::Number(n) if n.is_finite() && n.fract() == 0.0 => Some(*n as i128),
+            Arg::BigInt { negative, words } => {
+                if words.len() > 2 {
+                    return None;
+                }
+                let mag = words
+                    .iter()
+                    .rev()
+                    .fold(0u128, |acc, w| (acc << 64) | u128::from(*w));
+                let mag = i128::try_from(mag).ok()?;
+                Some(if *negative { -mag } else { mag })
+            }
+            _ => None,
+        }
+    }
+
+    /// Converts this argument to a value of type `ty`; `what` names the
+    /// parameter in errors.
+    pub fn to_val(&self, ty: &ValType, what: &str) -> Result<Val> {
+        let mismatch = || {
+            Error::Type(format!(
+                "{what}: expected {}, got {}",
+                type_name(ty),
+                self.describe()
+            ))
+        };
+        if let Arg::Typed(stated, inner) = self {
+            if *stated != type_name(ty) {
+                return Err(Error::Type(format!(
+                    "{what}: expected {}, got a value typed {stated}",
+                    type_name(ty)
+                )));
+            }
+            return inner.to_val(ty, what);
+        }
+        Ok(match ty {
+            ValType::I32 => {
+                let n = self.integer().ok_or_else(mismatch)?;
+                if !(-(1i128 << 31)..(1i128 << 32)).contains(&n) {
+                    return Err(Error::Type(format!("{what}: {n} is out of range for i32")));
+                }
+                Val::I32(n as u32 as i32)
+            }
+            ValType::I64 => {
+                let n = self.integer().ok_or_else(mismatch)?;
+                let in_range = match self {
+                    Arg::Number(_) => n.unsigned_abs() <= (1u128 << 53) - 1,
+                    _ => (-(1i128 << 63)..(1i128 << 64)).contains(&n),
+                };
+                if !in_range {
+                    return Err(Error::Type(format!("{what}: {n} is out of range for i64")));
+                }
+                Val::I64(n as u64 as i64)
+            }
+            ValType::F32 => match self {
+                Arg::Number(n) => Val::F32((*n as f32).to_bits()),
+                _ => return Err(mismatch()),
+            },
+            ValType::F64 => match self {
+                Arg::Number(n) => Val::F64(n.to_bits()),
+                _ => return Err(mismatch()),
+            },
+            ValType::V128 => match self {
+                Arg::Bytes(b) if b.len() == 16 => {
+                    let bytes: [u8; 16] = b.as_slice().try_into().map_err(|_| mismatch())?;
+                    Val::V128(u128::from_le_bytes(bytes).into())
+                }
+                _ => return Err(mismatch()),
+            },
+            ValType::Ref(r) => match self {
+                Arg::Null if r.is_nullable() => Val::null_ref(r.heap_type()),
+                _ => return Err(mismatch()),
+            },
+        })
+    }
+}
+
+impl Value {
+    /// Converts an engine value for the embedder.
+    pub(crate) fn from_val(val: &Val) -> Result<Value> {
+        Ok(match val {
+            Val::I32(v) => Value::I32(*v),
+            Val::I64(v) => Value::I64(*v),
+            Val::F32(bits) => Value::F32(f32::from_bits(*bits)),
+            Val::F64(bits) => Value::F64(f64::from_bits(*bits)),
+            Val::V128(v) => Value::V128(v.as_u128().to_le_bytes()),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+                Value::Null
+            }
+            _ => {
+                return Err(Error::Type(
+                    "non-null reference values cannot cross to the host".into(),
+                ))
+            }
+        })
+    }
+}
+
+/// Converts `args` for a function whose parameters are `params`.
+pub(crate) fn convert_args(params: &[ValType], args: &[Arg], func: &str) -> Result<Vec<Val>> {
+    if params.len() != args.len() {
+        return Err(Error::Type(format!(
+            "`{func}` takes {} argument(s), got {}",
+            params.len(),
+            args.len()
+        )));
+    }
+    params
+        .iter()
+        .zip(args)
+        .enumerate()
+        .map(|(i, (ty, arg))| arg.to_val(ty, &format!("`{func}` argument {i}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big(n: i128) -> Arg {
+        let mag = n.unsigned_abs();
+        Arg::BigInt {
+            negative: n < 0,
+            words: vec![mag as u64, (mag >> 64) as u64],
+        }
+    }
+
+    #[test]
+    fn i32_accepts_signed_and_unsigned_range_only() {
+        let t = ValType::I32;
+        assert_eq!(Arg::Number(3.0).to_val(&t, "a").unwrap().unwrap_i32(), 3);
+        assert_eq!(
+            Arg::Number(4294967295.0)
+                .to_val(&t, "a")
+                .unwrap()
+                .unwrap_i32(),
+            -1
+        );
+        assert_eq!(
+            Arg::Number(-2147483648.0)
+                .to_val(&t, "a")
+                .unwrap()
+                .unwrap_i32(),
+            i32::MIN
+        );
+        for bad in [3.5, 4294967296.0, -2147483649.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                Arg::Number(bad).to_val(&t, "a"),
+                Err(Error::Type(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn i64_takes_bigint_full_range_and_safe_numbers() {
+        let t = ValType::I64;
+        assert_eq!(
+            big(i64::MIN as i128).to_val(&t, "a").unwrap().unwrap_i64(),
+            i64::MIN
+        );
+        assert_eq!(
+            big(u64::MAX as i128).to_val(&t, "a").unwrap().unwrap_i64(),
+            -1
+        );
+        assert!(big(1i128 << 64).to_val(&t, "a").is_err());
+        assert_eq!(
+            Arg::Number(9007199254740991.0)
+                .to_val(&t, "a")
+                .unwrap()
+                .unwrap_i64(),
+            9007199254740991
+        );
+        assert!(Arg::Number(9007199254740992.0).to_val(&t, "a").is_err());
+    }
+
+    #[test]
+    fn floats_and_typed_values_follow_the_signature() {
+        let v = Arg::Number(3.0).to_val(&ValType::F64, "a").unwrap();
+        assert_eq!(v.unwrap_f64(), 3.0);
+        assert!(big(3).to_val(&ValType::F32, "a").is_err());
+        let typed = Arg::Typed("i64".into(), Box::new(Arg::Number(1.0)));
+        assert!(typed.to_val(&ValType::I32, "a").is_err());
+        assert_eq!(typed.to_val(&ValType::I64, "a").unwrap().unwrap_i64(), 1);
+        assert!(Arg::Other("string".into())
+            .to_val(&ValType::I32, "a")
+            .is_err());
+    }
+
+    #[test]
+    fn v128_round_trips_sixteen_bytes() {
+        let bytes: Vec<u8> = (0..16).collect();
+        let val = Arg::Bytes(bytes.clone())
+            .to_val(&ValType::V128, "a")
+            .unwrap();
+        assert_eq!(
+            Value::from_val(&val).unwrap(),
+            Value::V128(bytes.try_into().unwrap())
+        );
+        assert!(Arg::Bytes(vec![0; 15]).to_val(&ValType::V128, "a").is_err());
+    }
+}

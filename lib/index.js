@@ -1,0 +1,131 @@
+// The `runtime:wasm` API: compile, instantiate and call WebAssembly in a
+// Wasmtime sandbox. Every operation that touches the engine has a Promise form
+// (run on runtime-wasm's own threads) and a `…Sync` form.
+import native from "./native.js";
+import { ErrorCode, WasmError, async, sync, typeError, toWasmError } from "./errors.js";
+import { types } from "./types.js";
+
+export { ErrorCode, WasmError, types };
+
+/** Module source as the addon takes it: a Uint8Array view or WAT text. */
+function source(input) {
+  if (typeof input === "string" || input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw typeError(`module source must be a Uint8Array, ArrayBuffer, Buffer or WAT string, got ${describe(input)}`);
+}
+
+function bytes(input) {
+  if (typeof input === "string") throw typeError("expected bytes, got a string (use writeString)");
+  return source(input);
+}
+
+function describe(v) {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+function object(value, what) {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw typeError(`${what} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
+export class Memory {
+  #n;
+  #name;
+  /** @internal */
+  constructor(nativeInstance, name) {
+    this.#n = nativeInstance;
+    this.#name = name;
+  }
+  read(offset, length) { return async(() => this.#n.read(this.#name, offset, length)); }
+  readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, offset, length)); }
+  write(offset, data) { return async(() => this.#n.write(this.#name, offset, bytes(data))); }
+  writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, offset, bytes(data))); }
+  readString(offset, length) { return async(() => this.#n.readString(this.#name, offset, length)); }
+  readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, offset, length)); }
+  writeString(offset, text) { return async(() => this.#n.writeString(this.#name, offset, text)); }
+  writeStringSync(offset, text) { return sync(() => this.#n.writeStringSync(this.#name, offset, text)); }
+  size() { return async(() => this.#n.size(this.#name)); }
+  sizeSync() { return sync(() => this.#n.sizeSync(this.#name)); }
+  grow(deltaPages) { return async(() => this.#n.grow(this.#name, deltaPages)); }
+  growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, deltaPages)); }
+}
+
+/** A live instance with its own store; calls into it run one at a time, in order. */
+export class Instance {
+  #n;
+  #memory;
+  /** @internal */
+  constructor(nativeInstance) {
+    this.#n = nativeInstance;
+  }
+  get id() { return this.#n.id; }
+  get moduleId() { return this.#n.moduleId; }
+  /** Exported functions, memories, tables and globals with their types. */
+  getExports() { return this.#n.getExports(); }
+  /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
+  call(name, ...args) { return async(() => this.#n.call(name, args)); }
+  callSync(name, ...args) { return sync(() => this.#n.callSync(name, args)); }
+  /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
+  run() { return async(() => this.#n.run()); }
+  runSync() { return sync(() => this.#n.runSync()); }
+  /** Drains captured stdout / stderr collected since the last take. */
+  takeStdout() { return sync(() => this.#n.takeStdout()); }
+  takeStderr() { return sync(() => this.#n.takeStderr()); }
+  /** The export named `memory`, else the first exported memory. */
+  get memory() { return (this.#memory ??= new Memory(this.#n, null)); }
+  getMemory(name) {
+    if (typeof name !== "string") throw typeError(`memory name must be a string, got ${describe(name)}`);
+    return new Memory(this.#n, name);
+  }
+  /** Frees the store after the calls already queued; later use fails with 5005. */
+  drop() { return async(() => this.#n.drop()); }
+  /** Frees the store now; queued calls fail with 5005. */
+  dropSync() { return sync(() => this.#n.dropSync()); }
+}
+
+/** An isolated engine, policy and set of handles. */
+export class Runtime {
+  #n;
+  constructor(options = {}) {
+    object(options, "Runtime options");
+    this.#n = sync(() => new native.Runtime(options));
+  }
+  compile(src) { return async(() => this.#n.compile(source(src))); }
+  compileSync(src) { return sync(() => this.#n.compileSync(source(src))); }
+  compileFile(path) { return async(() => this.#n.compileFile(path)); }
+  compileFileSync(path) { return sync(() => this.#n.compileFileSync(path)); }
+  validate(src) { return this.#n.validate(source(src)); }
+  moduleInfo(id) { return sync(() => this.#n.moduleInfo(id)); }
+  dropModule(id) { return sync(() => this.#n.dropModule(id)); }
+  instantiate(moduleId, config) {
+    return async(() => this.#n.instantiate(moduleId, object(config, "instance config"))).then((n) => new Instance(n));
+  }
+  instantiateSync(moduleId, config) {
+    return new Instance(sync(() => this.#n.instantiateSync(moduleId, object(config, "instance config"))));
+  }
+  /** Number of live instances. */
+  get instanceCount() { return this.#n.instanceCount; }
+}
+
+let defaultRuntime;
+/** The runtime behind the module-level functions. */
+export function getDefaultRuntime() {
+  return (defaultRuntime ??= new Runtime());
+}
+
+export const compile = (src) => getDefaultRuntime().compile(src);
+export const compileSync = (src) => getDefaultRuntime().compileSync(src);
+export const compileFile = (path) => getDefaultRuntime().compileFile(path);
+export const compileFileSync = (path) => getDefaultRuntime().compileFileSync(path);
+export const validate = (src) => getDefaultRuntime().validate(src);
+export const moduleInfo = (id) => getDefaultRuntime().moduleInfo(id);
+export const dropModule = (id) => getDefaultRuntime().dropModule(id);
+export const instantiate = (id, config) => getDefaultRuntime().instantiate(id, config);
+export const instantiateSync = (id, config) => getDefaultRuntime().instantiateSync(id, config);
+
+export { toWasmError };
