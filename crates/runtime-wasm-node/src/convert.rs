@@ -153,11 +153,12 @@ pub struct InstanceConfigJs {
     pub stdin: Option<Either<String, Uint8Array>>,
     pub capture_stdout: Option<bool>,
     pub capture_stderr: Option<bool>,
-    pub capture_limit: Option<u32>,
+    pub capture_limit: Option<f64>,
 }
 
-impl From<InstanceConfigJs> for core::InstanceConfig {
-    fn from(c: InstanceConfigJs) -> Self {
+impl TryFrom<InstanceConfigJs> for core::InstanceConfig {
+    type Error = core::Error;
+    fn try_from(c: InstanceConfigJs) -> core::Result<Self> {
         let preopen = |(guest, spec): (String, Either<String, PreopenJs>)| match spec {
             Either::A(path) => core::Preopen {
                 guest,
@@ -188,9 +189,12 @@ impl From<InstanceConfigJs> for core::InstanceConfig {
             }),
             capture_stdout: c.capture_stdout.unwrap_or(false),
             capture_stderr: c.capture_stderr.unwrap_or(false),
-            capture_limit: c.capture_limit.map(|n| n as usize),
+            capture_limit: match c.capture_limit {
+                Some(n) => Some(core::count(n, "captureLimit")? as usize),
+                None => None,
+            },
         };
-        core::InstanceConfig { wasi }
+        Ok(core::InstanceConfig { wasi })
     }
 }
 

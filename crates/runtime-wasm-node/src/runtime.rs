@@ -96,8 +96,8 @@ impl JsRuntime {
         id: String,
         config: Option<InstanceConfigJs>,
     ) -> Result<JsInstance> {
-        let config = config.map(Into::into).unwrap_or_default();
-        let inst = id.parse().and_then(|id| self.rt.instantiate(id, &config));
+        let config = config.map(TryInto::try_into).transpose();
+        let inst = config.and_then(|c| self.rt.instantiate(id.parse()?, &c.unwrap_or_default()));
         Ok(JsInstance::new(self.rt.clone(), sync(&env, inst)?))
     }
 
@@ -109,9 +109,9 @@ impl JsRuntime {
         config: Option<InstanceConfigJs>,
     ) -> Result<Object<'e>> {
         let (settle, p) = promise(env)?;
-        let config: core::InstanceConfig = config.map(Into::into).unwrap_or_default();
+        let config = config.map(TryInto::try_into).transpose();
         let work = move |rt: &core::Runtime| {
-            let inst = id.parse().and_then(|id| rt.instantiate(id, &config))?;
+            let inst = rt.instantiate(id.parse()?, &config?.unwrap_or_default())?;
             Ok(JsInstance::new(rt.clone(), inst))
         };
         self.rt.spawn(work, settle);

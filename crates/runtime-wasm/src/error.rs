@@ -207,11 +207,26 @@ pub(crate) fn describe(err: &wasmtime::Error) -> String {
 fn trap_info(err: &wasmtime::Error) -> Option<TrapInfo> {
     let trap = err.downcast_ref::<Trap>()?;
     let kind = match trap {
-        Trap::StackOverflow => "stack overflow".to_string(),
-        Trap::UnreachableCodeReached => "unreachable".to_string(),
-        Trap::TableOutOfBounds => "out of bounds table access".to_string(),
-        other => other.to_string(),
-    };
+        Trap::StackOverflow => "stack overflow",
+        Trap::UnreachableCodeReached => "unreachable",
+        Trap::MemoryOutOfBounds => "out of bounds memory access",
+        Trap::TableOutOfBounds => "out of bounds table access",
+        Trap::HeapMisaligned => "unaligned atomic",
+        Trap::IndirectCallToNull => "uninitialized element",
+        Trap::BadSignature => "indirect call type mismatch",
+        Trap::IntegerOverflow => "integer overflow",
+        Trap::IntegerDivisionByZero => "integer divide by zero",
+        Trap::BadConversionToInteger => "invalid conversion to integer",
+        Trap::Interrupt => "interrupt",
+        Trap::OutOfFuel => "out of fuel",
+        Trap::NullReference => "null reference",
+        Trap::ArrayOutOfBounds => "out of bounds array access",
+        Trap::AllocationTooLarge => "allocation size too large",
+        Trap::CastFailure => "cast failure",
+        Trap::UnhandledTag => "unhandled exception",
+        _ => "trap",
+    }
+    .to_string();
     let backtrace = err
         .downcast_ref::<WasmBacktrace>()
         .map(|bt| {

@@ -36,13 +36,11 @@ impl Executor {
         state.jobs.push_back(Box::new(job));
         if state.jobs.len() > state.idle {
             let shared = self.shared.clone();
-            let spawned = std::thread::Builder::new()
+            // If the OS refuses a thread, the job stays queued and runs as
+            // soon as a worker frees up.
+            let _ = std::thread::Builder::new()
                 .name("runtime-wasm".into())
                 .spawn(move || worker(&shared));
-            if spawned.is_err() {
-                // The job stays queued and runs as soon as a worker frees up.
-                return;
-            }
         } else {
             self.shared.wake.notify_one();
         }

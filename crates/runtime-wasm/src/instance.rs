@@ -159,6 +159,16 @@ pub struct Instance {
     free_now: AtomicBool,
 }
 
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("id", &self.id)
+            .field("module_id", &self.module_id)
+            .field("closing", &self.closing.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
 fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -301,6 +311,8 @@ impl Instance {
     }
 
     /// True while a store exists (not yet freed).
+    ///
+    /// Blocks while an operation runs; meant for tests and diagnostics.
     pub fn is_live(&self) -> bool {
         relock(&self.live).is_some()
     }

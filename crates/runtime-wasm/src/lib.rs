@@ -21,5 +21,5 @@ pub use module::{ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
 pub use runtime::{Runtime, RuntimeOptions};
-pub use value::{type_name, Arg, Value};
+pub use value::{count, type_name, Arg, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT};

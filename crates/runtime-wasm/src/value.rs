@@ -108,6 +108,10 @@ impl Arg {
         }
         Ok(match ty {
             ValType::I32 => {
+                // As in the WebAssembly JS API, a bigint is no i32.
+                if !matches!(self, Arg::Number(_)) {
+                    return Err(mismatch());
+                }
                 let n = self.integer().ok_or_else(mismatch)?;
                 if !(-(1i128 << 31)..(1i128 << 32)).contains(&n) {
                     return Err(Error::Type(format!("{what}: {n} is out of range for i32")));
@@ -117,7 +121,7 @@ impl Arg {
             ValType::I64 => {
                 let n = self.integer().ok_or_else(mismatch)?;
                 let in_range = match self {
-                    Arg::Number(_) => n.unsigned_abs() <= (1u128 << 53) - 1,
+                    Arg::Number(_) => n.unsigned_abs() < (1u128 << 53),
                     _ => (-(1i128 << 63)..(1i128 << 64)).contains(&n),
                 };
                 if !in_range {
@@ -166,6 +170,17 @@ impl Value {
                 ))
             }
         })
+    }
+}
+
+/// Checks an option given as a JS number is a whole count (≤ 2^53).
+pub fn count(x: f64, what: &str) -> Result<u64> {
+    if x.is_finite() && x.fract() == 0.0 && (0.0..=9007199254740991.0).contains(&x) {
+        Ok(x as u64)
+    } else {
+        Err(Error::Type(format!(
+            "{what} must be a non-negative integer, got {x}"
+        )))
     }
 }
 

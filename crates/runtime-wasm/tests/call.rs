@@ -1,0 +1,106 @@
+//! Calls: conversion by signature, results, arity, traps and their details.
+mod common;
+use common::*;
+use runtime_wasm::{Arg, Error, ErrorCode, Value};
+
+#[test]
+fn arguments_follow_the_signature() {
+    let rt = runtime();
+    let inst = instance(&rt, "add.wat");
+    let call = |name: &str, args: &[Arg]| inst.run_sync(|l| l.call(name, args));
+    assert_eq!(call("add", &[n(2.0), n(3.0)]).unwrap(), vec![Value::I32(5)]);
+    assert_eq!(
+        call("add", &[n(4294967295.0), n(1.0)]).unwrap(),
+        vec![Value::I32(0)]
+    );
+    assert_eq!(
+        call("add64", &[big(i64::MAX), big(1)]).unwrap(),
+        vec![Value::I64(i64::MIN)]
+    );
+    assert_eq!(
+        call("addf64", &[n(3.0), n(0.5)]).unwrap(),
+        vec![Value::F64(3.5)]
+    );
+    assert_eq!(
+        call("addf32", &[n(0.5), n(0.25)]).unwrap(),
+        vec![Value::F32(0.75)]
+    );
+    assert_eq!(
+        call("swap", &[n(7.0), n(1.5)]).unwrap(),
+        vec![Value::F64(1.5), Value::I32(7)]
+    );
+    assert_eq!(call("nothing", &[]).unwrap(), vec![]);
+    let a: Vec<u8> = (0..16).collect();
+    let b = vec![0xffu8; 16];
+    let expect: Vec<u8> = a.iter().map(|x| x ^ 0xff).collect();
+    assert_eq!(
+        call("v128_xor", &[Arg::Bytes(a), Arg::Bytes(b)]).unwrap(),
+        vec![Value::V128(expect.try_into().unwrap())]
+    );
+}
+
+#[test]
+fn wrong_arity_and_types_are_5007_and_leave_the_instance_usable() {
+    let rt = runtime();
+    let inst = instance(&rt, "add.wat");
+    for args in [
+        vec![n(1.0)],
+        vec![n(3.5), n(1.0)],
+        vec![big(1), n(1.0)],
+        vec![Arg::Other("string".into()), n(1.0)],
+    ] {
+        let err = inst.run_sync(|l| l.call("add", &args)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TypeError, "{args:?}");
+    }
+    let typed = Arg::Typed("i64".into(), Box::new(n(1.0)));
+    let err = inst
+        .run_sync(|l| l.call("add", &[typed, n(1.0)]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError);
+    assert_eq!(
+        inst.run_sync(|l| l.call("answer", &[])).unwrap(),
+        vec![Value::I32(42)]
+    );
+}
+
+#[test]
+fn missing_and_non_function_exports_are_5003() {
+    let rt = runtime();
+    let inst = instance(&rt, "add.wat");
+    assert_eq!(
+        inst.run_sync(|l| l.call("nope", &[])).unwrap_err().code(),
+        ErrorCode::ExportNotFound
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.call("memory", &[])).unwrap_err().code(),
+        ErrorCode::ExportNotFound
+    );
+}
+
+fn trap_of(err: &Error) -> &str {
+    &err.trap().expect("a trap").kind
+}
+
+#[test]
+fn traps_are_5002_with_a_named_trap_and_backtrace() {
+    let rt = runtime();
+    let inst = instance(&rt, "traps.wat");
+    let err = inst.run_sync(|l| l.call("unreachable", &[])).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CallError);
+    assert_eq!(trap_of(&err), "unreachable");
+    assert!(!err.trap().unwrap().backtrace.is_empty());
+    let err = inst
+        .run_sync(|l| l.call("div", &[n(1.0), n(0.0)]))
+        .unwrap_err();
+    assert_eq!(trap_of(&err), "integer divide by zero");
+    let err = inst.run_sync(|l| l.call("oob", &[])).unwrap_err();
+    assert_eq!(trap_of(&err), "out of bounds memory access");
+    let err = inst.run_sync(|l| l.call("recurse", &[n(0.0)])).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CallError);
+    assert_eq!(trap_of(&err), "stack overflow");
+    // A trap does not poison the instance.
+    assert_eq!(
+        inst.run_sync(|l| l.call("spin", &[big(10)])).unwrap(),
+        vec![Value::I64(10)]
+    );
+}

@@ -1,0 +1,103 @@
+//! Host access to linear memory: bounds, strings, grow, named memories.
+mod common;
+use common::*;
+use runtime_wasm::{ErrorCode, Value};
+
+#[test]
+fn read_write_and_strings_round_trip() {
+    let rt = runtime();
+    let inst = instance(&rt, "memory.wat");
+    inst.run_sync(|l| {
+        let mut m = l.memory(None)?;
+        assert_eq!(m.read_string(0.0, 13.0)?, "hello, memory");
+        m.write(100.0, &[1, 2, 3])?;
+        assert_eq!(m.read(100.0, 3.0)?, vec![1, 2, 3]);
+        assert_eq!(m.write_string(200.0, "héllo")?, 6);
+        assert_eq!(m.read_string(200.0, 6.0)?, "héllo");
+        // The last byte of memory is reachable, one past it is not.
+        m.write(65535.0, &[9])?;
+        assert_eq!(m.read(65536.0, 0.0)?, Vec::<u8>::new());
+        Ok(())
+    })
+    .unwrap();
+    // The guest sees what the host wrote.
+    assert_eq!(
+        inst.run_sync(|l| l.call("load", &[n(101.0)])).unwrap(),
+        vec![Value::I32(2)]
+    );
+}
+
+#[test]
+fn bad_offsets_and_lengths_are_rejected_with_codes() {
+    let rt = runtime();
+    let inst = instance(&rt, "memory.wat");
+    let code = |off: f64, len: f64| {
+        inst.run_sync(|l| l.memory(None)?.read(off, len))
+            .unwrap_err()
+            .code()
+    };
+    assert_eq!(code(-1.0, 1.0), ErrorCode::MemoryError);
+    assert_eq!(code(65536.0, 1.0), ErrorCode::MemoryError);
+    assert_eq!(code(65535.0, 2.0), ErrorCode::MemoryError);
+    assert_eq!(code(0.0, 1e300), ErrorCode::MemoryError);
+    assert_eq!(
+        code(9007199254740991.0, 9007199254740991.0),
+        ErrorCode::MemoryError
+    );
+    assert_eq!(code(0.5, 1.0), ErrorCode::TypeError);
+    assert_eq!(code(f64::NAN, 1.0), ErrorCode::TypeError);
+    let err = inst
+        .run_sync(|l| l.memory(None)?.write(65535.0, &[1, 2]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MemoryError);
+    // Nothing was written by the refused write.
+    assert_eq!(
+        inst.run_sync(|l| l.memory(None)?.read(65535.0, 1.0))
+            .unwrap(),
+        vec![0]
+    );
+}
+
+#[test]
+fn grow_returns_previous_size_and_respects_the_maximum() {
+    let rt = runtime();
+    let inst = instance(&rt, "memory.wat");
+    inst.run_sync(|l| {
+        let mut m = l.memory(None)?;
+        assert_eq!(m.size(), 1);
+        assert_eq!(m.grow(2.0)?, 1);
+        assert_eq!(m.size(), 3);
+        assert_eq!(m.grow(2.0).unwrap_err().code(), ErrorCode::MemoryError);
+        assert_eq!(m.grow(-1.0).unwrap_err().code(), ErrorCode::MemoryError);
+        assert_eq!(m.size(), 3);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.call("size", &[])).unwrap(),
+        vec![Value::I32(3)]
+    );
+}
+
+#[test]
+fn named_memories_and_missing_memories() {
+    let rt = runtime();
+    let inst = instance(&rt, "memory.wat");
+    assert_eq!(
+        inst.run_sync(|l| Ok(l.memory(Some("scratch"))?.size()))
+            .unwrap(),
+        2
+    );
+    let missing = inst
+        .run_sync(|l| l.memory(Some("nope")).map(|_| ()))
+        .unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::MemoryError);
+    let not_memory = inst
+        .run_sync(|l| l.memory(Some("load")).map(|_| ()))
+        .unwrap_err();
+    assert_eq!(not_memory.code(), ErrorCode::MemoryError);
+    let bare = rt.compile(b"(module)").unwrap();
+    let bare = rt.instantiate(bare, &Default::default()).unwrap();
+    let none = bare.run_sync(|l| l.memory(None).map(|_| ())).unwrap_err();
+    assert_eq!(none.code(), ErrorCode::MemoryError);
+}

@@ -1,0 +1,93 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as wasm from "../lib/index.js";
+import { fixture, fixturePath, fixtureText, expectCode } from "./support.mjs";
+
+const { ErrorCode: E, WasmError } = wasm;
+const code = (fn, c) => expectCode(fn, c, WasmError);
+
+test("compile accepts WAT text, Uint8Array, ArrayBuffer, Buffer and other views", async () => {
+  const bin = new Uint8Array(fixture("c/files.wasm"));
+  const expected = wasm.moduleInfo(await wasm.compile(bin));
+  const ids = [];
+  for (const form of [bin, bin.buffer, Buffer.from(bin), new DataView(bin.buffer), new Int8Array(bin.buffer)]) {
+    const id = await wasm.compile(form);
+    assert.deepEqual(wasm.moduleInfo(id), expected);
+    ids.push(id);
+  }
+  ids.push(wasm.compileSync(bin));
+  const text = await wasm.compile(fixtureText("add.wat"));
+  assert.equal(await (await wasm.instantiate(text)).call("add", 2, 3), 5);
+  ids.push(text, wasm.compileSync(fixtureText("add.wat")));
+  assert.equal(new Set(ids).size, ids.length, "every compile returns its own handle");
+  for (const id of ids) assert.equal(typeof id, "string");
+});
+
+test("validate tells valid from invalid without registering anything", () => {
+  assert.equal(wasm.validate(fixtureText("add.wat")), true);
+  assert.equal(wasm.validate(fixture("c/files.wasm")), true);
+  assert.equal(wasm.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9])), false);
+  assert.equal(wasm.validate("(module (func (result i32)))"), false);
+  assert.throws(() => wasm.validate(42), (e) => e instanceof WasmError && e.code === E.TypeError);
+});
+
+test("malformed modules are 5000 with the engine's reason and byte offset", async () => {
+  const e = await code(() => wasm.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9])), E.CompileError);
+  assert.equal(e.codeName, "CompileError");
+  assert.equal(e.offset, 9);
+  assert.match(e.message, /unexpected end/);
+  await code(() => wasm.compile("(module (func (result i32)))"), E.CompileError);
+  await code(() => wasm.compile(new Uint8Array([1, 2, 3])), E.CompileError);
+  await code(() => wasm.compile(""), E.CompileError);
+  assert.throws(() => wasm.compileSync("(module"), (e) => e.code === E.CompileError);
+});
+
+test("wrong source types are 5007", async () => {
+  for (const bad of [42, null, undefined, {}, [1, 2]]) {
+    await code(() => wasm.compile(bad), E.TypeError);
+    await code(() => wasm.compileSync(bad), E.TypeError);
+  }
+});
+
+test("moduleInfo describes imports and exports with types", async () => {
+  const id = await wasm.compile(fixtureText("imports.wat"));
+  const info = wasm.moduleInfo(id);
+  assert.deepEqual(info.imports, [{ module: "env", name: "log", kind: "func", params: ["i32", "i32"], results: [] }]);
+  assert.deepEqual(info.exports.find((e) => e.name === "memory"), {
+    name: "memory", kind: "memory", minimum: 1, shared: false, memory64: false,
+  });
+  const add = wasm.moduleInfo(await wasm.compile(fixtureText("add.wat")));
+  assert.deepEqual(add.exports.find((e) => e.name === "swap"), {
+    name: "swap", kind: "func", params: ["i32", "f64"], results: ["f64", "i32"],
+  });
+  assert.deepEqual(add.exports.find((e) => e.name === "g"), { name: "g", kind: "global", type: "i32", mutable: false });
+  const mem = wasm.moduleInfo(await wasm.compile(fixtureText("memory.wat")));
+  assert.equal(mem.exports.find((e) => e.name === "memory").maximum, 4);
+});
+
+test("compileFile reads .wat and .wasm by content; unreadable files are 5008", async () => {
+  const a = await wasm.compileFile(fixturePath("add.wat"));
+  assert.equal(await (await wasm.instantiate(a)).call("answer"), 42);
+  const b = wasm.compileFileSync(fixturePath("c/files.wasm"));
+  assert.ok(wasm.moduleInfo(b).imports.length > 0);
+  const e = await code(() => wasm.compileFile(fixturePath("nope.wasm")), E.IoError);
+  assert.match(e.message, /nope\.wasm/);
+  await code(() => wasm.compileFile(fixturePath("c")), E.IoError);
+  await code(() => wasm.compileFileSync(fixturePath("missing/deeper.wat")), E.IoError);
+  await code(() => wasm.compileFile(42), E.TypeError);
+});
+
+test("unknown, dropped and foreign module handles are 5004", async () => {
+  const id = await wasm.compile(fixtureText("add.wat"));
+  wasm.dropModule(id);
+  for (const bad of [id, "module-999999999", "garbage", "", "instance-1"]) {
+    await code(() => wasm.moduleInfo(bad), E.InvalidModuleHandle);
+    await code(() => wasm.instantiate(bad), E.InvalidModuleHandle);
+    await code(() => wasm.instantiateSync(bad), E.InvalidModuleHandle);
+    await code(() => wasm.dropModule(bad), E.InvalidModuleHandle);
+  }
+  const rt = new wasm.Runtime();
+  const foreign = await rt.compile(fixtureText("add.wat"));
+  await code(() => wasm.moduleInfo(foreign), E.InvalidModuleHandle);
+  assert.ok(rt.moduleInfo(foreign));
+});
