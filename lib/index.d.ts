@@ -77,6 +77,14 @@ export interface InstanceConfig {
   captureStderr?: boolean;
   /** Bytes each captured stream may hold over the instance's life (default 16 MiB). */
   captureLimit?: number;
+  /** Fuel units the instance may burn; running out is 5011. Without it, code runs unmetered. */
+  fuel?: number | bigint;
+  /** Wall-clock budget of every call (and of instantiation), in ms; passing it is 5012. */
+  timeoutMs?: number;
+  /** Bytes all linear memories of the instance may hold together. */
+  maxMemoryBytes?: number;
+  /** Elements any one table may hold. */
+  maxTableElements?: number;
 }
 
 export interface Policy {
@@ -88,6 +96,8 @@ export interface Policy {
 
 export interface RuntimeOptions {
   policy?: Policy;
+  /** Live instances allowed at once; one more is 5013. */
+  maxInstances?: number;
 }
 
 export interface RunOutput {
@@ -169,6 +179,10 @@ export class Instance {
   takeStderr(): Uint8Array;
   readonly memory: Memory;
   getMemory(name: string): Memory;
+  fuel(): Promise<bigint>;
+  fuelSync(): bigint;
+  setFuel(amount: number | bigint): Promise<void>;
+  setFuelSync(amount: number | bigint): void;
   drop(): Promise<void>;
   dropSync(): void;
 }
@@ -180,6 +194,7 @@ export class Runtime {
   compileFile(path: string): Promise<ModuleId>;
   compileFileSync(path: string): ModuleId;
   validate(source: Source): boolean;
+  wat2wasm(source: Source): Uint8Array;
   moduleInfo(id: ModuleId): ModuleInfo;
   dropModule(id: ModuleId): void;
   instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;
@@ -193,6 +208,8 @@ export function compileSync(source: Source): ModuleId;
 export function compileFile(path: string): Promise<ModuleId>;
 export function compileFileSync(path: string): ModuleId;
 export function validate(source: Source): boolean;
+/** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
+export function wat2wasm(source: Source): Uint8Array;
 export function moduleInfo(id: ModuleId): ModuleInfo;
 export function dropModule(id: ModuleId): void;
 export function instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;

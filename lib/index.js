@@ -82,6 +82,12 @@ export class Instance {
     if (typeof name !== "string") throw typeError(`memory name must be a string, got ${describe(name)}`);
     return new Memory(this.#n, name);
   }
+  /** Fuel left (bigint); 5007 when the instance was not given `fuel`. */
+  fuel() { return async(() => this.#n.fuel()); }
+  fuelSync() { return sync(() => this.#n.fuelSync()); }
+  /** Sets the fuel left (number or bigint); a guest stopped by 5011 can then go on. */
+  setFuel(amount) { return async(() => this.#n.setFuel(amount)); }
+  setFuelSync(amount) { return sync(() => this.#n.setFuelSync(amount)); }
   /** Frees the store after the calls already queued; later use fails with 5005. */
   drop() { return async(() => this.#n.drop()); }
   /** Frees the store now; queued calls fail with 5005. */
@@ -100,6 +106,8 @@ export class Runtime {
   compileFile(path) { return async(() => this.#n.compileFile(path)); }
   compileFileSync(path) { return sync(() => this.#n.compileFileSync(path)); }
   validate(src) { return this.#n.validate(source(src)); }
+  /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
+  wat2wasm(src) { return sync(() => this.#n.wat2wasm(source(src))); }
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(id)); }
   dropModule(id) { return sync(() => this.#n.dropModule(id)); }
   instantiate(moduleId, config) {
@@ -123,6 +131,7 @@ export const compileSync = (src) => getDefaultRuntime().compileSync(src);
 export const compileFile = (path) => getDefaultRuntime().compileFile(path);
 export const compileFileSync = (path) => getDefaultRuntime().compileFileSync(path);
 export const validate = (src) => getDefaultRuntime().validate(src);
+export const wat2wasm = (src) => getDefaultRuntime().wat2wasm(src);
 export const moduleInfo = (id) => getDefaultRuntime().moduleInfo(id);
 export const dropModule = (id) => getDefaultRuntime().dropModule(id);
 export const instantiate = (id, config) => getDefaultRuntime().instantiate(id, config);

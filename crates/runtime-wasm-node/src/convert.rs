@@ -43,6 +43,18 @@ pub fn to_args(args: &[Unknown]) -> Result<Vec<core::Arg>> {
     args.iter().map(to_arg).collect()
 }
 
+/// A number or bigint amount (fuel), checked by the core.
+pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
+    let arg = match v {
+        Either::A(n) => core::Arg::Number(n),
+        Either::B(b) => core::Arg::BigInt {
+            negative: b.sign_bit,
+            words: b.words,
+        },
+    };
+    arg.amount(what)
+}
+
 /// Call results: no value is `undefined`, one is the value, more an array.
 pub struct Results(pub Vec<core::Value>);
 
@@ -121,18 +133,26 @@ pub struct PolicyJs {
 #[napi(object)]
 pub struct RuntimeOptionsJs {
     pub policy: Option<PolicyJs>,
+    pub max_instances: Option<f64>,
 }
 
-impl From<RuntimeOptionsJs> for core::RuntimeOptions {
-    fn from(o: RuntimeOptionsJs) -> Self {
+/// An optional count option, checked by the core.
+fn count(x: Option<f64>, what: &str) -> core::Result<Option<u64>> {
+    x.map(|n| core::count(n, what)).transpose()
+}
+
+impl TryFrom<RuntimeOptionsJs> for core::RuntimeOptions {
+    type Error = core::Error;
+    fn try_from(o: RuntimeOptionsJs) -> core::Result<Self> {
         let paths = |v: Option<Vec<String>>| v.map(|v| v.into_iter().map(Into::into).collect());
         let policy = o.policy.map(|p| core::Policy {
             read: paths(p.read),
             preopen: paths(p.preopen),
         });
-        core::RuntimeOptions {
+        Ok(core::RuntimeOptions {
             policy: policy.unwrap_or_default(),
-        }
+            max_instances: count(o.max_instances, "maxInstances")?.map(|n| n as usize),
+        })
     }
 }
 
@@ -154,6 +174,10 @@ pub struct InstanceConfigJs {
     pub capture_stdout: Option<bool>,
     pub capture_stderr: Option<bool>,
     pub capture_limit: Option<f64>,
+    pub fuel: Option<Either<f64, BigInt>>,
+    pub timeout_ms: Option<f64>,
+    pub max_memory_bytes: Option<f64>,
+    pub max_table_elements: Option<f64>,
 }
 
 impl TryFrom<InstanceConfigJs> for core::InstanceConfig {
@@ -189,12 +213,18 @@ impl TryFrom<InstanceConfigJs> for core::InstanceConfig {
             }),
             capture_stdout: c.capture_stdout.unwrap_or(false),
             capture_stderr: c.capture_stderr.unwrap_or(false),
-            capture_limit: match c.capture_limit {
-                Some(n) => Some(core::count(n, "captureLimit")? as usize),
-                None => None,
-            },
+            capture_limit: count(c.capture_limit, "captureLimit")?.map(|n| n as usize),
         };
-        Ok(core::InstanceConfig { wasi })
+        let limits = core::Limits {
+            fuel: c.fuel.map(|f| amount(f, "fuel")).transpose()?,
+            timeout: c
+                .timeout_ms
+                .map(|t| core::millis(t, "timeoutMs"))
+                .transpose()?,
+            max_memory_bytes: count(c.max_memory_bytes, "maxMemoryBytes")?,
+            max_table_elements: count(c.max_table_elements, "maxTableElements")?,
+        };
+        Ok(core::InstanceConfig { wasi, limits })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `Instance` class: calls, WASI runs, captured output and memory
 //! access, each store-touching method in a sync and a promise form.
 
-use crate::convert::{exports_js, to_args, Bytes, ExternJs, Results, RunResult};
+use crate::convert::{amount, exports_js, to_args, Bytes, ExternJs, Results, RunResult};
 use crate::error::{promise, sync};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -90,6 +90,37 @@ impl JsInstance {
     #[napi(ts_return_type = "Uint8Array")]
     pub fn take_stderr(&self, env: Env) -> Result<Bytes> {
         sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stderr()))))
+    }
+
+    #[napi(ts_return_type = "bigint")]
+    pub fn fuel_sync(&self, env: Env) -> Result<BigInt> {
+        sync(&env, self.inst.run_sync(|l| l.fuel()).map(BigInt::from))
+    }
+
+    #[napi(ts_return_type = "Promise<bigint>")]
+    pub fn fuel<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst.run_async(|l| l.fuel().map(BigInt::from), settle);
+        Ok(p)
+    }
+
+    #[napi(ts_args_type = "fuel: number | bigint")]
+    pub fn set_fuel_sync(&self, env: Env, fuel: Either<f64, BigInt>) -> Result<()> {
+        let r = amount(fuel, "fuel").and_then(|f| self.inst.run_sync(|l| l.set_fuel(f)));
+        sync(&env, r)
+    }
+
+    #[napi(
+        ts_args_type = "fuel: number | bigint",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn set_fuel<'e>(&self, env: &'e Env, fuel: Either<f64, BigInt>) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        match amount(fuel, "fuel") {
+            Ok(f) => self.inst.run_async(move |l| l.set_fuel(f), settle),
+            Err(e) => settle(Err(e)),
+        }
+        Ok(p)
     }
 
     #[napi]

@@ -1,7 +1,7 @@
 //! The `Runtime` class: module functions and instantiation, each in a sync
 //! form and a promise form that runs on runtime-wasm's worker threads.
 
-use crate::convert::{InstanceConfigJs, ModuleInfoJs, RuntimeOptionsJs};
+use crate::convert::{Bytes, InstanceConfigJs, ModuleInfoJs, RuntimeOptionsJs};
 use crate::error::{promise, sync};
 use crate::instance::JsInstance;
 use napi::bindgen_prelude::*;
@@ -23,9 +23,10 @@ fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
 impl JsRuntime {
     #[napi(constructor)]
     pub fn new(env: Env, options: Option<RuntimeOptionsJs>) -> Result<Self> {
-        let options = options.map(Into::into).unwrap_or_default();
+        let options = options.map(TryInto::try_into).transpose();
+        let rt = options.and_then(|o| core::Runtime::new(o.unwrap_or_default()));
         Ok(JsRuntime {
-            rt: sync(&env, core::Runtime::new(options))?,
+            rt: sync(&env, rt)?,
         })
     }
 
@@ -67,6 +68,11 @@ impl JsRuntime {
             settle,
         );
         Ok(p)
+    }
+
+    #[napi(js_name = "wat2wasm", ts_return_type = "Uint8Array")]
+    pub fn wat2wasm(&self, env: Env, source: Either<Uint8Array, String>) -> Result<Bytes> {
+        sync(&env, core::wat2wasm(&source_bytes(source)).map(Bytes))
     }
 
     #[napi]

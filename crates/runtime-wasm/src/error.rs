@@ -1,6 +1,7 @@
 //! The one error type of runtime-wasm and its mapping to the numeric codes
 //! 5000–5013; engine errors are classified here by downcasting, never by text.
 
+use crate::limits::CapExceeded;
 use std::path::PathBuf;
 use wasmtime::{Trap, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
@@ -191,6 +192,9 @@ impl Error {
 
     /// Classifies an engine error raised by instantiation (linking or start).
     pub(crate) fn from_instantiate(err: wasmtime::Error) -> Error {
+        if let Some(cap) = err.downcast_ref::<CapExceeded>() {
+            return Error::LimitExceeded(cap.to_string());
+        }
         match Error::from_guest(err) {
             Error::Call { message, trap } => Error::Instantiate { message, trap },
             other => other,

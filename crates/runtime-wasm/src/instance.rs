@@ -1,8 +1,10 @@
 //! An instance: its store, the work queue that serializes calls into it in
 //! arrival order, and the operations that run against the live store.
 
+use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
+use crate::limits::{Armed, Limiter, Limits, Ticker};
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use crate::value::{convert_args, Arg, Value};
@@ -18,11 +20,13 @@ use wasmtime_wasi::I32Exit;
 #[derive(Debug, Clone, Default)]
 pub struct InstanceConfig {
     pub wasi: WasiConfig,
+    pub limits: Limits,
 }
 
 /// Per-store state the engine hands to host functions.
 pub(crate) struct StoreData {
     pub(crate) wasi: Option<WasiP1Ctx>,
+    limiter: Limiter,
 }
 
 /// The result of running a WASI command to completion.
@@ -41,16 +45,21 @@ pub struct Live {
     pub(crate) instance: wasmtime::Instance,
     stdout: Option<Capture>,
     stderr: Option<Capture>,
+    /// Epoch ticks each call may run for, when a timeout is set.
+    deadline: Option<u64>,
+    ticker: Ticker,
 }
 
 impl Live {
     pub(crate) fn new(
-        engine: &wasmtime::Engine,
-        linker: &wasmtime::Linker<StoreData>,
+        engines: &Engines,
         compiled: &Compiled,
         policy: &crate::Policy,
         config: &InstanceConfig,
     ) -> Result<Live> {
+        let flavor = Flavor::of(&config.limits);
+        let variant = engines.get(flavor)?;
+        let module = compiled.module(flavor, &variant)?;
         let wasi = if compiled.uses_wasi {
             Some(config.wasi.build(policy)?)
         } else {
@@ -60,9 +69,17 @@ impl Live {
             Some(w) => (Some(w.ctx), w.stdout, w.stderr),
             None => (None, None, None),
         };
-        let mut store = Store::new(engine, StoreData { wasi: ctx });
-        for import in compiled.module.imports() {
-            if linker.get_by_import(&mut store, &import).is_none() {
+        let data = StoreData {
+            wasi: ctx,
+            limiter: Limiter::new(&config.limits),
+        };
+        let mut store = Store::new(&variant.engine, data);
+        store.limiter(|d| &mut d.limiter);
+        if let Some(fuel) = config.limits.fuel {
+            store.set_fuel(fuel).map_err(Error::from_guest)?;
+        }
+        for import in module.imports() {
+            if variant.linker.get_by_import(&mut store, &import).is_none() {
                 return Err(Error::Instantiate {
                     message: format!(
                         "missing import `{}.{}` ({})",
@@ -74,15 +91,40 @@ impl Live {
                 });
             }
         }
-        let instance = linker
-            .instantiate(&mut store, &compiled.module)
+        let deadline = config.limits.deadline_ticks();
+        let _armed = arm(&mut store, deadline, &engines.ticker)?;
+        let instance = variant
+            .linker
+            .instantiate(&mut store, &module)
             .map_err(Error::from_instantiate)?;
+        store.data_mut().limiter.instantiating = false;
         Ok(Live {
             store,
             instance,
             stdout,
             stderr,
+            deadline,
+            ticker: engines.ticker.clone(),
         })
+    }
+
+    /// Runs guest code under the instance's deadline, if it has one.
+    fn guest<R>(
+        &mut self,
+        f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
+    ) -> Result<wasmtime::Result<R>> {
+        let _armed = arm(&mut self.store, self.deadline, &self.ticker)?;
+        Ok(f(&mut self.store))
+    }
+
+    /// Fuel left; 5007 when the instance was not given fuel.
+    pub fn fuel(&self) -> Result<u64> {
+        self.store.get_fuel().map_err(|_| no_fuel())
+    }
+
+    /// Refills (or drains) the fuel tank; 5007 without fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.set_fuel(fuel).map_err(|_| no_fuel())
     }
 
     /// Calls export `name`, converting `args` by its signature.
@@ -92,7 +134,7 @@ impl Live {
         let params: Vec<_> = ty.params().collect();
         let vals = convert_args(&params, args, name)?;
         let mut results = vec![Val::I32(0); ty.results().len()];
-        func.call(&mut self.store, &vals, &mut results)
+        self.guest(|store| func.call(store, &vals, &mut results))?
             .map_err(Error::from_guest)?;
         results.iter().map(Value::from_val).collect()
     }
@@ -100,7 +142,7 @@ impl Live {
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
     pub fn run(&mut self) -> Result<RunOutput> {
         let func = self.func("_start")?;
-        let exit_code = match func.call(&mut self.store, &[], &mut []) {
+        let exit_code = match self.guest(|store| func.call(store, &[], &mut []))? {
             Ok(()) => 0,
             Err(e) => match e.downcast_ref::<I32Exit>() {
                 Some(exit) => exit.0,
@@ -132,6 +174,21 @@ impl Live {
             ))),
             None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
         }
+    }
+}
+
+fn no_fuel() -> Error {
+    Error::Type("fuel is not enabled for this instance (set `fuel` when instantiating)".into())
+}
+
+/// Sets the store's epoch deadline and keeps the ticker running meanwhile.
+fn arm(store: &mut Store<StoreData>, ticks: Option<u64>, ticker: &Ticker) -> Result<Option<Armed>> {
+    match ticks {
+        Some(t) => {
+            store.set_epoch_deadline(t);
+            ticker.arm().map(Some)
+        }
+        None => Ok(None),
     }
 }
 

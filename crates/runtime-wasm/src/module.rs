@@ -1,8 +1,10 @@
 //! A compiled module and what it imports and exports, with types in the
 //! names embedders use.
 
+use crate::engine::{Engines, Flavor, Variant};
 use crate::error::{describe, Error, Result};
 use crate::value::{ref_type_name, type_name};
+use std::sync::Mutex;
 use wasmtime::{Engine, ExternType, Mutability};
 
 /// The shape of one import or export.
@@ -114,12 +116,52 @@ impl ModuleInfo {
     }
 }
 
-/// A compiled module shared by every handle compiled from the same bytes.
+/// A compiled module shared by every handle compiled from the same bytes;
+/// builds for metered engines are made on first use.
 pub(crate) struct Compiled {
-    pub(crate) module: wasmtime::Module,
+    binary: Vec<u8>,
+    builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
     pub(crate) info: ModuleInfo,
     /// True when the module imports WASI preview1 and so needs a WASI context.
     pub(crate) uses_wasi: bool,
+}
+
+impl Compiled {
+    /// Compiles `binary` for the plain engine; errors are 5000 with the
+    /// validator's byte offset when it finds one.
+    pub(crate) fn new(engines: &Engines, binary: Vec<u8>) -> Result<Compiled> {
+        let module = build(&engines.get(Flavor::PLAIN)?.engine, &binary)?;
+        let info = ModuleInfo::of(&module);
+        let uses_wasi = info
+            .imports
+            .iter()
+            .any(|i| i.module == "wasi_snapshot_preview1");
+        let mut builds: [Option<wasmtime::Module>; Flavor::COUNT] = Default::default();
+        builds[Flavor::PLAIN.index()] = Some(module);
+        Ok(Compiled {
+            binary,
+            builds: Mutex::new(builds),
+            info,
+            uses_wasi,
+        })
+    }
+
+    /// The module compiled for `variant`'s engine.
+    pub(crate) fn module(&self, flavor: Flavor, variant: &Variant) -> Result<wasmtime::Module> {
+        let mut builds = self.builds.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = &builds[flavor.index()] {
+            return Ok(m.clone());
+        }
+        let m = build(&variant.engine, &self.binary)?;
+        builds[flavor.index()] = Some(m.clone());
+        Ok(m)
+    }
+}
+
+/// Converts WAT text to a wasm binary (5000 on a syntax error); binary
+/// input passes through untouched.
+pub fn wat2wasm(source: &[u8]) -> Result<Vec<u8>> {
+    to_binary(source).map(|b| b.into_owned())
 }
 
 /// Turns WAT text into binary; binary input passes through untouched.
@@ -139,21 +181,10 @@ pub(crate) fn to_binary(source: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
         })
 }
 
-/// Compiles a wasm binary on `engine`.
-pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
-    let module = wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
+fn build(engine: &Engine, binary: &[u8]) -> Result<wasmtime::Module> {
+    wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
         message: describe(&e),
         offset: invalid_offset(binary),
-    })?;
-    let info = ModuleInfo::of(&module);
-    let uses_wasi = info
-        .imports
-        .iter()
-        .any(|i| i.module == "wasi_snapshot_preview1" || i.module == "wasi_unstable");
-    Ok(Compiled {
-        module,
-        info,
-        uses_wasi,
     })
 }
 

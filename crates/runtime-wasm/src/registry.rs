@@ -67,6 +67,16 @@ impl<K: Copy + Eq + Hash, V> Registry<K, V> {
         self.lock().insert(key, value);
     }
 
+    /// Inserts unless the table already holds `cap` entries.
+    pub(crate) fn insert_within(&self, key: K, value: Arc<V>, cap: usize) -> bool {
+        let mut map = self.lock();
+        if map.len() >= cap {
+            return false;
+        }
+        map.insert(key, value);
+        true
+    }
+
     pub(crate) fn get(&self, key: K) -> Option<Arc<V>> {
         self.lock().get(&key).cloned()
     }

@@ -1,11 +1,11 @@
-//! The facade: a runtime owns an engine, a policy, its module and instance
-//! tables and its worker threads; handles from one runtime mean nothing to
+//! The facade: a runtime owns its engines, policy, module and instance
+//! tables and worker threads; handles from one runtime mean nothing to
 //! another.
 
-use crate::engine;
+use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::instance::{Instance, InstanceConfig, Live, StoreData};
+use crate::instance::{Instance, InstanceConfig, Live};
 use crate::module::{self, Compiled, ModuleInfo};
 use crate::policy::Policy;
 use crate::registry::{InstanceId, ModuleId, Registry};
@@ -13,26 +13,35 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
-use wasmtime::{Engine, Linker};
 
 /// Settings fixed for the life of a runtime.
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
     pub policy: Policy,
+    /// Live instances allowed at once; one more is 5013.
+    pub max_instances: Option<usize>,
 }
 
 struct Inner {
-    engine: Engine,
-    linker: Linker<StoreData>,
+    engines: Engines,
     policy: Policy,
+    max_instances: Option<usize>,
     executor: Executor,
     modules: Registry<ModuleId, Compiled>,
     instances: Registry<InstanceId, Instance>,
     /// Compiled modules by content hash, so identical bytes compile once.
     cache: Mutex<HashMap<[u8; 32], Weak<Compiled>>>,
+    /// The module the last successful `validate` compiled.
+    validated: Mutex<Option<Arc<Compiled>>>,
 }
 
-/// An isolated set of modules and instances sharing one engine and policy.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.engines.ticker.shutdown();
+    }
+}
+
+/// An isolated set of modules and instances sharing engines and a policy.
 #[derive(Clone)]
 pub struct Runtime {
     inner: Arc<Inner>,
@@ -40,23 +49,18 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Runtime> {
-        let engine = engine::build()?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut StoreData| {
-            d.wasi
-                .as_mut()
-                .expect("a module importing WASI always gets a WASI context")
-        })
-        .map_err(|e| Error::Type(format!("cannot link WASI: {e}")))?;
+        let engines = Engines::default();
+        engines.get(Flavor::PLAIN)?;
         Ok(Runtime {
             inner: Arc::new(Inner {
-                engine,
-                linker,
+                engines,
                 policy: options.policy,
+                max_instances: options.max_instances,
                 executor: Executor::default(),
                 modules: Registry::new(),
                 instances: Registry::new(),
                 cache: Mutex::default(),
+                validated: Mutex::default(),
             }),
         })
     }
@@ -64,22 +68,24 @@ impl Runtime {
     /// Compiles a wasm binary or WAT text and returns a new module handle;
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
-        let binary = module::to_binary(source)?;
-        let key: [u8; 32] = Sha256::digest(&binary).into();
-        let cached = self.cache().get(&key).and_then(Weak::upgrade);
-        let compiled = match cached {
-            Some(c) => c,
-            None => {
-                let c = Arc::new(module::compile(&self.inner.engine, &binary)?);
-                let mut cache = self.cache();
-                cache.retain(|_, w| w.strong_count() > 0);
-                cache.insert(key, Arc::downgrade(&c));
-                c
-            }
-        };
+        let compiled = self.compiled(source)?;
         let id = ModuleId::fresh();
         self.inner.modules.insert(id, compiled);
         Ok(id)
+    }
+
+    /// The compiled module for `source`, from the content cache when present.
+    fn compiled(&self, source: &[u8]) -> Result<Arc<Compiled>> {
+        let binary = module::to_binary(source)?;
+        let key: [u8; 32] = Sha256::digest(&binary).into();
+        if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
+            return Ok(c);
+        }
+        let c = Arc::new(Compiled::new(&self.inner.engines, binary.into_owned())?);
+        let mut cache = self.cache();
+        cache.retain(|_, w| w.strong_count() > 0);
+        cache.insert(key, Arc::downgrade(&c));
+        Ok(c)
     }
 
     /// Reads (policy permitting) and compiles a `.wasm` or `.wat` file; the
@@ -93,11 +99,30 @@ impl Runtime {
         self.compile(&bytes)
     }
 
-    /// True when `source` (binary or WAT) would compile on this runtime.
+    /// True exactly when `compile(source)` would succeed. The engine's
+    /// validator accepts some modules its compiler then refuses (proposals it
+    /// parses but does not implement), so a module that validates is also
+    /// compiled, and kept until the next `validate` so that compiling it
+    /// right after costs nothing.
     pub fn validate(&self, source: &[u8]) -> bool {
-        module::to_binary(source)
-            .map(|b| wasmtime::Module::validate(&self.inner.engine, &b).is_ok())
-            .unwrap_or(false)
+        let Ok(plain) = self.inner.engines.get(Flavor::PLAIN) else {
+            return false;
+        };
+        let valid = module::to_binary(source)
+            .map(|b| wasmtime::Module::validate(&plain.engine, &b).is_ok())
+            .unwrap_or(false);
+        let compiled = if valid {
+            self.compiled(source).ok()
+        } else {
+            None
+        };
+        let ok = compiled.is_some();
+        *self
+            .inner
+            .validated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = compiled;
+        ok
     }
 
     fn module(&self, id: ModuleId) -> Result<Arc<Compiled>> {
@@ -123,26 +148,23 @@ impl Runtime {
         Ok(())
     }
 
-    /// Makes a new instance with its own store, memory and state.
+    /// Makes a new instance with its own store, memory, state and limits.
     pub fn instantiate(&self, id: ModuleId, config: &InstanceConfig) -> Result<Arc<Instance>> {
         let compiled = self.module(id)?;
         let inner = &self.inner;
-        let live = Live::new(
-            &inner.engine,
-            &inner.linker,
-            &compiled,
-            &inner.policy,
-            config,
-        )?;
+        let cap = inner.max_instances.unwrap_or(usize::MAX);
+        let over = || Error::LimitExceeded(format!("maxInstances ({cap}) instances are live"));
+        if inner.instances.len() >= cap {
+            return Err(over());
+        }
+        let live = Live::new(&inner.engines, &compiled, &inner.policy, config)?;
         let inst_id = InstanceId::fresh();
-        let inst = Arc::new(Instance::new(
-            inst_id,
-            id,
-            compiled,
-            inner.executor.clone(),
-            live,
-        ));
-        inner.instances.insert(inst_id, inst.clone());
+        let executor = inner.executor.clone();
+        let inst = Arc::new(Instance::new(inst_id, id, compiled, executor, live));
+        // Checked again on insertion: instantiations may race past the first check.
+        if !inner.instances.insert_within(inst_id, inst.clone(), cap) {
+            return Err(over());
+        }
         Ok(inst)
     }
 

@@ -184,6 +184,37 @@ pub fn count(x: f64, what: &str) -> Result<u64> {
     }
 }
 
+/// Checks a duration given in milliseconds (fractions allowed).
+pub fn millis(x: f64, what: &str) -> Result<std::time::Duration> {
+    if x.is_finite() && x >= 0.0 && x <= 9007199254740991.0 {
+        Ok(std::time::Duration::from_secs_f64(x / 1000.0))
+    } else {
+        Err(Error::Type(format!(
+            "{what} must be a non-negative number of milliseconds, got {x}"
+        )))
+    }
+}
+
+impl Arg {
+    /// A whole non-negative amount up to 2^64-1, given as a safe-integer
+    /// number or a bigint (fuel).
+    pub fn amount(&self, what: &str) -> Result<u64> {
+        match self {
+            Arg::Number(x) => count(*x, what),
+            Arg::BigInt { negative, words } => match (negative, words.as_slice()) {
+                (false, []) => Ok(0),
+                (false, [w]) => Ok(*w),
+                (true, [0]) | (true, []) => Ok(0),
+                _ => Err(Error::Type(format!("{what} must be in [0, 2^64)"))),
+            },
+            other => Err(Error::Type(format!(
+                "{what} must be a number or bigint, got {}",
+                other.describe()
+            ))),
+        }
+    }
+}
+
 /// Converts `args` for a function whose parameters are `params`.
 pub(crate) fn convert_args(params: &[ValType], args: &[Arg], func: &str) -> Result<Vec<Val>> {
     if params.len() != args.len() {

@@ -121,3 +121,22 @@ fn dropping_a_module_invalidates_its_handle() {
         ErrorCode::InvalidModuleHandle
     );
 }
+
+#[test]
+fn validate_agrees_with_compile_where_the_validator_alone_would_not() {
+    // A mutant of clock.wat found by the JS robustness suite: the engine's
+    // validator accepts its custom-descriptors encoding, its compiler refuses
+    // it. validate() must answer as compile() does.
+    let mut bin = runtime_wasm::wat2wasm(&fixture("clock.wat")).unwrap();
+    for (at, flip) in [(69, 32), (80, 8), (114, 128), (201, 8)] {
+        bin[at] ^= flip;
+    }
+    let engine = wasmtime::Engine::default();
+    assert!(wasmtime::Module::validate(&engine, &bin).is_ok());
+    let rt = runtime();
+    assert!(!rt.validate(&bin));
+    assert_eq!(
+        rt.compile(&bin).unwrap_err().code(),
+        ErrorCode::CompileError
+    );
+}

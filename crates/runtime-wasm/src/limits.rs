@@ -1,0 +1,188 @@
+//! Per-instance limits — fuel, a wall-clock deadline per call, memory and
+//! table caps — and the epoch ticker that makes deadlines fire.
+
+use crate::error::{Error, Result};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+use wasmtime::{Engine, ResourceLimiter};
+
+/// Limits an instance runs under; `None` means unlimited (and costs nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel units the instance may burn in total (refill with `set_fuel`).
+    pub fuel: Option<u64>,
+    /// Wall-clock budget of every call.
+    pub timeout: Option<Duration>,
+    /// Bytes all of the instance's linear memories may hold together.
+    pub max_memory_bytes: Option<u64>,
+    /// Elements any one table may hold.
+    pub max_table_elements: Option<u64>,
+}
+
+/// How often the ticker advances engine epochs while a deadline is armed.
+pub(crate) const TICK: Duration = Duration::from_millis(2);
+
+impl Limits {
+    /// Epoch ticks that cover `timeout`, plus one for the tick in progress.
+    pub(crate) fn deadline_ticks(&self) -> Option<u64> {
+        self.timeout
+            .map(|t| (t.as_nanos() / TICK.as_nanos()) as u64 + 2)
+    }
+}
+
+/// The error instantiation fails with when a memory or table is born
+/// bigger than the instance's cap; classified by type, not text.
+#[derive(Debug)]
+pub(crate) struct CapExceeded(pub(crate) String);
+
+impl std::fmt::Display for CapExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CapExceeded {}
+
+/// Enforces the memory and table caps of one store.
+#[derive(Debug)]
+pub(crate) struct Limiter {
+    max_memory: Option<usize>,
+    max_table: Option<usize>,
+    /// Bytes currently held by all memories of the store.
+    memory_total: usize,
+    /// While true, exceeding a cap fails instantiation instead of
+    /// answering -1 to the guest.
+    pub(crate) instantiating: bool,
+}
+
+impl Limiter {
+    pub(crate) fn new(limits: &Limits) -> Limiter {
+        let clamp = |v: Option<u64>| v.map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+        Limiter {
+            max_memory: clamp(limits.max_memory_bytes),
+            max_table: clamp(limits.max_table_elements),
+            memory_total: 0,
+            instantiating: true,
+        }
+    }
+
+    fn refuse(&self, what: String) -> wasmtime::Result<bool> {
+        if self.instantiating {
+            Err(wasmtime::Error::new(CapExceeded(what)))
+        } else {
+            Ok(false)
+        }
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let total = self.memory_total - current.min(self.memory_total) + desired;
+        match self.max_memory {
+            Some(max) if total > max => self.refuse(format!(
+                "memory of {desired} bytes would exceed maxMemoryBytes ({max})"
+            )),
+            _ => {
+                self.memory_total = total;
+                Ok(true)
+            }
+        }
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        match self.max_table {
+            Some(max) if desired > max => self.refuse(format!(
+                "table of {desired} elements would exceed maxTableElements ({max})"
+            )),
+            _ => Ok(true),
+        }
+    }
+}
+
+#[derive(Default)]
+struct TickerState {
+    engines: Vec<Engine>,
+    /// Calls currently running under a deadline.
+    armed: usize,
+    shutdown: bool,
+    thread: bool,
+}
+
+/// Advances the epoch of deadline-enabled engines every `TICK`, only while
+/// some call runs under a deadline.
+#[derive(Clone, Default)]
+pub(crate) struct Ticker {
+    shared: Arc<(Mutex<TickerState>, Condvar)>,
+}
+
+/// Keeps the ticker running for as long as it lives.
+pub(crate) struct Armed(Ticker);
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        self.0.lock().armed -= 1;
+    }
+}
+
+impl Ticker {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TickerState> {
+        self.shared.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn watch(&self, engine: &Engine) {
+        self.lock().engines.push(engine.clone());
+    }
+
+    /// Marks a deadline-bearing call as running until the guard drops.
+    pub(crate) fn arm(&self) -> Result<Armed> {
+        let mut state = self.lock();
+        state.armed += 1;
+        if !state.thread {
+            let me = self.clone();
+            std::thread::Builder::new()
+                .name("runtime-wasm-ticker".into())
+                .spawn(move || me.run())
+                .map_err(|e| {
+                    state.armed -= 1;
+                    Error::LimitExceeded(format!("cannot start the deadline ticker: {e}"))
+                })?;
+            state.thread = true;
+        }
+        self.shared.1.notify_all();
+        Ok(Armed(self.clone()))
+    }
+
+    fn run(&self) {
+        loop {
+            let mut state = self.lock();
+            while state.armed == 0 && !state.shutdown {
+                state = self.shared.1.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            if state.shutdown {
+                return;
+            }
+            let engines = state.engines.clone();
+            drop(state);
+            std::thread::sleep(TICK);
+            for engine in &engines {
+                engine.increment_epoch();
+            }
+        }
+    }
+
+    /// Stops the ticker thread (when its runtime goes away).
+    pub(crate) fn shutdown(&self) {
+        self.lock().shutdown = true;
+        self.shared.1.notify_all();
+    }
+}
