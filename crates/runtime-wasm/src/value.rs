@@ -186,7 +186,7 @@ pub fn count(x: f64, what: &str) -> Result<u64> {
 
 /// Checks a duration given in milliseconds (fractions allowed).
 pub fn millis(x: f64, what: &str) -> Result<std::time::Duration> {
-    if x.is_finite() && x >= 0.0 && x <= 9007199254740991.0 {
+    if x.is_finite() && (0.0..=9007199254740991.0).contains(&x) {
         Ok(std::time::Duration::from_secs_f64(x / 1000.0))
     } else {
         Err(Error::Type(format!(
