@@ -10,7 +10,13 @@ fn wasi(
     wasi: WasiConfig,
 ) -> runtime_wasm::Result<std::sync::Arc<runtime_wasm::Instance>> {
     let m = module(rt, name);
-    rt.instantiate(m, &InstanceConfig { wasi })
+    rt.instantiate(
+        m,
+        &InstanceConfig {
+            wasi,
+            ..Default::default()
+        },
+    )
 }
 
 fn capture() -> WasiConfig {
