@@ -1,0 +1,63 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import * as wasm from "../lib/index.js";
+import { fixtureText } from "./support.mjs";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc");
+const settle = () => new Promise((r) => setTimeout(r, 10));
+const CYCLES = 100_000;
+// Resident memory settles (allocator caches, thread stacks, JIT code) during
+// the first few thousand cycles; the bound applies to what follows.
+const WARMUP = 20_000;
+
+async function rssAfterGc() {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await settle();
+  }
+  return process.memoryUsage().rss;
+}
+
+test(`${CYCLES} instantiate/drop cycles leave resident memory within 20%`, async () => {
+  const rt = new wasm.Runtime();
+  const m = rt.compileSync(fixtureText("counter.wat"));
+  for (let i = 0; i < WARMUP; i++) rt.instantiateSync(m).dropSync();
+  const before = await rssAfterGc();
+  for (let i = 0; i < CYCLES; i++) {
+    const inst = rt.instantiateSync(m);
+    if (i % 1000 === 0) assert.equal(inst.callSync("inc"), 1);
+    inst.dropSync();
+    // The dropped JS wrappers are finalized after a GC, on the event loop:
+    // collect and yield as a busy application's heap and loop would.
+    if (i % 2000 === 0) {
+      gc();
+      await settle();
+    }
+  }
+  const after = await rssAfterGc();
+  assert.equal(rt.instanceCount, 0);
+  assert.ok(after <= before * 1.2, `rss ${(before / 2 ** 20).toFixed(1)} MiB -> ${(after / 2 ** 20).toFixed(1)} MiB`);
+});
+
+test(`${CYCLES} instances left to the garbage collector leave resident memory within 20%`, async () => {
+  const rt = new wasm.Runtime();
+  const m = rt.compileSync(fixtureText("counter.wat"));
+  for (let i = 0; i < WARMUP; i++) {
+    rt.instantiateSync(m);
+    if (i % 2000 === 0) gc();
+  }
+  const before = await rssAfterGc();
+  for (let i = 0; i < CYCLES; i++) {
+    rt.instantiateSync(m);
+    if (i % 2000 === 0) {
+      gc();
+      await settle();
+    }
+  }
+  const after = await rssAfterGc();
+  assert.equal(rt.instanceCount, 0, "every collected instance was freed");
+  assert.ok(after <= before * 1.2, `rss ${(before / 2 ** 20).toFixed(1)} MiB -> ${(after / 2 ** 20).toFixed(1)} MiB`);
+});
