@@ -45,8 +45,16 @@ const conversionFailures = new Set([
   "ArrayBufferExpected", "DetachableArraybufferExpected",
 ]);
 
+/** A non-object value a host function threw, boxed for its trip through the addon. */
+export class Thrown {
+  constructor(value) {
+    this.value = value;
+  }
+}
+
 /** Turns anything the addon threw into the error users see; others pass unchanged. */
 export function toWasmError(e) {
+  if (e instanceof Thrown) return e.value;
   if (e instanceof WasmError) return e;
   if (e instanceof Error && names.has(e.code)) return Object.setPrototypeOf(e, WasmError.prototype);
   if (e instanceof Error && conversionFailures.has(e.code)) {

@@ -3,9 +3,10 @@
 // (run on runtime-wasm's own threads) and a `…Sync` form.
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError, toWasmError } from "./errors.js";
+import { Caller, dispatch } from "./host.js";
 import { types } from "./types.js";
 
-export { ErrorCode, WasmError, types };
+export { Caller, ErrorCode, WasmError, types };
 
 /** Module source as the addon takes it: a Uint8Array view or WAT text. */
 function source(input) {
@@ -22,6 +23,12 @@ function bytes(input) {
 
 function describe(v) {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+/** Splits `imports` (host functions) off the rest of an instance config. */
+function split(config) {
+  const { imports, ...rest } = object(config, "instance config") ?? {};
+  return [rest, object(imports, "imports")];
 }
 
 function object(value, what) {
@@ -99,7 +106,7 @@ export class Runtime {
   #n;
   constructor(options = {}) {
     object(options, "Runtime options");
-    this.#n = sync(() => new native.Runtime(options));
+    this.#n = sync(() => new native.Runtime(options, dispatch));
   }
   compile(src) { return async(() => this.#n.compile(source(src))); }
   compileSync(src) { return sync(() => this.#n.compileSync(source(src))); }
@@ -111,10 +118,10 @@ export class Runtime {
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(id)); }
   dropModule(id) { return sync(() => this.#n.dropModule(id)); }
   instantiate(moduleId, config) {
-    return async(() => this.#n.instantiate(moduleId, object(config, "instance config"))).then((n) => new Instance(n));
+    return async(() => this.#n.instantiate(moduleId, ...split(config))).then((n) => new Instance(n));
   }
   instantiateSync(moduleId, config) {
-    return new Instance(sync(() => this.#n.instantiateSync(moduleId, object(config, "instance config"))));
+    return new Instance(sync(() => this.#n.instantiateSync(moduleId, ...split(config))));
   }
   /** Number of live instances. */
   get instanceCount() { return this.#n.instanceCount; }

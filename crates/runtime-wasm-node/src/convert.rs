@@ -2,7 +2,7 @@
 //! and introspection objects.
 
 use napi::bindgen_prelude::*;
-use napi::sys;
+use napi::{sys, JsValue as _};
 use runtime_wasm as core;
 use std::collections::HashMap;
 
@@ -27,6 +27,10 @@ pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
 fn object_arg(v: &Unknown) -> Result<core::Arg> {
     if let Ok(bytes) = unsafe { v.cast::<Uint8Array>() } {
         return Ok(core::Arg::Bytes(bytes.to_vec()));
+    }
+    if v.is_array()? {
+        let items = unsafe { v.cast::<Vec<Unknown>>() }?;
+        return Ok(core::Arg::List(to_args(&items)?));
     }
     let obj = unsafe { v.cast::<Object>() }?;
     match obj.get_named_property::<Unknown>("wasmType")?.get_type()? {
@@ -91,6 +95,16 @@ impl ToNapiValue for Results {
                 _ => Vec::to_napi_value(env, vals.into_iter().map(JsValue).collect::<Vec<_>>()),
             }
         }
+    }
+}
+
+/// Values as a JS array (host function arguments).
+pub struct ValueList(pub Vec<core::Value>);
+
+impl ToNapiValue for ValueList {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let items: Vec<JsValue> = val.0.into_iter().map(JsValue).collect();
+        unsafe { Vec::to_napi_value(env, items) }
     }
 }
 
@@ -224,7 +238,11 @@ impl TryFrom<InstanceConfigJs> for core::InstanceConfig {
             max_memory_bytes: count(c.max_memory_bytes, "maxMemoryBytes")?,
             max_table_elements: count(c.max_table_elements, "maxTableElements")?,
         };
-        Ok(core::InstanceConfig { wasi, limits })
+        Ok(core::InstanceConfig {
+            wasi,
+            limits,
+            ..Default::default()
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Core errors as JS `Error` objects carrying `code`, `codeName`, `trap`,
 //! `wasmBacktrace`, `exitCode`; and promises settled from worker threads.
 
+use crate::js_thread::JsRef;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
 
@@ -13,6 +14,12 @@ pub struct FrameJs {
 }
 
 fn build(env: &Env, e: &core::Error) -> Result<Error> {
+    // A host function's own exception passes through unchanged.
+    if let core::Error::Host(core::HostError(payload)) = e {
+        if let Some(value) = payload.downcast_ref::<JsRef>() {
+            return Ok(Error::from(value.get(env)?));
+        }
+    }
     let mut obj = env.create_error(Error::new(Status::GenericFailure, e.to_string()))?;
     obj.set_named_property("code", e.code().number())?;
     obj.set_named_property("codeName", e.code().name())?;

@@ -3,6 +3,7 @@
 
 use crate::convert::{amount, exports_js, to_args, Bytes, ExternJs, Results, RunResult};
 use crate::error::{promise, sync};
+use crate::host;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
 use std::sync::Arc;
@@ -52,10 +53,8 @@ impl JsInstance {
     )]
     pub fn call_sync(&self, env: Env, name: String, args: Vec<Unknown>) -> Result<Results> {
         let args = to_args(&args)?;
-        sync(
-            &env,
-            self.inst.run_sync(|l| l.call(&name, &args)).map(Results),
-        )
+        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.call(&name, &args)));
+        sync(&env, r.map(Results))
     }
 
     #[napi(
@@ -72,7 +71,8 @@ impl JsInstance {
 
     #[napi(ts_return_type = "RunOutputJs")]
     pub fn run_sync(&self, env: Env) -> Result<RunResult> {
-        sync(&env, self.inst.run_sync(|l| l.run()).map(RunResult))
+        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.run()));
+        sync(&env, r.map(RunResult))
     }
 
     #[napi(ts_return_type = "Promise<RunOutputJs>")]

@@ -6,5 +6,7 @@ extern crate napi_derive;
 
 mod convert;
 mod error;
+mod host;
 mod instance;
+mod js_thread;
 mod runtime;

@@ -3,13 +3,19 @@
 
 use crate::convert::{Bytes, InstanceConfigJs, ModuleInfoJs, RuntimeOptionsJs};
 use crate::error::{promise, sync};
+use crate::host;
 use crate::instance::JsInstance;
+use crate::js_thread::{JsRef, JsThread};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
+use std::sync::Arc;
 
 #[napi(js_name = "Runtime")]
 pub struct JsRuntime {
     rt: core::Runtime,
+    js: JsThread,
+    /// The JS function that runs host functions (`lib/host.js`).
+    dispatch: Arc<JsRef>,
 }
 
 fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
@@ -19,15 +25,36 @@ fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
     }
 }
 
+impl JsRuntime {
+    /// Instance config with the JS host functions given in `imports`.
+    fn config(
+        &self,
+        config: Option<InstanceConfigJs>,
+        imports: Option<Object>,
+    ) -> Result<core::Result<core::InstanceConfig>> {
+        let imports = host::imports(imports, &self.dispatch, &self.js)?;
+        let config = config.map(TryInto::try_into).transpose();
+        Ok(imports.and_then(|imports| {
+            Ok(core::InstanceConfig {
+                imports,
+                ..config?.unwrap_or_default()
+            })
+        }))
+    }
+}
+
 #[napi]
 impl JsRuntime {
     #[napi(constructor)]
-    pub fn new(env: Env, options: Option<RuntimeOptionsJs>) -> Result<Self> {
+    pub fn new(env: Env, options: Option<RuntimeOptionsJs>, dispatch: Unknown) -> Result<Self> {
         let options = options.map(TryInto::try_into).transpose();
-        let rt = options.and_then(|o| core::Runtime::new(o.unwrap_or_default()));
-        Ok(JsRuntime {
-            rt: sync(&env, rt)?,
-        })
+        let rt = sync(
+            &env,
+            options.and_then(|o| core::Runtime::new(o.unwrap_or_default())),
+        )?;
+        let js = JsThread::new(&env)?;
+        let dispatch = Arc::new(JsRef::new(&dispatch, &js)?);
+        Ok(JsRuntime { rt, js, dispatch })
     }
 
     #[napi]
@@ -101,9 +128,12 @@ impl JsRuntime {
         env: Env,
         id: String,
         config: Option<InstanceConfigJs>,
+        imports: Option<Object>,
     ) -> Result<JsInstance> {
-        let config = config.map(TryInto::try_into).transpose();
-        let inst = config.and_then(|c| self.rt.instantiate(id.parse()?, &c.unwrap_or_default()));
+        let config = self.config(config, imports)?;
+        let inst = host::on_js_thread(&env, || {
+            config.and_then(|c| self.rt.instantiate(id.parse()?, &c))
+        });
         Ok(JsInstance::new(self.rt.clone(), sync(&env, inst)?))
     }
 
@@ -113,11 +143,12 @@ impl JsRuntime {
         env: &'e Env,
         id: String,
         config: Option<InstanceConfigJs>,
+        imports: Option<Object>,
     ) -> Result<Object<'e>> {
         let (settle, p) = promise(env)?;
-        let config = config.map(TryInto::try_into).transpose();
+        let config = self.config(config, imports)?;
         let work = move |rt: &core::Runtime| {
-            let inst = rt.instantiate(id.parse()?, &config?.unwrap_or_default())?;
+            let inst = rt.instantiate(id.parse()?, &config?)?;
             Ok(JsInstance::new(rt.clone(), inst))
         };
         self.rt.spawn(work, settle);

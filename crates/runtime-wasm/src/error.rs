@@ -1,6 +1,7 @@
 //! The one error type of runtime-wasm and its mapping to the numeric codes
 //! 5000–5013; engine errors are classified here by downcasting, never by text.
 
+use crate::imports::{HostError, HostFailure};
 use crate::limits::CapExceeded;
 use std::path::PathBuf;
 use wasmtime::{Trap, WasmBacktrace};
@@ -120,6 +121,9 @@ pub enum Error {
     Timeout { trap: Option<TrapInfo> },
     #[error("{0}")]
     LimitExceeded(String),
+    /// A host function failed; the embedder's own error value rides along.
+    #[error("a host function failed")]
+    Host(HostError),
 }
 
 impl Error {
@@ -140,6 +144,7 @@ impl Error {
             Error::FuelExhausted { .. } => ErrorCode::FuelExhausted,
             Error::Timeout { .. } => ErrorCode::Timeout,
             Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Error::Host(_) => ErrorCode::CallError,
         }
     }
 
@@ -173,6 +178,10 @@ impl Error {
 
     /// Classifies an engine error raised while running guest code.
     pub(crate) fn from_guest(err: wasmtime::Error) -> Error {
+        let err = match err.downcast::<HostFailure>() {
+            Ok(HostFailure(inner)) => return inner,
+            Err(other) => other,
+        };
         if let Some(exit) = err.downcast_ref::<I32Exit>() {
             return Error::Wasi {
                 message: format!("guest called proc_exit({}) during a call", exit.0),

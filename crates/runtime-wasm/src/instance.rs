@@ -4,14 +4,18 @@
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::limits::{Armed, Limiter, Limits, Ticker};
+use crate::imports::{self, Import, Imports};
+use crate::limits::{ticks, Armed, Limiter, Limits, Ticker};
+use crate::module::ExternInfo;
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use crate::value::{convert_args, Arg, Value};
 use crate::wasi::{Capture, WasiConfig};
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use wasmtime::{Store, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::I32Exit;
@@ -21,12 +25,20 @@ use wasmtime_wasi::I32Exit;
 pub struct InstanceConfig {
     pub wasi: WasiConfig,
     pub limits: Limits,
+    pub imports: Imports,
 }
 
 /// Per-store state the engine hands to host functions.
 pub(crate) struct StoreData {
     pub(crate) wasi: Option<WasiP1Ctx>,
     limiter: Limiter,
+    /// The instance, once built (host functions find memories through it).
+    pub(crate) instance: Option<wasmtime::Instance>,
+    /// When the running call must end, if it has a timeout.
+    pub(crate) deadline: Option<Instant>,
+    /// Host functions of this store running now; shared with `Instance`,
+    /// which refuses re-entrant calls while it is non-zero.
+    pub(crate) host_calls: Arc<AtomicUsize>,
 }
 
 /// The result of running a WASI command to completion.
@@ -45,8 +57,8 @@ pub struct Live {
     pub(crate) instance: wasmtime::Instance,
     stdout: Option<Capture>,
     stderr: Option<Capture>,
-    /// Epoch ticks each call may run for, when a timeout is set.
-    deadline: Option<u64>,
+    /// How long each call may run, when a timeout is set.
+    timeout: Option<Duration>,
     ticker: Ticker,
 }
 
@@ -72,38 +84,31 @@ impl Live {
         let data = StoreData {
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
+            instance: None,
+            deadline: None,
+            host_calls: Arc::default(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);
         if let Some(fuel) = config.limits.fuel {
             store.set_fuel(fuel).map_err(Error::from_guest)?;
         }
-        for import in module.imports() {
-            if variant.linker.get_by_import(&mut store, &import).is_none() {
-                return Err(Error::Instantiate {
-                    message: format!(
-                        "missing import `{}.{}` ({})",
-                        import.module(),
-                        import.name(),
-                        crate::module::ExternInfo::of(&import.ty()).kind()
-                    ),
-                    trap: None,
-                });
-            }
-        }
-        let deadline = config.limits.deadline_ticks();
-        let _armed = arm(&mut store, deadline, &engines.ticker)?;
-        let instance = variant
-            .linker
-            .instantiate(&mut store, &module)
+        let externs = module
+            .imports()
+            .map(|import| resolve(&mut store, &variant.linker, &config.imports, import))
+            .collect::<Result<Vec<_>>>()?;
+        let timeout = config.limits.timeout;
+        let _armed = arm(&mut store, timeout, &engines.ticker)?;
+        let instance = wasmtime::Instance::new(&mut store, &module, &externs)
             .map_err(Error::from_instantiate)?;
         store.data_mut().limiter.instantiating = false;
+        store.data_mut().instance = Some(instance);
         Ok(Live {
             store,
             instance,
             stdout,
             stderr,
-            deadline,
+            timeout,
             ticker: engines.ticker.clone(),
         })
     }
@@ -113,7 +118,7 @@ impl Live {
         &mut self,
         f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
     ) -> Result<wasmtime::Result<R>> {
-        let _armed = arm(&mut self.store, self.deadline, &self.ticker)?;
+        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
         Ok(f(&mut self.store))
     }
 
@@ -181,14 +186,51 @@ fn no_fuel() -> Error {
     Error::Type("fuel is not enabled for this instance (set `fuel` when instantiating)".into())
 }
 
-/// Sets the store's epoch deadline and keeps the ticker running meanwhile.
-fn arm(store: &mut Store<StoreData>, ticks: Option<u64>, ticker: &Ticker) -> Result<Option<Armed>> {
-    match ticks {
+/// Sets the store's deadline and keeps the ticker running meanwhile.
+fn arm(
+    store: &mut Store<StoreData>,
+    timeout: Option<Duration>,
+    ticker: &Ticker,
+) -> Result<Option<Armed>> {
+    match timeout {
         Some(t) => {
-            store.set_epoch_deadline(t);
+            store.set_epoch_deadline(ticks(t));
+            store.data_mut().deadline = Some(Instant::now() + t);
             ticker.arm().map(Some)
         }
         None => Ok(None),
+    }
+}
+
+/// What satisfies one import: a host function, else WASI, else 5001.
+fn resolve(
+    store: &mut Store<StoreData>,
+    linker: &wasmtime::Linker<StoreData>,
+    imports: &Imports,
+    import: wasmtime::ImportType<'_>,
+) -> Result<wasmtime::Extern> {
+    let label = format!("{}.{}", import.module(), import.name());
+    let fail = |message: String| Error::Instantiate {
+        message,
+        trap: None,
+    };
+    match (imports.get(import.module(), import.name()), import.ty()) {
+        (Some(Import::Func(f)), wasmtime::ExternType::Func(ty)) => {
+            Ok(imports::wrap(&mut *store, ty, f.clone(), label).into())
+        }
+        (Some(Import::Func(_)), ty) => Err(fail(format!(
+            "import `{label}` is a {}, but a function was given",
+            ExternInfo::of(&ty).kind()
+        ))),
+        (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
+            "import `{label}` must be a function, got {kind}"
+        ))),
+        (None, ty) => linker.get_by_import(&mut *store, &import).ok_or_else(|| {
+            fail(format!(
+                "missing import `{label}` ({})",
+                ExternInfo::of(&ty).kind()
+            ))
+        }),
     }
 }
 
@@ -214,6 +256,8 @@ pub struct Instance {
     closing: AtomicBool,
     /// The store is to be freed as soon as the running operation ends.
     free_now: AtomicBool,
+    /// Host functions of this instance running now (see `StoreData`).
+    host_calls: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -243,6 +287,7 @@ impl Instance {
             module_id,
             compiled,
             executor,
+            host_calls: live.store.data().host_calls.clone(),
             live: Mutex::new(Some(live)),
             queue: Mutex::default(),
             closing: AtomicBool::new(false),
@@ -267,12 +312,28 @@ impl Instance {
         Error::InvalidInstanceHandle(self.id.to_string())
     }
 
+    /// Refuses work that would wait for a call that is itself waiting on
+    /// one of this instance's host functions: it could never start.
+    fn reentrant(&self) -> Result<()> {
+        if self.host_calls.load(Ordering::SeqCst) > 0 {
+            return Err(Error::Call {
+                message: format!(
+                    "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
+                    self.id
+                ),
+                trap: None,
+            });
+        }
+        Ok(())
+    }
+
     /// Runs `f` on the calling thread; fails at once (busy) rather than wait
     /// for asynchronous work, since that work may need the caller's thread.
     pub fn run_sync<R>(&self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
         if self.closing.load(Ordering::SeqCst) {
             return Err(self.gone());
         }
+        self.reentrant()?;
         if relock(&self.queue).running {
             return Err(Error::busy(&self.id.to_string()));
         }
@@ -295,6 +356,9 @@ impl Instance {
     ) {
         if self.closing.load(Ordering::SeqCst) {
             return done(Err(self.gone()));
+        }
+        if let Err(e) = self.reentrant() {
+            return done(Err(e));
         }
         self.enqueue(Box::new(move |inst: &Instance| {
             let result = inst.with(relock(&inst.live), f);

@@ -5,6 +5,7 @@
 mod engine;
 mod error;
 mod executor;
+mod imports;
 mod instance;
 mod limits;
 mod memory;
@@ -16,6 +17,7 @@ mod value;
 mod wasi;
 
 pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
+pub use imports::{Caller, HostError, HostFunc, Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, RunOutput};
 pub use limits::Limits;
 pub use memory::{MemoryView, PAGE_SIZE};

@@ -22,12 +22,9 @@ pub struct Limits {
 /// How often the ticker advances engine epochs while a deadline is armed.
 pub(crate) const TICK: Duration = Duration::from_millis(2);
 
-impl Limits {
-    /// Epoch ticks that cover `timeout`, plus one for the tick in progress.
-    pub(crate) fn deadline_ticks(&self) -> Option<u64> {
-        self.timeout
-            .map(|t| (t.as_nanos() / TICK.as_nanos()) as u64 + 2)
-    }
+/// Epoch ticks that cover `timeout`, plus one for the tick in progress.
+pub(crate) fn ticks(timeout: Duration) -> u64 {
+    (timeout.as_nanos() / TICK.as_nanos()) as u64 + 2
 }
 
 /// The error instantiation fails with when a memory or table is born

@@ -3,14 +3,14 @@
 
 use crate::error::{Error, Result};
 use crate::instance::{Live, StoreData};
-use wasmtime::{Extern, Memory, Store};
+use wasmtime::{AsContextMut, Extern, Memory, StoreContextMut};
 
 /// Bytes in one wasm page.
 pub const PAGE_SIZE: u64 = 65536;
 
 /// One memory of a live instance, borrowed for a single operation.
 pub struct MemoryView<'a> {
-    store: &'a mut Store<StoreData>,
+    store: StoreContextMut<'a, StoreData>,
     memory: Memory,
 }
 
@@ -28,48 +28,60 @@ fn index(x: f64, what: &str) -> Result<usize> {
         .ok_or_else(|| Error::Memory(format!("{what} {x} is out of range")))
 }
 
+/// Finds memory `name` among `instance`'s exports, or with `None` the
+/// export `memory`, else the first exported memory.
+pub(crate) fn locate<'a>(
+    mut store: StoreContextMut<'a, StoreData>,
+    instance: wasmtime::Instance,
+    name: Option<&str>,
+) -> Result<MemoryView<'a>> {
+    let found = match name {
+        Some(n) => instance.get_export(&mut store, n),
+        None => {
+            let exports: Vec<Extern> = instance
+                .exports(&mut store)
+                .map(|e| e.into_extern())
+                .collect();
+            let is_memory = |e: &Extern| matches!(e, Extern::Memory(_) | Extern::SharedMemory(_));
+            instance
+                .get_export(&mut store, "memory")
+                .filter(is_memory)
+                .or_else(|| exports.into_iter().find(is_memory))
+        }
+    };
+    view(store, found, name.unwrap_or("memory"))
+}
+
+/// Wraps an export found as `label` into a view, if it is a memory.
+pub(crate) fn view<'a>(
+    store: StoreContextMut<'a, StoreData>,
+    found: Option<Extern>,
+    label: &str,
+) -> Result<MemoryView<'a>> {
+    match found {
+        Some(Extern::Memory(memory)) => Ok(MemoryView { store, memory }),
+        Some(Extern::SharedMemory(_)) => Err(Error::Memory(format!(
+            "memory `{label}` is shared; shared memories are not accessible from the host"
+        ))),
+        Some(_) => Err(Error::Memory(format!("export `{label}` is not a memory"))),
+        None => Err(Error::Memory(format!(
+            "instance exports no memory `{label}`"
+        ))),
+    }
+}
+
 impl Live {
     /// The memory named `name`, or with `None` the export `memory`, else the
     /// first exported memory.
     pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
-        let found = match name {
-            Some(n) => self.instance.get_export(&mut self.store, n),
-            None => self
-                .instance
-                .get_export(&mut self.store, "memory")
-                .filter(|e| matches!(e, Extern::Memory(_) | Extern::SharedMemory(_)))
-                .or_else(|| {
-                    let exports: Vec<Extern> = self
-                        .instance
-                        .exports(&mut self.store)
-                        .map(|e| e.into_extern())
-                        .collect();
-                    exports
-                        .into_iter()
-                        .find(|e| matches!(e, Extern::Memory(_) | Extern::SharedMemory(_)))
-                }),
-        };
-        let label = name.unwrap_or("memory");
-        match found {
-            Some(Extern::Memory(memory)) => Ok(MemoryView {
-                store: &mut self.store,
-                memory,
-            }),
-            Some(Extern::SharedMemory(_)) => Err(Error::Memory(format!(
-                "memory `{label}` is shared; shared memories are not accessible from the host"
-            ))),
-            Some(_) => Err(Error::Memory(format!("export `{label}` is not a memory"))),
-            None => Err(Error::Memory(format!(
-                "instance exports no memory `{label}`"
-            ))),
-        }
+        locate(self.store.as_context_mut(), self.instance, name)
     }
 }
 
 impl MemoryView<'_> {
     /// Byte range `[offset, offset + len)` if it lies inside the memory.
     fn range(&self, offset: usize, len: usize) -> Result<std::ops::Range<usize>> {
-        let size = self.memory.data_size(&*self.store);
+        let size = self.memory.data_size(&self.store);
         match offset.checked_add(len) {
             Some(end) if end <= size => Ok(offset..end),
             _ => Err(Error::Memory(format!(
@@ -80,19 +92,19 @@ impl MemoryView<'_> {
 
     pub fn read(&self, offset: f64, len: f64) -> Result<Vec<u8>> {
         let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
-        Ok(self.memory.data(&*self.store)[range].to_vec())
+        Ok(self.memory.data(&self.store)[range].to_vec())
     }
 
     pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
         let range = self.range(index(offset, "offset")?, bytes.len())?;
-        self.memory.data_mut(&mut *self.store)[range].copy_from_slice(bytes);
+        self.memory.data_mut(&mut self.store)[range].copy_from_slice(bytes);
         Ok(())
     }
 
     /// Reads UTF-8 text; invalid sequences become U+FFFD (as `TextDecoder`).
     pub fn read_string(&self, offset: f64, len: f64) -> Result<String> {
         let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
-        Ok(String::from_utf8_lossy(&self.memory.data(&*self.store)[range]).into_owned())
+        Ok(String::from_utf8_lossy(&self.memory.data(&self.store)[range]).into_owned())
     }
 
     /// Writes `text` as UTF-8 and returns the number of bytes written.
@@ -103,14 +115,14 @@ impl MemoryView<'_> {
 
     /// Current size in 64 KiB pages.
     pub fn size(&self) -> u64 {
-        self.memory.size(&*self.store)
+        self.memory.size(&self.store)
     }
 
     /// Grows by `delta` pages and returns the previous size in pages.
     pub fn grow(&mut self, delta: f64) -> Result<u64> {
         let delta = index(delta, "page delta")? as u64;
         self.memory
-            .grow(&mut *self.store, delta)
+            .grow(&mut self.store, delta)
             .map_err(|e| Error::Memory(format!("memory.grow by {delta} page(s) refused: {e}")))
     }
 }

@@ -15,6 +15,9 @@ pub enum Arg {
     Bytes(Vec<u8>),
     /// `null`, for nullable reference parameters.
     Null,
+    /// Several values (a JS array), as host functions with several results
+    /// return them.
+    List(Vec<Arg>),
     /// A value whose wasm type the embedder stated (`types.i64(x)`).
     Typed(String, Box<Arg>),
     /// Anything else; the string names its kind for the error message.
@@ -57,12 +60,13 @@ pub(crate) fn ref_type_name(r: &RefType) -> String {
 
 impl Arg {
     /// A short description used in type errors.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Arg::Number(n) => format!("number {n}"),
             Arg::BigInt { .. } => "bigint".into(),
             Arg::Bytes(b) => format!("{} bytes", b.len()),
             Arg::Null => "null".into(),
+            Arg::List(items) => format!("an array of {}", items.len()),
             Arg::Typed(t, _) => format!("{t} value"),
             Arg::Other(kind) => kind.clone(),
         }

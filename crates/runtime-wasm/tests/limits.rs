@@ -123,6 +123,7 @@ fn deadlines_cover_async_calls_and_wasi_runs() {
             timeout: Some(Duration::from_millis(30)),
             ..Default::default()
         },
+        ..Default::default()
     };
     let inst = rt.instantiate(m, &config).unwrap();
     assert_eq!(

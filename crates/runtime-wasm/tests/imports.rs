@@ -1,0 +1,296 @@
+//! Host functions through the core's `HostFunc` trait: argument and result
+//! conversion, memory access through the caller, errors carried unchanged,
+//! refused re-entrancy, and parallel use.
+mod common;
+use common::*;
+use runtime_wasm::{
+    Arg, Caller, ErrorCode, HostError, HostFunc, Import, Imports, Instance, InstanceConfig, Limits,
+    Value,
+};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+struct FnHost<F>(F);
+
+impl<F> HostFunc for FnHost<F>
+where
+    F: Fn(&mut Caller<'_>, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
+{
+    fn call(&self, caller: &mut Caller<'_>, args: &[Value]) -> runtime_wasm::Result<Arg> {
+        (self.0)(caller, args)
+    }
+}
+
+fn host<F>(f: F) -> Import
+where
+    F: Fn(&mut Caller<'_>, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
+{
+    Import::Func(Arc::new(FnHost(f)))
+}
+
+fn with_imports(
+    rt: &runtime_wasm::Runtime,
+    src: &[u8],
+    imports: Imports,
+) -> runtime_wasm::Result<Arc<Instance>> {
+    let m = rt.compile(src)?;
+    rt.instantiate(
+        m,
+        &InstanceConfig {
+            imports,
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn a_host_function_reads_guest_memory_through_its_caller() {
+    let rt = runtime();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut imports = Imports::default();
+    imports.add(
+        "env",
+        "log",
+        host(move |caller, args| {
+            let [Value::I32(ptr), Value::I32(len)] = args else {
+                panic!("{args:?}")
+            };
+            let text = caller.memory(None)?.read_string(*ptr as f64, *len as f64)?;
+            sink.lock().unwrap().push(text);
+            Ok(Arg::Null)
+        }),
+    );
+    let inst = with_imports(&rt, &fixture("imports.wat"), imports).unwrap();
+    inst.run_sync(|l| l.memory(None)?.write_string(0.0, "hello"))
+        .unwrap();
+    inst.run_sync(|l| l.call("hello", &[])).unwrap();
+    let (tx, rx) = mpsc::channel();
+    inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
+    rx.recv().unwrap().unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec!["hello", "hello"]);
+}
+
+const MATH: &[u8] = br#"(module
+    (import "host" "mul64" (func $mul64 (param i64 i64) (result i64)))
+    (import "host" "pair" (func $pair (param f64) (result i32 f64)))
+    (func (export "square") (param i64) (result i64) local.get 0 local.get 0 call $mul64)
+    (func (export "pair") (param f64) (result i32 f64) local.get 0 call $pair))"#;
+
+fn math_imports() -> Imports {
+    let mut imports = Imports::default();
+    imports.add(
+        "host",
+        "mul64",
+        host(|_, args| {
+            let [Value::I64(a), Value::I64(b)] = args else {
+                panic!()
+            };
+            let p = a.wrapping_mul(*b);
+            Ok(Arg::BigInt {
+                negative: p < 0,
+                words: vec![p.unsigned_abs()],
+            })
+        }),
+    );
+    imports.add(
+        "host",
+        "pair",
+        host(|_, args| {
+            let [Value::F64(x)] = args else { panic!() };
+            Ok(Arg::List(vec![
+                Arg::Number(x.floor()),
+                Arg::Number(x * 2.0),
+            ]))
+        }),
+    );
+    imports
+}
+
+#[test]
+fn arguments_and_results_follow_the_import_signature() {
+    let rt = runtime();
+    let inst = with_imports(&rt, MATH, math_imports()).unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.call("square", &[big(3_000_000_000)]))
+            .unwrap(),
+        vec![Value::I64(9_000_000_000_000_000_000u64 as i64)]
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.call("pair", &[n(2.5)])).unwrap(),
+        vec![Value::I32(2), Value::F64(5.0)]
+    );
+}
+
+#[test]
+fn a_wrongly_shaped_host_result_is_5007() {
+    let rt = runtime();
+    let mut imports = Imports::default();
+    imports.add("host", "mul64", host(|_, _| Ok(Arg::Number(1.5))));
+    imports.add("host", "pair", host(|_, _| Ok(Arg::Number(1.0))));
+    let inst = with_imports(&rt, MATH, imports).unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.call("square", &[big(3)]))
+            .unwrap_err()
+            .code(),
+        ErrorCode::TypeError
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.call("pair", &[n(1.0)]))
+            .unwrap_err()
+            .code(),
+        ErrorCode::TypeError
+    );
+}
+
+#[test]
+fn a_host_error_reaches_the_caller_unchanged_and_the_instance_stays_usable() {
+    let rt = runtime();
+    let mut imports = Imports::default();
+    imports.add(
+        "env",
+        "log",
+        host(|_, args| {
+            if args[1] == Value::I32(0) {
+                return Ok(Arg::Null);
+            }
+            Err(runtime_wasm::Error::Host(HostError(Box::new(
+                "boom".to_string(),
+            ))))
+        }),
+    );
+    let inst = with_imports(&rt, &fixture("imports.wat"), imports).unwrap();
+    let err = inst.run_sync(|l| l.call("hello", &[])).unwrap_err();
+    let runtime_wasm::Error::Host(HostError(payload)) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(payload.downcast_ref::<String>().unwrap(), "boom");
+    assert_eq!(
+        inst.run_sync(|l| l.memory(None)?.read(0.0, 1.0)).unwrap(),
+        vec![0]
+    );
+}
+
+#[test]
+fn missing_and_mismatched_imports_are_5001_naming_them() {
+    let rt = runtime();
+    let err = with_imports(&rt, &fixture("imports.wat"), Imports::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    assert!(err.to_string().contains("env.log"));
+    let mut imports = Imports::default();
+    imports.add("env", "log", Import::NotAFunction("number".into()));
+    let err = with_imports(&rt, &fixture("imports.wat"), imports).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    assert!(
+        err.to_string().contains("env.log") && err.to_string().contains("number"),
+        "{err}"
+    );
+    let mut imports = Imports::default();
+    imports.add("env", "mem", host(|_, _| Ok(Arg::Null)));
+    let err =
+        with_imports(&rt, br#"(module (import "env" "mem" (memory 1)))"#, imports).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+}
+
+#[test]
+fn calls_into_the_same_instance_from_its_host_function_are_refused_not_deadlocked() {
+    let rt = runtime();
+    let me: Arc<OnceLock<Arc<Instance>>> = Arc::default();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (me2, seen2) = (me.clone(), seen.clone());
+    let mut imports = Imports::default();
+    imports.add(
+        "env",
+        "log",
+        host(move |_, _| {
+            let inst = me2.get().unwrap();
+            let sync = inst.run_sync(|l| l.call("hello", &[])).unwrap_err();
+            let (tx, rx) = mpsc::channel();
+            inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
+            let queued = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("refused at once")
+                .unwrap_err();
+            seen2.lock().unwrap().push((sync.code(), queued.code()));
+            Ok(Arg::Null)
+        }),
+    );
+    let inst = with_imports(&rt, &fixture("imports.wat"), imports).unwrap();
+    me.set(inst.clone()).unwrap();
+    inst.run_sync(|l| l.call("hello", &[])).unwrap();
+    let (tx, rx) = mpsc::channel();
+    inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
+    rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![(ErrorCode::CallError, ErrorCode::CallError); 2]
+    );
+}
+
+#[test]
+fn one_host_function_serves_two_instances_running_in_parallel() {
+    let rt = runtime();
+    let (arrived_tx, arrived_rx) = mpsc::channel::<()>();
+    let arrived_tx = Mutex::new(arrived_tx);
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let mut imports = Imports::default();
+    let b = barrier.clone();
+    imports.add(
+        "env",
+        "log",
+        host(move |_, _| {
+            arrived_tx.lock().unwrap().send(()).unwrap();
+            // Both guests must be inside the host function at once to pass.
+            b.wait();
+            Ok(Arg::Null)
+        }),
+    );
+    let m = rt.compile(&fixture("imports.wat")).unwrap();
+    let config = InstanceConfig {
+        imports,
+        ..Default::default()
+    };
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..2 {
+        let inst = rt.instantiate(m, &config).unwrap();
+        let tx = tx.clone();
+        inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
+    }
+    for _ in 0..2 {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
+        arrived_rx.recv().unwrap();
+    }
+}
+
+#[test]
+fn the_caller_knows_the_calls_deadline() {
+    let rt = runtime();
+    let got = Arc::new(Mutex::new(None));
+    let g = got.clone();
+    let mut imports = Imports::default();
+    imports.add(
+        "env",
+        "log",
+        host(move |caller, _| {
+            *g.lock().unwrap() = Some(caller.deadline().is_some());
+            Ok(Arg::Null)
+        }),
+    );
+    let m = rt.compile(&fixture("imports.wat")).unwrap();
+    let limits = Limits {
+        timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    };
+    let inst = rt
+        .instantiate(
+            m,
+            &InstanceConfig {
+                imports,
+                limits,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    inst.run_sync(|l| l.call("hello", &[])).unwrap();
+    assert_eq!(*got.lock().unwrap(), Some(true));
+}

@@ -1,0 +1,44 @@
+// Runs JS host functions for the addon: each call arrives as a native
+// HostCall; the function runs with a Caller as `this` and its result (or
+// exception) settles the call. In async calls a returned Promise is awaited
+// while the guest waits on its worker thread.
+import { Thrown, sync } from "./errors.js";
+
+/** Native references hold objects only: primitives thrown by host functions travel boxed. */
+const boxed = (e) => (e !== null && (typeof e === "object" || typeof e === "function") ? e : new Thrown(e));
+
+/** Memory access for a host function while its call lasts (`this` inside it). */
+export class Caller {
+  #hc;
+  /** @internal */
+  constructor(hostCall) {
+    this.#hc = hostCall;
+  }
+  /** Reads bytes of the calling instance's memory (`memory` export, else the first; or `name`). */
+  read(offset, length, name = null) { return sync(() => this.#hc.read(name, offset, length)); }
+  write(offset, bytes, name = null) { return sync(() => this.#hc.write(name, offset, bytes)); }
+  readString(offset, length, name = null) { return sync(() => this.#hc.readString(name, offset, length)); }
+  writeString(offset, text, name = null) { return sync(() => this.#hc.writeString(name, offset, text)); }
+  /** Memory size in 64 KiB pages. */
+  size(name = null) { return sync(() => this.#hc.size(name)); }
+}
+
+/** Called by the addon on the JS thread for every host-function call. */
+export function dispatch(hostCall, fn) {
+  let result;
+  try {
+    result = fn.apply(new Caller(hostCall), hostCall.args);
+  } catch (e) {
+    hostCall.reject(boxed(e));
+    return;
+  }
+  const thenable = result !== null && typeof result?.then === "function";
+  if (thenable && hostCall.isAsync) {
+    Promise.resolve(result).then((v) => hostCall.resolve(v), (e) => hostCall.reject(boxed(e)));
+    return;
+  }
+  // A Promise in a sync call fails the call (5007); what it settles to later
+  // has nobody to go to.
+  if (thenable) Promise.resolve(result).catch(() => {});
+  hostCall.resolve(result);
+}

@@ -1,0 +1,195 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as wasm from "../lib/index.js";
+import { fixtureText, expectCode } from "./support.mjs";
+
+const { ErrorCode: E, WasmError } = wasm;
+const code = (fn, c) => expectCode(fn, c, WasmError);
+const hostModule = wasm.compileSync(fixtureText("host.wat"));
+const importsModule = wasm.compileSync(fixtureText("imports.wat"));
+
+/** Host functions for host.wat; `log` collects what the guest printed. */
+function env(overrides = {}) {
+  const logs = [];
+  const env = {
+    log(ptr, len) { logs.push(this.readString(ptr, len)); },
+    mul64: (a, b) => BigInt.asIntN(64, a * b),
+    pair: (x) => [Math.floor(x), x * 2],
+    now: () => performance.now(),
+    double: (x) => x * 2,
+    negate: (x) => -x,
+    ...overrides,
+  };
+  return { logs, imports: { env } };
+}
+
+async function writeGuestString(inst, text) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = await inst.call("alloc", bytes.length);
+  await inst.memory.write(ptr, bytes);
+  return [ptr, bytes.length];
+}
+
+test("strings cross through memory with an exported allocator; js_log prints them", async () => {
+  const { logs, imports } = env();
+  const inst = await wasm.instantiate(hostModule, { imports });
+  const [ptr, len] = await writeGuestString(inst, "hello, host");
+  await inst.call("shout", ptr, len);
+  assert.deepEqual(logs, ["HELLO, HOST"]);
+  assert.equal(await inst.memory.readString(ptr, len), "HELLO, HOST");
+  await inst.call("dealloc", ptr, len);
+  inst.callSync("shout", ...(await writeGuestString(inst, "again")));
+  assert.deepEqual(logs, ["HELLO, HOST", "AGAIN"]);
+});
+
+test("host arguments and results follow the import's signature", async () => {
+  const seen = [];
+  const { imports } = env({ mul64(a, b) { seen.push(typeof a, typeof b); return a * b; } });
+  const inst = await wasm.instantiate(hostModule, { imports });
+  assert.equal(await inst.call("square64", 3_000_000_000n), 9_000_000_000_000_000_000n);
+  await code(() => inst.call("square64", 2n ** 32n + 1n), E.TypeError); // 2^64 + 2^33 + 1 does not fit
+  const wrapping = await wasm.instantiate(hostModule, env());
+  assert.equal(await wrapping.call("square64", 2n ** 32n + 1n), 2n ** 33n + 1n);
+  assert.deepEqual(seen, ["bigint", "bigint", "bigint", "bigint"]);
+  assert.deepEqual(await inst.call("pair", 2.5), [2, 5]);
+  assert.deepEqual(inst.callSync("pair", 7.25), [7, 14.5]);
+  assert.equal(typeof (await inst.call("elapsed")), "number");
+});
+
+test("wrong host results are 5007 and the instance stays usable", async () => {
+  const bad = await wasm.instantiate(hostModule, env({ pair: () => 3, mul64: () => 1.5 }));
+  await code(() => bad.call("pair", 1), E.TypeError);
+  await code(() => bad.callSync("square64", 2n), E.TypeError);
+  const fine = await wasm.instantiate(hostModule, env());
+  assert.deepEqual(await fine.call("pair", 1), [1, 2]);
+});
+
+test("missing or non-function imports are 5001 naming module.name", async () => {
+  const missing = await code(() => wasm.instantiate(importsModule), E.InstantiateError);
+  assert.match(missing.message, /env\.log/);
+  const notFn = await code(() => wasm.instantiate(importsModule, { imports: { env: { log: 42 } } }), E.InstantiateError);
+  assert.match(notFn.message, /env\.log/);
+  await code(() => wasm.instantiateSync(importsModule, { imports: { env: 5 } }), E.InstantiateError);
+  await code(() => wasm.instantiate(importsModule, { imports: 5 }), E.TypeError);
+});
+
+test("a JS callback is called through a table index", async () => {
+  const inst = await wasm.instantiate(hostModule, env());
+  assert.equal(await inst.call("callback", 0, 21), 42);
+  assert.equal(inst.callSync("callback", 1, 5), -5);
+  const e = await code(() => inst.call("callback", 2, 1), E.CallError);
+  assert.equal(e.trap, "out of bounds table access");
+});
+
+test("in a sync call the host function runs right away on the JS thread", () => {
+  const order = [];
+  const inst = wasm.instantiateSync(importsModule, { imports: { env: { log() { order.push("host"); } } } });
+  inst.callSync("hello");
+  order.push("after");
+  assert.deepEqual(order, ["host", "after"]);
+});
+
+test("async host functions are awaited while the guest waits and the event loop runs", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 2);
+  const { logs, imports } = env({
+    async log(ptr, len) {
+      await new Promise((r) => setTimeout(r, 50));
+      logs.push(this.readString(ptr, len)); // the caller still works after an await
+    },
+  });
+  const inst = await wasm.instantiate(hostModule, { imports });
+  await inst.call("shout", ...(await writeGuestString(inst, "later")));
+  clearInterval(timer);
+  assert.deepEqual(logs, ["LATER"]);
+  assert.ok(ticks >= 5, `${ticks} ticks while the guest waited`);
+});
+
+test("a Promise from a host function in a sync call is 5007 with a clear message", async () => {
+  const inst = await wasm.instantiate(importsModule, { imports: { env: { log: async () => { throw new Error("never seen"); } } } });
+  const e = await code(() => inst.callSync("hello"), E.TypeError);
+  assert.match(e.message, /Promise/);
+  await new Promise((r) => setTimeout(r, 10)); // no unhandled rejection follows
+});
+
+test("a thrown exception is the call's rejection, unchanged; the instance stays usable", async () => {
+  const boom = new RangeError("boom");
+  let fail = true;
+  const inst = await wasm.instantiate(importsModule, { imports: { env: { log() { if (fail) throw boom; } } } });
+  await assert.rejects(inst.call("hello"), (e) => e === boom);
+  assert.throws(() => inst.callSync("hello"), (e) => e === boom);
+  const rejecting = await wasm.instantiate(importsModule, { imports: { env: { log: () => Promise.reject(boom) } } });
+  await assert.rejects(rejecting.call("hello"), (e) => e === boom);
+  const odd = await wasm.instantiate(importsModule, { imports: { env: { log() { throw "a string"; } } } });
+  await assert.rejects(odd.call("hello"), (e) => e === "a string");
+  fail = false;
+  assert.equal(await inst.call("hello"), undefined);
+});
+
+test("calls into the same instance from its host function fail with 5002 instead of deadlocking", async () => {
+  const outcomes = [];
+  let inst;
+  const log = async function () {
+    outcomes.push(await code(() => inst.callSync("hello"), E.CallError).then((e) => e.message));
+    outcomes.push(await code(() => inst.call("hello"), E.CallError).then((e) => e.message));
+    outcomes.push(await code(() => inst.memory.read(0, 1), E.CallError).then((e) => e.message));
+  };
+  inst = await wasm.instantiate(importsModule, { imports: { env: { log } } });
+  await inst.call("hello");
+  assert.equal(outcomes.length, 3);
+  for (const m of outcomes) assert.match(m, /host function|busy/);
+  const syncOutcomes = [];
+  const syncInst = wasm.instantiateSync(importsModule, {
+    imports: { env: { log() { try { syncInst.callSync("hello"); } catch (e) { syncOutcomes.push(e.code); } } } },
+  });
+  syncInst.callSync("hello");
+  assert.deepEqual(syncOutcomes, [E.CallError]);
+});
+
+test("a host function may call other instances, sync and async", async () => {
+  const helper = await wasm.instantiate(await wasm.compile(fixtureText("add.wat")));
+  const results = [];
+  const inst = await wasm.instantiate(importsModule, {
+    imports: { env: { async log() { results.push(helper.callSync("add", 1, 2), await helper.call("add", 3, 4)); } } },
+  });
+  await inst.call("hello");
+  assert.deepEqual(results, [3, 7]);
+});
+
+test("one host function serves two instances running in parallel", async () => {
+  let arrived = 0;
+  let release;
+  const both = new Promise((r) => { release = r; });
+  // Each call resolves only once both guests are inside the host function.
+  const log = async () => {
+    if (++arrived === 2) release();
+    await both;
+  };
+  const [a, b] = await Promise.all([0, 1].map(() => wasm.instantiate(importsModule, { imports: { env: { log } } })));
+  await Promise.all([a.call("hello"), b.call("hello")]);
+  assert.equal(arrived, 2);
+});
+
+test("a deadline ends a call waiting on a host Promise that never settles", async () => {
+  const inst = await wasm.instantiate(importsModule, { timeoutMs: 100, imports: { env: { log: () => new Promise(() => {}) } } });
+  await code(() => inst.call("hello"), E.Timeout);
+});
+
+test("the caller refuses use after its host call returned", async () => {
+  let saved;
+  const inst = await wasm.instantiate(importsModule, { imports: { env: { log() { saved = this; } } } });
+  await inst.call("hello");
+  await code(() => saved.readString(0, 1), E.InvalidInstanceHandle);
+  inst.callSync("hello");
+  await code(() => saved.read(0, 1), E.InvalidInstanceHandle);
+  assert.ok(saved instanceof wasm.Caller);
+});
+
+test("start functions may call host functions, sync and async", async () => {
+  const src = `(module (import "env" "hi" (func $hi)) (func $s call $hi) (start $s))`;
+  const m = await wasm.compile(src);
+  let n = 0;
+  await wasm.instantiate(m, { imports: { env: { hi: () => { n++; } } } });
+  wasm.instantiateSync(m, { imports: { env: { hi: () => { n++; } } } });
+  assert.equal(n, 2);
+});
