@@ -62,6 +62,40 @@ export class Memory {
   growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, deltaPages)); }
 }
 
+/** A function taken out of a table; calls go through its instance's queue like any other. */
+export class TableFunction {
+  #n;
+  #id;
+  /** @internal */
+  constructor(nativeInstance, { id, params, results }) {
+    this.#n = nativeInstance;
+    this.#id = id;
+    this.params = params;
+    this.results = results;
+  }
+  call(...args) { return async(() => this.#n.callRef(this.#id, args)); }
+  callSync(...args) { return sync(() => this.#n.callRefSync(this.#id, args)); }
+}
+
+/** An exported table; function entries come out as `TableFunction`s, null entries as null. */
+export class Table {
+  #n;
+  #name;
+  /** @internal */
+  constructor(nativeInstance, name) {
+    this.#n = nativeInstance;
+    this.#name = name;
+  }
+  size() { return async(() => this.#n.tableSize(this.#name)); }
+  sizeSync() { return sync(() => this.#n.tableSizeSync(this.#name)); }
+  /** Grows by `delta` null entries; returns the previous size. */
+  grow(delta) { return async(() => this.#n.tableGrow(this.#name, delta)); }
+  growSync(delta) { return sync(() => this.#n.tableGrowSync(this.#name, delta)); }
+  get(index) { return async(() => this.#n.tableGet(this.#name, index)).then((f) => this.#wrap(f)); }
+  getSync(index) { return this.#wrap(sync(() => this.#n.tableGetSync(this.#name, index))); }
+  #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
+}
+
 /** A live instance with its own store; calls into it run one at a time, in order. */
 export class Instance {
   #n;
@@ -88,6 +122,16 @@ export class Instance {
   getMemory(name) {
     if (typeof name !== "string") throw typeError(`memory name must be a string, got ${describe(name)}`);
     return new Memory(this.#n, name);
+  }
+  /** `{ type, mutable, value }` of an exported global. */
+  getGlobal(name) { return async(() => this.#n.global(name)); }
+  getGlobalSync(name) { return sync(() => this.#n.globalSync(name)); }
+  /** Sets a mutable global, converting `value` by its type; immutable: 5007. */
+  setGlobal(name, value) { return async(() => this.#n.setGlobal(name, value)); }
+  setGlobalSync(name, value) { return sync(() => this.#n.setGlobalSync(name, value)); }
+  getTable(name) {
+    if (typeof name !== "string") throw typeError(`table name must be a string, got ${describe(name)}`);
+    return new Table(this.#n, name);
   }
   /** Fuel left (bigint); 5007 when the instance was not given `fuel`. */
   fuel() { return async(() => this.#n.fuel()); }

@@ -138,6 +138,38 @@ impl ToNapiValue for RunResult {
     }
 }
 
+/// A global as `{ type, mutable, value }`.
+pub struct GlobalJs(pub core::GlobalValue);
+
+impl ToNapiValue for GlobalJs {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let env = Env::from_raw(env);
+        let mut obj = Object::new(&env)?;
+        obj.set_named_property("type", val.0.ty)?;
+        obj.set_named_property("mutable", val.0.mutable)?;
+        obj.set_named_property("value", JsValue(val.0.value))?;
+        Ok(obj.raw())
+    }
+}
+
+/// A function taken out of a table, called back through its `id`.
+#[napi(object)]
+pub struct FuncRefJs {
+    pub id: u32,
+    pub params: Vec<String>,
+    pub results: Vec<String>,
+}
+
+impl From<core::FuncRef> for FuncRefJs {
+    fn from(f: core::FuncRef) -> Self {
+        FuncRefJs {
+            id: f.id,
+            params: f.params,
+            results: f.results,
+        }
+    }
+}
+
 #[napi(object)]
 pub struct PolicyJs {
     pub read: Option<Vec<String>>,

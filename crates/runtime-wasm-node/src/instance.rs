@@ -1,7 +1,9 @@
 //! The `Instance` class: calls, WASI runs, captured output and memory
 //! access, each store-touching method in a sync and a promise form.
 
-use crate::convert::{amount, exports_js, to_args, Bytes, ExternJs, Results, RunResult};
+use crate::convert::{
+    amount, exports_js, to_arg, to_args, Bytes, ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
+};
 use crate::error::{promise, sync};
 use crate::host;
 use napi::bindgen_prelude::*;
@@ -90,6 +92,117 @@ impl JsInstance {
     #[napi(ts_return_type = "Uint8Array")]
     pub fn take_stderr(&self, env: Env) -> Result<Bytes> {
         sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stderr()))))
+    }
+
+    #[napi(ts_return_type = "{ type: string, mutable: boolean, value: unknown }")]
+    pub fn global_sync(&self, env: Env, name: String) -> Result<GlobalJs> {
+        sync(&env, self.inst.run_sync(|l| l.global(&name)).map(GlobalJs))
+    }
+
+    #[napi(ts_return_type = "Promise<{ type: string, mutable: boolean, value: unknown }>")]
+    pub fn global<'e>(&self, env: &'e Env, name: String) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.global(&name).map(GlobalJs), settle);
+        Ok(p)
+    }
+
+    #[napi(ts_args_type = "name: string, value: unknown")]
+    pub fn set_global_sync(&self, env: Env, name: String, value: Unknown) -> Result<()> {
+        let value = to_arg(&value)?;
+        sync(&env, self.inst.run_sync(|l| l.set_global(&name, &value)))
+    }
+
+    #[napi(
+        ts_args_type = "name: string, value: unknown",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn set_global<'e>(&self, env: &'e Env, name: String, value: Unknown) -> Result<Object<'e>> {
+        let value = to_arg(&value)?;
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.set_global(&name, &value), settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn table_size_sync(&self, env: Env, name: String) -> Result<f64> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| l.table_size(&name))
+                .map(|n| n as f64),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn table_size<'e>(&self, env: &'e Env, name: String) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.table_size(&name).map(|n| n as f64), settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn table_grow_sync(&self, env: Env, name: String, delta: f64) -> Result<f64> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| l.table_grow(&name, delta))
+                .map(|n| n as f64),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn table_grow<'e>(&self, env: &'e Env, name: String, delta: f64) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst.run_async(
+            move |l| l.table_grow(&name, delta).map(|n| n as f64),
+            settle,
+        );
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn table_get_sync(&self, env: Env, name: String, index: f64) -> Result<Option<FuncRefJs>> {
+        sync(
+            &env,
+            self.inst
+                .run_sync(|l| l.table_get(&name, index))
+                .map(|f| f.map(Into::into)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<FuncRefJs | null>")]
+    pub fn table_get<'e>(&self, env: &'e Env, name: String, index: f64) -> Result<Object<'e>> {
+        let (settle, p) = promise(env)?;
+        self.inst.run_async(
+            move |l| l.table_get(&name, index).map(|f| f.map(FuncRefJs::from)),
+            settle,
+        );
+        Ok(p)
+    }
+
+    #[napi(
+        ts_args_type = "id: number, args: unknown[]",
+        ts_return_type = "unknown"
+    )]
+    pub fn call_ref_sync(&self, env: Env, id: u32, args: Vec<Unknown>) -> Result<Results> {
+        let args = to_args(&args)?;
+        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.call_ref(id, &args)));
+        sync(&env, r.map(Results))
+    }
+
+    #[napi(
+        ts_args_type = "id: number, args: unknown[]",
+        ts_return_type = "Promise<unknown>"
+    )]
+    pub fn call_ref<'e>(&self, env: &'e Env, id: u32, args: Vec<Unknown>) -> Result<Object<'e>> {
+        let args = to_args(&args)?;
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.call_ref(id, &args).map(Results), settle);
+        Ok(p)
     }
 
     #[napi(ts_return_type = "bigint")]

@@ -60,6 +60,8 @@ pub struct Live {
     /// How long each call may run, when a timeout is set.
     timeout: Option<Duration>,
     ticker: Ticker,
+    /// Functions handed out from tables (`table_get`), by handle id.
+    pub(crate) funcs: Vec<wasmtime::Func>,
 }
 
 impl Live {
@@ -110,11 +112,12 @@ impl Live {
             stderr,
             timeout,
             ticker: engines.ticker.clone(),
+            funcs: Vec::new(),
         })
     }
 
     /// Runs guest code under the instance's deadline, if it has one.
-    fn guest<R>(
+    pub(crate) fn guest<R>(
         &mut self,
         f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
     ) -> Result<wasmtime::Result<R>> {

@@ -5,6 +5,7 @@
 mod engine;
 mod error;
 mod executor;
+mod global;
 mod imports;
 mod instance;
 mod limits;
@@ -13,10 +14,12 @@ mod module;
 mod policy;
 mod registry;
 mod runtime;
+mod table;
 mod value;
 mod wasi;
 
 pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
+pub use global::GlobalValue;
 pub use imports::{Caller, HostError, HostFunc, Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, RunOutput};
 pub use limits::Limits;
@@ -25,5 +28,6 @@ pub use module::{wat2wasm, ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
 pub use runtime::{Runtime, RuntimeOptions};
+pub use table::FuncRef;
 pub use value::{count, millis, type_name, Arg, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT};

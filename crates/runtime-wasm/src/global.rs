@@ -1,0 +1,49 @@
+//! Exported globals: read with their type, written when mutable, values
+//! converted by the global's type.
+
+use crate::error::{Error, Result};
+use crate::instance::Live;
+use crate::value::{type_name, Arg, Value};
+use wasmtime::{Extern, Mutability};
+
+/// A global's type and current value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlobalValue {
+    pub ty: String,
+    pub mutable: bool,
+    pub value: Value,
+}
+
+impl Live {
+    fn global_export(&mut self, name: &str) -> Result<wasmtime::Global> {
+        match self.instance.get_export(&mut self.store, name) {
+            Some(Extern::Global(g)) => Ok(g),
+            Some(_) => Err(Error::ExportNotFound(format!(
+                "export `{name}` is not a global"
+            ))),
+            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
+        }
+    }
+
+    pub fn global(&mut self, name: &str) -> Result<GlobalValue> {
+        let g = self.global_export(name)?;
+        let ty = g.ty(&self.store);
+        Ok(GlobalValue {
+            ty: type_name(ty.content()),
+            mutable: ty.mutability() == Mutability::Var,
+            value: Value::from_val(&g.get(&mut self.store))?,
+        })
+    }
+
+    /// Sets a mutable global; an immutable one is 5007.
+    pub fn set_global(&mut self, name: &str, value: &Arg) -> Result<()> {
+        let g = self.global_export(name)?;
+        let ty = g.ty(&self.store);
+        if ty.mutability() != Mutability::Var {
+            return Err(Error::Type(format!("global `{name}` is immutable")));
+        }
+        let val = value.to_val(ty.content(), &format!("global `{name}`"))?;
+        g.set(&mut self.store, val)
+            .map_err(|e| Error::Type(crate::error::describe(&e)))
+    }
+}

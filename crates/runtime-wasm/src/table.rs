@@ -1,0 +1,99 @@
+//! Exported tables: size, growth, and function entries handed out as
+//! callable handles that stay valid while the instance lives.
+
+use crate::error::{Error, Result};
+use crate::instance::Live;
+use crate::value::{convert_args, type_name, Arg, Value};
+use wasmtime::{Extern, Ref, Val};
+
+/// A function taken out of a table: `id` calls it through `Live::call_ref`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncRef {
+    pub id: u32,
+    pub params: Vec<String>,
+    pub results: Vec<String>,
+}
+
+fn index(x: f64, what: &str) -> Result<u64> {
+    if x.is_finite() && x.fract() == 0.0 && x >= 0.0 {
+        Ok(x as u64)
+    } else {
+        Err(Error::Type(format!(
+            "{what} must be a non-negative integer, got {x}"
+        )))
+    }
+}
+
+impl Live {
+    fn table_export(&mut self, name: &str) -> Result<wasmtime::Table> {
+        match self.instance.get_export(&mut self.store, name) {
+            Some(Extern::Table(t)) => Ok(t),
+            Some(_) => Err(Error::ExportNotFound(format!(
+                "export `{name}` is not a table"
+            ))),
+            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
+        }
+    }
+
+    pub fn table_size(&mut self, name: &str) -> Result<u64> {
+        let t = self.table_export(name)?;
+        Ok(t.size(&self.store))
+    }
+
+    /// Grows by `delta` null entries; returns the previous size. Refused
+    /// growth (the table's maximum or `maxTableElements`) is 5006.
+    pub fn table_grow(&mut self, name: &str, delta: f64) -> Result<u64> {
+        let t = self.table_export(name)?;
+        let delta = index(delta, "table delta")?;
+        let init = Ref::null(t.ty(&self.store).element().heap_type());
+        t.grow(&mut self.store, delta, init)
+            .map_err(|e| Error::Memory(format!("table.grow by {delta} refused: {e}")))
+    }
+
+    /// The function at `index` (`None` for a null entry); out of bounds is 5006.
+    pub fn table_get(&mut self, name: &str, index_: f64) -> Result<Option<FuncRef>> {
+        let t = self.table_export(name)?;
+        let i = index(index_, "table index")?;
+        let entry = t.get(&mut self.store, i).ok_or_else(|| {
+            Error::Memory(format!(
+                "table index {i} is out of bounds (size {})",
+                t.size(&self.store)
+            ))
+        })?;
+        let func = match entry {
+            Ref::Func(Some(f)) => f,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Any(None) | Ref::Exn(None) => {
+                return Ok(None)
+            }
+            _ => {
+                return Err(Error::Type(format!(
+                    "table `{name}` does not hold functions"
+                )))
+            }
+        };
+        let ty = func.ty(&self.store);
+        let id = u32::try_from(self.funcs.len())
+            .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
+        self.funcs.push(func);
+        Ok(Some(FuncRef {
+            id,
+            params: ty.params().map(|t| type_name(&t)).collect(),
+            results: ty.results().map(|t| type_name(&t)).collect(),
+        }))
+    }
+
+    /// Calls a function handed out by `table_get`.
+    pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
+        let func = *self
+            .funcs
+            .get(id as usize)
+            .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))?;
+        let ty = func.ty(&self.store);
+        let params: Vec<_> = ty.params().collect();
+        let vals = convert_args(&params, args, &format!("table function {id}"))?;
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        self.guest(|store| func.call(store, &vals, &mut results))?
+            .map_err(Error::from_guest)?;
+        results.iter().map(Value::from_val).collect()
+    }
+}
