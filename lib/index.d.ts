@@ -64,7 +64,23 @@ export interface Preopen {
   readonly?: boolean;
 }
 
+/** `this` inside a host function: the calling instance's memory while the call lasts. */
+export class Caller {
+  private constructor();
+  read(offset: number, length: number, memory?: string | null): Uint8Array;
+  write(offset: number, bytes: Uint8Array, memory?: string | null): void;
+  readString(offset: number, length: number, memory?: string | null): string;
+  writeString(offset: number, text: string, memory?: string | null): number;
+  /** Size in 64 KiB pages. */
+  size(memory?: string | null): number;
+}
+
+/** A JS function a guest imports. Arguments follow the import's parameter types (i64 as bigint); return nothing, a value, or an array for several results. In async calls it may return a Promise. */
+export type HostFunction = (this: Caller, ...args: Value[]) => Argument | Argument[] | void | Promise<Argument | Argument[] | void>;
+
 export interface InstanceConfig {
+  /** Host functions by module and name: `{ env: { log(ptr, len) { … } } }`. */
+  imports?: Record<string, Record<string, HostFunction>>;
   preopens?: Record<string, string | Preopen>;
   env?: Record<string, string>;
   /** The full argv; args[0] is the program name. */
@@ -166,6 +182,33 @@ export class Memory {
   growSync(deltaPages: number): number;
 }
 
+export interface GlobalInfo {
+  type: string;
+  mutable: boolean;
+  value: Value;
+}
+
+/** A function taken out of a table. */
+export class TableFunction {
+  private constructor();
+  readonly params: string[];
+  readonly results: string[];
+  call(...args: Argument[]): Promise<CallResult>;
+  callSync(...args: Argument[]): CallResult;
+}
+
+export class Table {
+  private constructor();
+  size(): Promise<number>;
+  sizeSync(): number;
+  /** Grows by `delta` null entries; returns the previous size. */
+  grow(delta: number): Promise<number>;
+  growSync(delta: number): number;
+  /** The function at `index`, or null for an empty entry. */
+  get(index: number): Promise<TableFunction | null>;
+  getSync(index: number): TableFunction | null;
+}
+
 export class Instance {
   private constructor();
   readonly id: string;
@@ -179,6 +222,11 @@ export class Instance {
   takeStderr(): Uint8Array;
   readonly memory: Memory;
   getMemory(name: string): Memory;
+  getGlobal(name: string): Promise<GlobalInfo>;
+  getGlobalSync(name: string): GlobalInfo;
+  setGlobal(name: string, value: Argument): Promise<void>;
+  setGlobalSync(name: string, value: Argument): void;
+  getTable(name: string): Table;
   fuel(): Promise<bigint>;
   fuelSync(): bigint;
   setFuel(amount: number | bigint): Promise<void>;
