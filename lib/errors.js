@@ -45,6 +45,9 @@ const conversionFailures = new Set([
   "ArrayBufferExpected", "DetachableArraybufferExpected",
 ]);
 
+/** Values host functions threw: they reach the caller untouched, whatever their shape. */
+export const thrownByHost = new WeakSet();
+
 /** A non-object value a host function threw, boxed for its trip through the addon. */
 export class Thrown {
   constructor(value) {
@@ -55,6 +58,7 @@ export class Thrown {
 /** Turns anything the addon threw into the error users see; others pass unchanged. */
 export function toWasmError(e) {
   if (e instanceof Thrown) return e.value;
+  if (thrownByHost.has(e)) return e;
   if (e instanceof WasmError) return e;
   if (e instanceof Error && names.has(e.code)) return Object.setPrototypeOf(e, WasmError.prototype);
   if (e instanceof Error && conversionFailures.has(e.code)) {

@@ -2,10 +2,17 @@
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits on its worker thread.
-import { Thrown, sync } from "./errors.js";
+import { Thrown, sync, thrownByHost } from "./errors.js";
 
-/** Native references hold objects only: primitives thrown by host functions travel boxed. */
-const boxed = (e) => (e !== null && (typeof e === "object" || typeof e === "function") ? e : new Thrown(e));
+/**
+ * Marks what a host function threw so it reaches the caller untouched;
+ * native references hold objects only, so primitives travel boxed.
+ */
+function boxed(e) {
+  if (e === null || (typeof e !== "object" && typeof e !== "function")) return new Thrown(e);
+  thrownByHost.add(e);
+  return e;
+}
 
 /** Memory access for a host function while its call lasts (`this` inside it). */
 export class Caller {

@@ -122,6 +122,12 @@ test("a thrown exception is the call's rejection, unchanged; the instance stays 
   await assert.rejects(rejecting.call("hello"), (e) => e === boom);
   const odd = await wasm.instantiate(importsModule, { imports: { env: { log() { throw "a string"; } } } });
   await assert.rejects(odd.call("hello"), (e) => e === "a string");
+  // Even errors shaped like runtime-wasm's own pass through untouched.
+  for (const lookalike of [Object.assign(new Error("x"), { code: "InvalidArg" }), Object.assign(new Error("y"), { code: 5006 })]) {
+    const inst2 = await wasm.instantiate(importsModule, { imports: { env: { log() { throw lookalike; } } } });
+    await assert.rejects(inst2.call("hello"), (e) => e === lookalike && !(e instanceof WasmError));
+    assert.throws(() => inst2.callSync("hello"), (e) => e === lookalike && !(e instanceof WasmError));
+  }
   fail = false;
   assert.equal(await inst.call("hello"), undefined);
 });
