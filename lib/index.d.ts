@@ -76,7 +76,8 @@ export class Caller {
 }
 
 /** A JS function a guest imports. Arguments follow the import's parameter types (i64 as bigint); return nothing, a value, or an array for several results. In async calls it may return a Promise. */
-export type HostFunction = (this: Caller, ...args: Value[]) => Argument | Argument[] | void | Promise<Argument | Argument[] | void>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- argument types come from the module at run time
+export type HostFunction = (this: Caller, ...args: any[]) => Argument | Argument[] | void | Promise<Argument | Argument[] | void>;
 
 export interface InstanceConfig {
   /** Host functions by module and name: `{ env: { log(ptr, len) { … } } }`. */

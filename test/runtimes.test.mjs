@@ -1,0 +1,49 @@
+// The same representative slice of the API (test/portable/smoke.mjs) under
+// Node with the `runtime:wasm` register hook, Deno (with an import map) and
+// Bun. Deno and Bun come from the npm registry as devDependencies.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const smoke = "test/portable/smoke.mjs";
+const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, error: r.error };
+}
+
+/** Runs the smoke script with `cmd` and checks it passed everything. */
+function expectSmoke(t, cmd, args, env) {
+  const r = run(cmd, args, env);
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /^6 passed, 0 failed$/m, r.out);
+}
+
+test("node --import runtime-wasm/register resolves `runtime:wasm`", (t) => {
+  expectSmoke(t, process.execPath, ["--import", "runtime-wasm/register", smoke], { RUNTIME_WASM_SPECIFIER: "runtime:wasm" });
+  const r = run(process.execPath, ["--input-type=module", "-e", 'await import("runtime:wasm")']);
+  assert.notEqual(r.status, 0, "without the hook the specifier is unknown");
+});
+
+for (const [name, args] of [
+  ["deno", ["run", "-A", "--import-map", "test/portable/import_map.json", smoke]],
+  ["bun", [smoke]],
+]) {
+  test(`the API under ${name}`, (t) => {
+    if (!existsSync(bin(name))) {
+      t.skip(`${name} is not installed (npm install of the \`${name}\` package failed); not tested`);
+      return;
+    }
+    const version = run(bin(name), ["--version"]);
+    if (version.status !== 0) {
+      t.skip(`${name} from npm does not run here: ${version.out.trim()}`);
+      return;
+    }
+    expectSmoke(t, bin(name), args, { RUNTIME_WASM_SPECIFIER: name === "deno" ? "runtime:wasm" : "../../lib/index.js" });
+  });
+}
