@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+const run = (cmd, args, cwd = root) => spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000 });
 
 test("tsc --strict accepts the type test and the TS example", () => {
   const r = run(bin("tsc"), ["-p", "tsconfig.json"]);
@@ -21,7 +21,7 @@ test("tsc rejects a wrong use of the API", () => {
   const dir = mkdtempSync(join(tmpdir(), "runtime-wasm-ts-"));
   const file = join(dir, "wrong.ts");
   writeFileSync(file, `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};\nconst n: number = wasm.getDefaultRuntime().instantiateSync("m").fuelSync();\n`);
-  const r = run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file]);
+  const r = run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], dir);
   assert.notEqual(r.status, 0);
   assert.match(`${r.stdout}`, /bigint.*number|number.*bigint/);
 });
