@@ -23,3 +23,36 @@ test("examples/host-functions.mjs runs the host-function seeds", () => {
   assert.match(out, /callback #1 with 21 = -21/);
   assert.match(out, /after an await: PATIENCE/);
 });
+
+test("examples/hello.mjs", () => {
+  assert.equal(run("hello.mjs"), "add(2, 3) = 5\n");
+});
+
+test("examples/strings.mjs reverses UTF-8 text in guest memory", () => {
+  assert.equal(run("strings.mjs"), "stressed -> desserts\n");
+});
+
+test("examples/grayscale.mjs converts every pixel correctly", () => {
+  assert.match(run("grayscale.mjs"), /128x96 image converted to grayscale: 0 mismatching pixels/);
+});
+
+test("examples/sha256.mjs agrees with node:crypto", () => {
+  const out = run("sha256.mjs");
+  assert.match(out, /^[0-9a-f]{64} {2}\/data\/README\.md$/m);
+  assert.match(out, /matches node:crypto/);
+});
+
+test("examples/plugin-host.mjs stops each misbehaving plugin with its code", () => {
+  const out = run("plugin-host.mjs");
+  assert.match(out, /well-behaved\s+returned 42/);
+  assert.match(out, /infinite loop\s+stopped: 5012 Timeout/);
+  assert.match(out, /fuel hog\s+stopped: 5011 FuelExhausted/);
+  assert.match(out, /memory bomb\s+returned 49 \(grew to 49 pages/);
+  assert.match(out, /crashes\s+stopped: 5002 CallError \(unreachable\)/);
+  assert.match(out, /stack smasher\s+stopped: 5002 CallError \(stack overflow\)/);
+  assert.match(out, /host still healthy: 42/);
+});
+
+test("examples/parallel.mjs runs many instances at once", () => {
+  assert.match(run("parallel.mjs"), /instances each counted to 300000000 \(all correct\)/);
+});

@@ -1,0 +1,8 @@
+// The smallest program: compile WAT, instantiate, call. Run: node examples/hello.mjs
+import * as wasm from "../lib/index.js";
+
+const id = await wasm.compile(`(module
+  (func (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add))`);
+const instance = await wasm.instantiate(id);
+console.log("add(2, 3) =", await instance.call("add", 2, 3));
