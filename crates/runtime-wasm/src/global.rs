@@ -16,13 +16,7 @@ pub struct GlobalValue {
 
 impl Live {
     fn global_export(&mut self, name: &str) -> Result<wasmtime::Global> {
-        match self.instance.get_export(&mut self.store, name) {
-            Some(Extern::Global(g)) => Ok(g),
-            Some(_) => Err(Error::ExportNotFound(format!(
-                "export `{name}` is not a global"
-            ))),
-            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
-        }
+        self.export(name, "global", Extern::into_global)
     }
 
     pub fn global(&mut self, name: &str) -> Result<GlobalValue> {

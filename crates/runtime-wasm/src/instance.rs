@@ -175,13 +175,21 @@ impl Live {
     }
 
     fn func(&mut self, name: &str) -> Result<wasmtime::Func> {
-        match self.instance.get_export(&mut self.store, name) {
-            Some(wasmtime::Extern::Func(f)) => Ok(f),
-            Some(_) => Err(Error::ExportNotFound(format!(
-                "export `{name}` is not a function"
-            ))),
-            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
-        }
+        self.export(name, "function", wasmtime::Extern::into_func)
+    }
+
+    /// Export `name` as the kind `pick` accepts; missing or another kind is 5003.
+    pub(crate) fn export<T>(
+        &mut self,
+        name: &str,
+        kind: &str,
+        pick: impl FnOnce(wasmtime::Extern) -> Option<T>,
+    ) -> Result<T> {
+        let found = self
+            .instance
+            .get_export(&mut self.store, name)
+            .ok_or_else(|| Error::ExportNotFound(format!("no export named `{name}`")))?;
+        pick(found).ok_or_else(|| Error::ExportNotFound(format!("export `{name}` is not a {kind}")))
     }
 }
 

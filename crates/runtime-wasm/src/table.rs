@@ -26,13 +26,7 @@ fn index(x: f64, what: &str) -> Result<u64> {
 
 impl Live {
     fn table_export(&mut self, name: &str) -> Result<wasmtime::Table> {
-        match self.instance.get_export(&mut self.store, name) {
-            Some(Extern::Table(t)) => Ok(t),
-            Some(_) => Err(Error::ExportNotFound(format!(
-                "export `{name}` is not a table"
-            ))),
-            None => Err(Error::ExportNotFound(format!("no export named `{name}`"))),
-        }
+        self.export(name, "table", Extern::into_table)
     }
 
     pub fn table_size(&mut self, name: &str) -> Result<u64> {
