@@ -74,6 +74,14 @@ fn conflict(what: &str) -> Error {
     }
 }
 
+/// One output stream: captured (bounded), inherited, or by default discarded.
+fn output(capture: bool, inherit: bool, name: &str, limit: usize) -> Result<Option<Capture>> {
+    if capture && inherit {
+        return Err(conflict(name));
+    }
+    Ok(capture.then(|| Capture::new(limit)))
+}
+
 impl WasiConfig {
     /// Builds the context, checking every preopen against `policy`.
     pub(crate) fn build(&self, policy: &Policy) -> Result<Wasi> {
@@ -112,26 +120,14 @@ impl WasiConfig {
             (None, false) => {}
         }
         let limit = self.capture_limit.unwrap_or(DEFAULT_CAPTURE_LIMIT);
-        let stdout = match (self.capture_stdout, self.inherit_stdout) {
-            (true, true) => return Err(conflict("stdout")),
-            (true, false) => Some(Capture::new(limit)),
-            (false, inherit) => {
-                if inherit {
-                    b.inherit_stdout();
-                }
-                None
-            }
-        };
-        let stderr = match (self.capture_stderr, self.inherit_stderr) {
-            (true, true) => return Err(conflict("stderr")),
-            (true, false) => Some(Capture::new(limit)),
-            (false, inherit) => {
-                if inherit {
-                    b.inherit_stderr();
-                }
-                None
-            }
-        };
+        let stdout = output(self.capture_stdout, self.inherit_stdout, "stdout", limit)?;
+        let stderr = output(self.capture_stderr, self.inherit_stderr, "stderr", limit)?;
+        if self.inherit_stdout {
+            b.inherit_stdout();
+        }
+        if self.inherit_stderr {
+            b.inherit_stderr();
+        }
         if let Some(c) = &stdout {
             b.stdout(c.pipe.clone());
         }
