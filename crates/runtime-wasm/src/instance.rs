@@ -372,7 +372,14 @@ impl Instance {
             return done(Err(e));
         }
         self.enqueue(Box::new(move |inst: &Instance| {
-            let result = inst.with(relock(&inst.live), f);
+            // A panic must still settle the caller's promise.
+            let run = std::panic::AssertUnwindSafe(|| inst.with(relock(&inst.live), f));
+            let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                Err(Error::Call {
+                    message: "internal error: the operation panicked".into(),
+                    trap: None,
+                })
+            });
             Box::new(move || done(result))
         }));
     }
