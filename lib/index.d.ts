@@ -115,6 +115,8 @@ export interface RuntimeOptions {
   policy?: Policy;
   /** Live instances allowed at once; one more is 5013. */
   maxInstances?: number;
+  /** A trusted directory where compiled code persists across processes. */
+  cacheDir?: string;
 }
 
 export interface RunOutput {
@@ -170,6 +172,9 @@ export class Memory {
   readSync(offset: number, length: number): Uint8Array;
   write(offset: number, bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   writeSync(offset: number, bytes: Uint8Array | ArrayBuffer | ArrayBufferView): void;
+  /** Fills `target` from `offset`; returns the number of bytes read. */
+  readInto(offset: number, target: Uint8Array): Promise<number>;
+  readIntoSync(offset: number, target: Uint8Array): number;
   readString(offset: number, length: number): Promise<string>;
   readStringSync(offset: number, length: number): string;
   /** Returns the number of bytes written (UTF-8). */
@@ -217,6 +222,9 @@ export class Instance {
   getExports(): ExportInfo[];
   call(name: string, ...args: Argument[]): Promise<CallResult>;
   callSync(name: string, ...args: Argument[]): CallResult;
+  /** One call per argument list, in order, in one crossing. */
+  callMany(name: string, argsList: Argument[][]): Promise<CallResult[]>;
+  callManySync(name: string, argsList: Argument[][]): CallResult[];
   run(): Promise<RunOutput>;
   runSync(): RunOutput;
   takeStdout(): Uint8Array;

@@ -52,6 +52,13 @@ export class Memory {
   readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, offset, length)); }
   write(offset, data) { return async(() => this.#n.write(this.#name, offset, bytes(data))); }
   writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, offset, bytes(data))); }
+  /** Fills `target` (a Uint8Array) from `offset`; returns the byte count. */
+  readInto(offset, target) {
+    if (!(target instanceof Uint8Array)) return Promise.reject(typeError("readInto target must be a Uint8Array"));
+    return this.read(offset, target.length).then((bytes) => { target.set(bytes); return bytes.length; });
+  }
+  /** Copies straight into `target` with no intermediate buffer. */
+  readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, offset, target)); }
   readString(offset, length) { return async(() => this.#n.readString(this.#name, offset, length)); }
   readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, offset, length)); }
   writeString(offset, text) { return async(() => this.#n.writeString(this.#name, offset, text)); }
@@ -111,6 +118,9 @@ export class Instance {
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
   call(name, ...args) { return async(() => this.#n.call(name, args)); }
   callSync(name, ...args) { return sync(() => this.#n.callSync(name, args)); }
+  /** Calls an export once per argument list in one crossing; resolves to the results in order. */
+  callMany(name, argsList) { return async(() => this.#n.callMany(name, argsList)); }
+  callManySync(name, argsList) { return sync(() => this.#n.callManySync(name, argsList)); }
   /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
   run() { return async(() => this.#n.run()); }
   runSync() { return sync(() => this.#n.runSync()); }

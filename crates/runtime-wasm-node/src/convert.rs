@@ -108,6 +108,15 @@ impl ToNapiValue for ValueList {
     }
 }
 
+/// Results of a batch: one entry per call, each as `Results`.
+pub struct Batch(pub Vec<Vec<core::Value>>);
+
+impl ToNapiValue for Batch {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        unsafe { Vec::to_napi_value(env, val.0.into_iter().map(Results).collect::<Vec<_>>()) }
+    }
+}
+
 /// Bytes handed to JS as a fresh `Uint8Array`.
 pub struct Bytes(pub Vec<u8>);
 
@@ -180,6 +189,7 @@ pub struct PolicyJs {
 pub struct RuntimeOptionsJs {
     pub policy: Option<PolicyJs>,
     pub max_instances: Option<f64>,
+    pub cache_dir: Option<String>,
 }
 
 /// An optional count option, checked by the core.
@@ -198,6 +208,7 @@ impl TryFrom<RuntimeOptionsJs> for core::RuntimeOptions {
         Ok(core::RuntimeOptions {
             policy: policy.unwrap_or_default(),
             max_instances: count(o.max_instances, "maxInstances")?.map(|n| n as usize),
+            cache_dir: o.cache_dir.map(Into::into),
         })
     }
 }

@@ -2,7 +2,8 @@
 //! access, each store-touching method in a sync and a promise form.
 
 use crate::convert::{
-    amount, exports_js, to_arg, to_args, Bytes, ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
+    amount, exports_js, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs, Results,
+    RunResult,
 };
 use crate::error::{promise, sync};
 use crate::host;
@@ -69,6 +70,62 @@ impl JsInstance {
         self.inst
             .run_async(move |l| l.call(&name, &args).map(Results), settle);
         Ok(p)
+    }
+
+    #[napi(
+        ts_args_type = "name: string, batches: unknown[][]",
+        ts_return_type = "unknown[]"
+    )]
+    pub fn call_many_sync(
+        &self,
+        env: Env,
+        name: String,
+        batches: Vec<Vec<Unknown>>,
+    ) -> Result<Batch> {
+        let batches = batches
+            .iter()
+            .map(|b| to_args(b))
+            .collect::<Result<Vec<_>>>()?;
+        let r = host::on_js_thread(&env, || {
+            self.inst.run_sync(|l| l.call_many(&name, &batches))
+        });
+        sync(&env, r.map(Batch))
+    }
+
+    #[napi(
+        ts_args_type = "name: string, batches: unknown[][]",
+        ts_return_type = "Promise<unknown[]>"
+    )]
+    pub fn call_many<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        batches: Vec<Vec<Unknown>>,
+    ) -> Result<Object<'e>> {
+        let batches = batches
+            .iter()
+            .map(|b| to_args(b))
+            .collect::<Result<Vec<_>>>()?;
+        let (settle, p) = promise(env)?;
+        self.inst
+            .run_async(move |l| l.call_many(&name, &batches).map(Batch), settle);
+        Ok(p)
+    }
+
+    #[napi]
+    pub fn read_into_sync(
+        &self,
+        env: Env,
+        mem: Mem,
+        offset: f64,
+        mut target: Uint8Array,
+    ) -> Result<f64> {
+        // The view is borrowed from JS for this synchronous call only.
+        let out = unsafe { target.as_mut() };
+        let r = self
+            .inst
+            .run_sync(|l| l.memory(mem.as_deref())?.read_into(offset, out));
+        sync(&env, r.map(|n| n as f64))
     }
 
     #[napi(ts_return_type = "RunOutputJs")]

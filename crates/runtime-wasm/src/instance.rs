@@ -147,6 +147,23 @@ impl Live {
         results.iter().map(Value::from_val).collect()
     }
 
+    /// Calls export `name` once per argument list, converting each by its
+    /// signature; the first failure ends the batch (earlier calls stand).
+    pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
+        let func = self.func(name)?;
+        let ty = func.ty(&self.store);
+        let params: Vec<_> = ty.params().collect();
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        let mut out = Vec::with_capacity(batches.len());
+        for args in batches {
+            let vals = convert_args(&params, args, name)?;
+            self.guest(|store| func.call(store, &vals, &mut results))?
+                .map_err(Error::from_guest)?;
+            out.push(results.iter().map(Value::from_val).collect::<Result<_>>()?);
+        }
+        Ok(out)
+    }
+
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
     pub fn run(&mut self) -> Result<RunOutput> {
         let func = self.func("_start")?;

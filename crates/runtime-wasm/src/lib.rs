@@ -2,6 +2,7 @@
 //! language — typed module and instance handles, WASI preview1, capability
 //! policy, serialized off-thread calls and one structured error type.
 
+mod cache;
 mod engine;
 mod error;
 mod executor;

@@ -101,6 +101,13 @@ impl MemoryView<'_> {
         Ok(())
     }
 
+    /// Copies `out.len()` bytes at `offset` into `out` (no allocation).
+    pub fn read_into(&self, offset: f64, out: &mut [u8]) -> Result<usize> {
+        let range = self.range(index(offset, "offset")?, out.len())?;
+        out.copy_from_slice(&self.memory.data(&self.store)[range]);
+        Ok(out.len())
+    }
+
     /// Reads UTF-8 text; invalid sequences become U+FFFD (as `TextDecoder`).
     pub fn read_string(&self, offset: f64, len: f64) -> Result<String> {
         let range = self.range(index(offset, "offset")?, index(len, "length")?)?;

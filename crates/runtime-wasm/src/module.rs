@@ -1,6 +1,7 @@
 //! A compiled module and what it imports and exports, with types in the
 //! names embedders use.
 
+use crate::cache::DiskCache;
 use crate::engine::{Engines, Flavor, Variant};
 use crate::error::{describe, Error, Result};
 use crate::value::{ref_type_name, type_name};
@@ -120,6 +121,9 @@ impl ModuleInfo {
 /// builds for metered engines are made on first use.
 pub(crate) struct Compiled {
     binary: Vec<u8>,
+    /// SHA-256 of `binary`: the key of the in-memory and on-disk caches.
+    key: [u8; 32],
+    disk: Option<DiskCache>,
     builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
     pub(crate) info: ModuleInfo,
     /// True when the module imports WASI preview1 and so needs a WASI context.
@@ -129,8 +133,18 @@ pub(crate) struct Compiled {
 impl Compiled {
     /// Compiles `binary` for the plain engine; errors are 5000 with the
     /// validator's byte offset when it finds one.
-    pub(crate) fn new(engines: &Engines, binary: Vec<u8>) -> Result<Compiled> {
-        let module = build(&engines.get(Flavor::PLAIN)?.engine, &binary)?;
+    pub(crate) fn new(
+        engines: &Engines,
+        binary: Vec<u8>,
+        key: [u8; 32],
+        disk: Option<DiskCache>,
+    ) -> Result<Compiled> {
+        let module = build(
+            &engines.get(Flavor::PLAIN)?.engine,
+            &binary,
+            &key,
+            disk.as_ref(),
+        )?;
         let info = ModuleInfo::of(&module);
         let uses_wasi = info
             .imports
@@ -140,6 +154,8 @@ impl Compiled {
         builds[Flavor::PLAIN.index()] = Some(module);
         Ok(Compiled {
             binary,
+            key,
+            disk,
             builds: Mutex::new(builds),
             info,
             uses_wasi,
@@ -152,7 +168,7 @@ impl Compiled {
         if let Some(m) = &builds[flavor.index()] {
             return Ok(m.clone());
         }
-        let m = build(&variant.engine, &self.binary)?;
+        let m = build(&variant.engine, &self.binary, &self.key, self.disk.as_ref())?;
         builds[flavor.index()] = Some(m.clone());
         Ok(m)
     }
@@ -181,11 +197,24 @@ pub(crate) fn to_binary(source: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
         })
 }
 
-fn build(engine: &Engine, binary: &[u8]) -> Result<wasmtime::Module> {
-    wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
+/// Compiles `binary` for `engine`, through the disk cache when there is one.
+fn build(
+    engine: &Engine,
+    binary: &[u8],
+    key: &[u8; 32],
+    disk: Option<&DiskCache>,
+) -> Result<wasmtime::Module> {
+    if let Some(module) = disk.and_then(|d| d.load(engine, key)) {
+        return Ok(module);
+    }
+    let module = wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
         message: describe(&e),
         offset: invalid_offset(binary),
-    })
+    })?;
+    if let Some(d) = disk {
+        d.store(engine, key, &module);
+    }
+    Ok(module)
 }
 
 /// The byte offset a validator reports for invalid bytes, if it finds one.

@@ -2,6 +2,7 @@
 //! tables and worker threads; handles from one runtime mean nothing to
 //! another.
 
+use crate::cache::DiskCache;
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -11,7 +12,7 @@ use crate::policy::Policy;
 use crate::registry::{InstanceId, ModuleId, Registry};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Settings fixed for the life of a runtime.
@@ -20,12 +21,15 @@ pub struct RuntimeOptions {
     pub policy: Policy,
     /// Live instances allowed at once; one more is 5013.
     pub max_instances: Option<usize>,
+    /// Where compiled code persists across processes (a trusted directory).
+    pub cache_dir: Option<PathBuf>,
 }
 
 struct Inner {
     engines: Engines,
     policy: Policy,
     max_instances: Option<usize>,
+    disk: Option<DiskCache>,
     executor: Executor,
     modules: Registry<ModuleId, Compiled>,
     instances: Registry<InstanceId, Instance>,
@@ -56,6 +60,7 @@ impl Runtime {
                 engines,
                 policy: options.policy,
                 max_instances: options.max_instances,
+                disk: options.cache_dir.as_deref().map(DiskCache::new),
                 executor: Executor::default(),
                 modules: Registry::new(),
                 instances: Registry::new(),
@@ -81,7 +86,13 @@ impl Runtime {
         if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
             return Ok(c);
         }
-        let c = Arc::new(Compiled::new(&self.inner.engines, binary.into_owned())?);
+        let disk = self.inner.disk.clone();
+        let c = Arc::new(Compiled::new(
+            &self.inner.engines,
+            binary.into_owned(),
+            key,
+            disk,
+        )?);
         let mut cache = self.cache();
         cache.retain(|_, w| w.strong_count() > 0);
         cache.insert(key, Arc::downgrade(&c));

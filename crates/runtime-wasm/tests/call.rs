@@ -104,3 +104,27 @@ fn traps_are_5002_with_a_named_trap_and_backtrace() {
         vec![Value::I64(10)]
     );
 }
+
+#[test]
+fn call_many_runs_a_batch_in_order_and_stops_at_the_first_failure() {
+    let rt = runtime();
+    let inst = instance(&rt, "counter.wat");
+    let batch = vec![vec![]; 5];
+    let out = inst.run_sync(|l| l.call_many("inc", &batch)).unwrap();
+    assert_eq!(
+        out,
+        (1..=5).map(|i| vec![Value::I32(i)]).collect::<Vec<_>>()
+    );
+    let adder = instance(&rt, "add.wat");
+    let mixed = vec![
+        vec![n(1.0), n(2.0)],
+        vec![n(1.5), n(2.0)],
+        vec![n(3.0), n(4.0)],
+    ];
+    let err = adder.run_sync(|l| l.call_many("add", &mixed)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError);
+    assert_eq!(
+        adder.run_sync(|l| l.call_many("add", &[])).unwrap(),
+        Vec::<Vec<Value>>::new()
+    );
+}

@@ -101,3 +101,22 @@ fn named_memories_and_missing_memories() {
     let none = bare.run_sync(|l| l.memory(None).map(|_| ())).unwrap_err();
     assert_eq!(none.code(), ErrorCode::MemoryError);
 }
+
+#[test]
+fn read_into_fills_a_caller_buffer() {
+    let rt = runtime();
+    let inst = instance(&rt, "memory.wat");
+    let mut buf = [0u8; 5];
+    assert_eq!(
+        inst.run_sync(|l| l.memory(None)?.read_into(0.0, &mut buf))
+            .unwrap(),
+        5
+    );
+    assert_eq!(&buf, b"hello");
+    let mut big = vec![0u8; 2];
+    let err = inst
+        .run_sync(|l| l.memory(None)?.read_into(65535.0, &mut big))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MemoryError);
+    assert_eq!(big, vec![0, 0], "untouched on failure");
+}

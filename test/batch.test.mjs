@@ -1,0 +1,54 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import * as wasm from "../lib/index.js";
+import { fixtureText, tempDir, expectCode } from "./support.mjs";
+
+const { ErrorCode: E, WasmError } = wasm;
+const code = (fn, c) => expectCode(fn, c, WasmError);
+
+test("callMany runs a batch in one crossing, in order", async () => {
+  const inst = await wasm.instantiate(await wasm.compile(fixtureText("add.wat")));
+  assert.deepEqual(await inst.callMany("add", [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
+  assert.deepEqual(inst.callManySync("swap", [[1, 0.5]]), [[0.5, 1]]);
+  assert.deepEqual(await inst.callMany("nothing", [[], []]), [undefined, undefined]);
+  assert.deepEqual(await inst.callMany("add", []), []);
+  await code(() => inst.callMany("add", [[1, 2], [1.5, 2]]), E.TypeError);
+  await code(() => inst.callMany("add", [1, 2]), E.TypeError);
+  await code(() => inst.callManySync("missing", [[]]), E.ExportNotFound);
+  const counter = await wasm.instantiate(await wasm.compile(fixtureText("counter.wat")));
+  assert.deepEqual(await counter.callMany("inc", Array.from({ length: 4 }, () => [])), [1, 2, 3, 4]);
+});
+
+test("readInto fills a caller's buffer; out of bounds leaves it untouched", async () => {
+  const inst = await wasm.instantiate(await wasm.compile(fixtureText("memory.wat")));
+  const buf = new Uint8Array(5);
+  assert.equal(inst.memory.readIntoSync(0, buf), 5);
+  assert.equal(new TextDecoder().decode(buf), "hello");
+  const view = new Uint8Array(new ArrayBuffer(16), 4, 6);
+  assert.equal(await inst.memory.readInto(7, view), 6);
+  assert.equal(new TextDecoder().decode(view), "memory");
+  const untouched = new Uint8Array(4).fill(9);
+  await code(() => inst.memory.readIntoSync(65534, untouched), E.MemoryError);
+  await code(() => inst.memory.readInto(65534, untouched), E.MemoryError);
+  assert.deepEqual([...untouched], [9, 9, 9, 9]);
+  await code(() => inst.memory.readInto(0, [1, 2]), E.TypeError);
+  await code(() => inst.memory.readIntoSync(0, "x"), E.TypeError);
+});
+
+test("cacheDir keeps compiled code for the next process", async () => {
+  const dir = tempDir("cache");
+  const script = `import * as wasm from ${JSON.stringify(new URL("../lib/index.js", import.meta.url).href)};
+    const rt = new wasm.Runtime({ cacheDir: ${JSON.stringify(dir)} });
+    const inst = await rt.instantiate(await rt.compile(${JSON.stringify(fixtureText("add.wat"))}));
+    console.log(await inst.call("add", 40, 2));`;
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(r.stdout, "42\n", r.stderr);
+  }
+  const files = readdirSync(dir);
+  assert.equal(files.length, 1, files.join(", "));
+  assert.match(files[0], /^[0-9a-f]{64}-[0-9a-f]{16}\.cwasm$/);
+  await code(() => new wasm.Runtime({ cacheDir: 5 }), E.TypeError);
+});
