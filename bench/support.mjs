@@ -1,6 +1,6 @@
 // Timing helpers shared by the benchmarks: interleaved rounds, medians and
 // ratios, because the machines these run on are shared and noisy.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 export const fixtureText = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
@@ -34,8 +34,19 @@ export function format(ns) {
 /** Prints one table row per case with its ratio to `baseline`. */
 export function report(title, medians, baseline) {
   console.log(`\n${title}`);
+  record(title, Object.fromEntries(Object.entries(medians).map(([k, ns]) => [k, ns])));
   for (const [name, ns] of Object.entries(medians)) {
     const ratio = baseline && name !== baseline ? `  ${(ns / medians[baseline]).toFixed(2)}× ${baseline}` : "";
     console.log(`  ${name.padEnd(36)} ${format(ns).padStart(10)}${ratio}`);
   }
+}
+
+const resultsFile = new URL("./results.json", import.meta.url);
+
+/** Adds (or replaces) one named result in bench/results.json. */
+export function record(name, values) {
+  const all = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : {};
+  all.machine = { node: process.version, platform: `${process.platform}-${process.arch}` };
+  all.results = { ...all.results, [name]: { ...values, at: new Date().toISOString() } };
+  writeFileSync(resultsFile, `${JSON.stringify(all, null, 2)}\n`);
 }
