@@ -94,21 +94,22 @@ impl Arg {
     /// Converts this argument to a value of type `ty`; `what` names the
     /// parameter in errors.
     pub fn to_val(&self, ty: &ValType, what: &str) -> Result<Val> {
-        let mismatch = || {
-            Error::Type(format!(
-                "{what}: expected {}, got {}",
-                type_name(ty),
-                self.describe()
-            ))
-        };
+        self.convert(ty)
+            .map_err(|m| Error::Type(format!("{what}: {m}")))
+    }
+
+    /// The conversion itself; on failure, why (without naming the
+    /// parameter, so the success path allocates nothing).
+    fn convert(&self, ty: &ValType) -> std::result::Result<Val, String> {
+        let mismatch = || format!("expected {}, got {}", type_name(ty), self.describe());
         if let Arg::Typed(stated, inner) = self {
             if *stated != type_name(ty) {
-                return Err(Error::Type(format!(
-                    "{what}: expected {}, got a value typed {stated}",
+                return Err(format!(
+                    "expected {}, got a value typed {stated}",
                     type_name(ty)
-                )));
+                ));
             }
-            return inner.to_val(ty, what);
+            return inner.convert(ty);
         }
         Ok(match ty {
             ValType::I32 => {
@@ -118,7 +119,7 @@ impl Arg {
                 }
                 let n = self.integer().ok_or_else(mismatch)?;
                 if !(-(1i128 << 31)..(1i128 << 32)).contains(&n) {
-                    return Err(Error::Type(format!("{what}: {n} is out of range for i32")));
+                    return Err(format!("{n} is out of range for i32"));
                 }
                 Val::I32(n as u32 as i32)
             }
@@ -129,7 +130,7 @@ impl Arg {
                     _ => (-(1i128 << 63)..(1i128 << 64)).contains(&n),
                 };
                 if !in_range {
-                    return Err(Error::Type(format!("{what}: {n} is out of range for i64")));
+                    return Err(format!("{n} is out of range for i64"));
                 }
                 Val::I64(n as u64 as i64)
             }
@@ -232,7 +233,10 @@ pub(crate) fn convert_args(params: &[ValType], args: &[Arg], func: &str) -> Resu
         .iter()
         .zip(args)
         .enumerate()
-        .map(|(i, (ty, arg))| arg.to_val(ty, &format!("`{func}` argument {i}")))
+        .map(|(i, (ty, arg))| {
+            arg.convert(ty)
+                .map_err(|m| Error::Type(format!("`{func}` argument {i}: {m}")))
+        })
         .collect()
 }
 
