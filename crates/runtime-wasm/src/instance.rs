@@ -11,7 +11,7 @@ use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use crate::value::{convert_args, Arg, Value};
 use crate::wasi::{Capture, WasiConfig};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -61,7 +61,29 @@ pub struct Live {
     timeout: Option<Duration>,
     ticker: Ticker,
     /// Functions handed out from tables (`table_get`), by handle id.
-    pub(crate) funcs: Vec<wasmtime::Func>,
+    pub(crate) funcs: Vec<Callee>,
+    /// Exported functions called so far, by name.
+    callees: HashMap<String, Callee>,
+}
+
+/// A function with the signature calls convert arguments against.
+#[derive(Clone)]
+pub(crate) struct Callee {
+    func: wasmtime::Func,
+    params: Arc<[wasmtime::ValType]>,
+    results: usize,
+}
+
+impl Callee {
+    pub(crate) fn of(func: wasmtime::Func, store: &Store<StoreData>) -> Callee {
+        let ty = func.ty(store);
+        let results = ty.results().len();
+        Callee {
+            func,
+            params: ty.params().collect(),
+            results,
+        }
+    }
 }
 
 impl Live {
@@ -113,6 +135,7 @@ impl Live {
             timeout,
             ticker: engines.ticker.clone(),
             funcs: Vec::new(),
+            callees: HashMap::new(),
         })
     }
 
@@ -137,31 +160,44 @@ impl Live {
 
     /// Calls export `name`, converting `args` by its signature.
     pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
-        let func = self.func(name)?;
-        let ty = func.ty(&self.store);
-        let params: Vec<_> = ty.params().collect();
-        let vals = convert_args(&params, args, name)?;
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        self.guest(|store| func.call(store, &vals, &mut results))?
-            .map_err(Error::from_guest)?;
-        results.iter().map(Value::from_val).collect()
+        let callee = self.callee(name)?;
+        self.invoke(&callee, args, name)
     }
 
     /// Calls export `name` once per argument list, converting each by its
     /// signature; the first failure ends the batch (earlier calls stand).
     pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
-        let func = self.func(name)?;
-        let ty = func.ty(&self.store);
-        let params: Vec<_> = ty.params().collect();
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        let mut out = Vec::with_capacity(batches.len());
-        for args in batches {
-            let vals = convert_args(&params, args, name)?;
-            self.guest(|store| func.call(store, &vals, &mut results))?
-                .map_err(Error::from_guest)?;
-            out.push(results.iter().map(Value::from_val).collect::<Result<_>>()?);
+        let callee = self.callee(name)?;
+        batches
+            .iter()
+            .map(|args| self.invoke(&callee, args, name))
+            .collect()
+    }
+
+    /// Export `name` as a callable function with its signature, looked up
+    /// once per instance.
+    fn callee(&mut self, name: &str) -> Result<Callee> {
+        if let Some(c) = self.callees.get(name) {
+            return Ok(c.clone());
         }
-        Ok(out)
+        let func = self.export(name, "function", wasmtime::Extern::into_func)?;
+        let callee = Callee::of(func, &self.store);
+        self.callees.insert(name.to_string(), callee.clone());
+        Ok(callee)
+    }
+
+    /// Calls `callee` under the instance's limits; `label` names it in errors.
+    pub(crate) fn invoke(
+        &mut self,
+        callee: &Callee,
+        args: &[Arg],
+        label: &str,
+    ) -> Result<Vec<Value>> {
+        let vals = convert_args(&callee.params, args, label)?;
+        let mut results = vec![Val::I32(0); callee.results];
+        self.guest(|store| callee.func.call(store, &vals, &mut results))?
+            .map_err(Error::from_guest)?;
+        results.iter().map(Value::from_val).collect()
     }
 
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.

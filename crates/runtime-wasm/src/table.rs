@@ -2,9 +2,9 @@
 //! callable handles that stay valid while the instance lives.
 
 use crate::error::{Error, Result};
-use crate::instance::Live;
-use crate::value::{convert_args, type_name, Arg, Value};
-use wasmtime::{Extern, Ref, Val};
+use crate::instance::{Callee, Live};
+use crate::value::{type_name, Arg, Value};
+use wasmtime::{Extern, Ref};
 
 /// A function taken out of a table: `id` calls it through `Live::call_ref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Live {
         let ty = func.ty(&self.store);
         let id = u32::try_from(self.funcs.len())
             .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
-        self.funcs.push(func);
+        self.funcs.push(Callee::of(func, &self.store));
         Ok(Some(FuncRef {
             id,
             params: ty.params().map(|t| type_name(&t)).collect(),
@@ -78,16 +78,11 @@ impl Live {
 
     /// Calls a function handed out by `table_get`.
     pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
-        let func = *self
+        let callee = self
             .funcs
             .get(id as usize)
+            .cloned()
             .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))?;
-        let ty = func.ty(&self.store);
-        let params: Vec<_> = ty.params().collect();
-        let vals = convert_args(&params, args, &format!("table function {id}"))?;
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        self.guest(|store| func.call(store, &vals, &mut results))?
-            .map_err(Error::from_guest)?;
-        results.iter().map(Value::from_val).collect()
+        self.invoke(&callee, args, &format!("table function {id}"))
     }
 }
