@@ -4,6 +4,7 @@
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError, toWasmError } from "./errors.js";
 import { Caller, dispatch } from "./host.js";
+import { callNumbers, callNumbersMany, numbers, numeric } from "./numbers.js";
 import { types } from "./types.js";
 
 export { Caller, ErrorCode, WasmError, types };
@@ -74,14 +75,20 @@ export class TableFunction {
   #n;
   #id;
   /** @internal */
+  #numeric;
+  /** @internal */
   constructor(nativeInstance, { id, params, results }) {
     this.#n = nativeInstance;
     this.#id = id;
     this.params = params;
     this.results = results;
+    this.#numeric = numeric(this);
   }
   call(...args) { return async(() => this.#n.callRef(this.#id, args)); }
-  callSync(...args) { return sync(() => this.#n.callRefSync(this.#id, args)); }
+  callSync(...args) {
+    if (this.#numeric && numbers(args, this.params.length)) return callNumbers(this.#n.slot(), this.#id, args);
+    return sync(() => this.#n.callRefSync(this.#id, args));
+  }
 }
 
 /** An exported table; function entries come out as `TableFunction`s, null entries as null. */
@@ -107,6 +114,9 @@ export class Table {
 export class Instance {
   #n;
   #memory;
+  /** Exported functions resolved so far: name → `{ id, params, results }` if all-number, else null. */
+  #numeric = new Map();
+  #slot = -1;
   /** @internal */
   constructor(nativeInstance) {
     this.#n = nativeInstance;
@@ -117,10 +127,36 @@ export class Instance {
   getExports() { return this.#n.getExports(); }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
   call(name, ...args) { return async(() => this.#n.call(name, args)); }
-  callSync(name, ...args) { return sync(() => this.#n.callSync(name, args)); }
+  callSync(name, ...args) {
+    const f = this.#numericFunc(name);
+    if (f !== null && numbers(args, f.params.length)) return callNumbers(this.#slot, f.id, args);
+    return sync(() => this.#n.callSync(name, args));
+  }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
   callMany(name, argsList) { return async(() => this.#n.callMany(name, argsList)); }
-  callManySync(name, argsList) { return sync(() => this.#n.callManySync(name, argsList)); }
+  callManySync(name, argsList) {
+    const f = this.#numericFunc(name);
+    return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
+      sync(() => this.#n.callManySync(name, argsList));
+  }
+  /** Export `name` as an all-number function handle, or null (the general path applies). */
+  #numericFunc(name) {
+    const f = this.#numeric.get(name);
+    return f === undefined ? this.#resolve(name) : f;
+  }
+  #resolve(name) {
+    if (typeof name !== "string") return null;
+    let f;
+    try {
+      f = this.#n.exportFuncSync(name);
+    } catch {
+      return null; // not a function export, or busy: the general path reports it
+    }
+    if (!numeric(f)) f = null;
+    if (f !== null && this.#slot < 0) this.#slot = this.#n.slot();
+    this.#numeric.set(name, f);
+    return f;
+  }
   /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
   run() { return async(() => this.#n.run()); }
   runSync() { return sync(() => this.#n.runSync()); }

@@ -62,7 +62,8 @@ pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
 /// Call results: no value is `undefined`, one is the value, more an array.
 pub struct Results(pub Vec<core::Value>);
 
-struct JsValue(core::Value);
+/// One wasm value as JS sees it: a number, a bigint (i64), bytes or null.
+pub struct JsValue(pub core::Value);
 
 impl ToNapiValue for JsValue {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {

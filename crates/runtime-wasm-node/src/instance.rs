@@ -6,26 +6,36 @@ use crate::convert::{
     RunResult,
 };
 use crate::error::{promise, sync};
-use crate::host;
+use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
+use std::cell::Cell;
 use std::sync::Arc;
 
 #[napi(js_name = "Instance")]
 pub struct JsInstance {
     rt: core::Runtime,
     inst: Arc<core::Instance>,
+    /// Its slot for `callNumbers` on the JS thread, once asked for.
+    slot: Cell<Option<u32>>,
 }
 
 impl JsInstance {
     pub fn new(rt: core::Runtime, inst: Arc<core::Instance>) -> Self {
-        JsInstance { rt, inst }
+        JsInstance {
+            rt,
+            inst,
+            slot: Cell::new(None),
+        }
     }
 }
 
 /// An instance collected without `drop()` is freed after its queued work.
 impl Drop for JsInstance {
     fn drop(&mut self) {
+        if let Some(slot) = self.slot.get() {
+            fast_call::unbind(slot);
+        }
         self.rt.drop_instance_async(&self.inst, |_| {});
     }
 }
@@ -43,6 +53,25 @@ impl JsInstance {
     #[napi(getter)]
     pub fn module_id(&self) -> String {
         self.inst.module_id().to_string()
+    }
+
+    /// This instance's slot for `callNumbers` on the calling JS thread.
+    #[napi]
+    pub fn slot(&self) -> u32 {
+        let slot = self
+            .slot
+            .get()
+            .unwrap_or_else(|| fast_call::bind(&self.inst));
+        self.slot.set(Some(slot));
+        slot
+    }
+
+    #[napi]
+    pub fn export_func_sync(&self, env: Env, name: String) -> Result<FuncRefJs> {
+        sync(
+            &env,
+            self.inst.run_sync(|l| l.export_func(&name)).map(Into::into),
+        )
     }
 
     #[napi]

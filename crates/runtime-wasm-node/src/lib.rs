@@ -6,6 +6,7 @@ extern crate napi_derive;
 
 mod convert;
 mod error;
+mod fast_call;
 mod host;
 mod instance;
 mod js_thread;

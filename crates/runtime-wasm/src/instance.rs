@@ -1,6 +1,7 @@
 //! An instance: its store, the work queue that serializes calls into it in
 //! arrival order, and the operations that run against the live store.
 
+use crate::call::Callee;
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -9,14 +10,13 @@ use crate::limits::{ticks, Armed, Limiter, Limits, Ticker};
 use crate::module::ExternInfo;
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
-use crate::value::{convert_args, Arg, Value};
 use crate::wasi::{Capture, WasiConfig};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use wasmtime::{Store, Val};
+use wasmtime::Store;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::I32Exit;
 
@@ -60,30 +60,10 @@ pub struct Live {
     /// How long each call may run, when a timeout is set.
     timeout: Option<Duration>,
     ticker: Ticker,
-    /// Functions handed out from tables (`table_get`), by handle id.
+    /// Function handles (exports and table entries), by id.
     pub(crate) funcs: Vec<Callee>,
-    /// Exported functions called so far, by name.
-    callees: HashMap<String, Callee>,
-}
-
-/// A function with the signature calls convert arguments against.
-#[derive(Clone)]
-pub(crate) struct Callee {
-    func: wasmtime::Func,
-    params: Arc<[wasmtime::ValType]>,
-    results: usize,
-}
-
-impl Callee {
-    pub(crate) fn of(func: wasmtime::Func, store: &Store<StoreData>) -> Callee {
-        let ty = func.ty(store);
-        let results = ty.results().len();
-        Callee {
-            func,
-            params: ty.params().collect(),
-            results,
-        }
-    }
+    /// Handles of the exports called so far, by name.
+    pub(crate) exported: HashMap<String, u32>,
 }
 
 impl Live {
@@ -135,7 +115,7 @@ impl Live {
             timeout,
             ticker: engines.ticker.clone(),
             funcs: Vec::new(),
-            callees: HashMap::new(),
+            exported: HashMap::new(),
         })
     }
 
@@ -156,48 +136,6 @@ impl Live {
     /// Refills (or drains) the fuel tank; 5007 without fuel.
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.store.set_fuel(fuel).map_err(|_| no_fuel())
-    }
-
-    /// Calls export `name`, converting `args` by its signature.
-    pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
-        let callee = self.callee(name)?;
-        self.invoke(&callee, args, name)
-    }
-
-    /// Calls export `name` once per argument list, converting each by its
-    /// signature; the first failure ends the batch (earlier calls stand).
-    pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
-        let callee = self.callee(name)?;
-        batches
-            .iter()
-            .map(|args| self.invoke(&callee, args, name))
-            .collect()
-    }
-
-    /// Export `name` as a callable function with its signature, looked up
-    /// once per instance.
-    fn callee(&mut self, name: &str) -> Result<Callee> {
-        if let Some(c) = self.callees.get(name) {
-            return Ok(c.clone());
-        }
-        let func = self.export(name, "function", wasmtime::Extern::into_func)?;
-        let callee = Callee::of(func, &self.store);
-        self.callees.insert(name.to_string(), callee.clone());
-        Ok(callee)
-    }
-
-    /// Calls `callee` under the instance's limits; `label` names it in errors.
-    pub(crate) fn invoke(
-        &mut self,
-        callee: &Callee,
-        args: &[Arg],
-        label: &str,
-    ) -> Result<Vec<Value>> {
-        let vals = convert_args(&callee.params, args, label)?;
-        let mut results = vec![Val::I32(0); callee.results];
-        self.guest(|store| callee.func.call(store, &vals, &mut results))?
-            .map_err(Error::from_guest)?;
-        results.iter().map(Value::from_val).collect()
     }
 
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.

@@ -3,6 +3,7 @@
 //! policy, serialized off-thread calls and one structured error type.
 
 mod cache;
+mod call;
 mod engine;
 mod error;
 mod executor;
@@ -19,6 +20,7 @@ mod table;
 mod value;
 mod wasi;
 
+pub use call::FuncRef;
 pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
 pub use global::GlobalValue;
 pub use imports::{Caller, HostError, HostFunc, Import, Imports};
@@ -29,6 +31,5 @@ pub use module::{wat2wasm, ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
 pub use runtime::{Runtime, RuntimeOptions};
-pub use table::FuncRef;
 pub use value::{count, millis, type_name, Arg, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT};

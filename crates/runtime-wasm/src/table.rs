@@ -1,18 +1,10 @@
 //! Exported tables: size, growth, and function entries handed out as
 //! callable handles that stay valid while the instance lives.
 
+use crate::call::FuncRef;
 use crate::error::{Error, Result};
-use crate::instance::{Callee, Live};
-use crate::value::{type_name, Arg, Value};
+use crate::instance::Live;
 use wasmtime::{Extern, Ref};
-
-/// A function taken out of a table: `id` calls it through `Live::call_ref`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FuncRef {
-    pub id: u32,
-    pub params: Vec<String>,
-    pub results: Vec<String>,
-}
 
 fn index(x: f64, what: &str) -> Result<u64> {
     if x.is_finite() && x.fract() == 0.0 && x >= 0.0 {
@@ -65,24 +57,7 @@ impl Live {
                 )))
             }
         };
-        let ty = func.ty(&self.store);
-        let id = u32::try_from(self.funcs.len())
-            .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
-        self.funcs.push(Callee::of(func, &self.store));
-        Ok(Some(FuncRef {
-            id,
-            params: ty.params().map(|t| type_name(&t)).collect(),
-            results: ty.results().map(|t| type_name(&t)).collect(),
-        }))
-    }
-
-    /// Calls a function handed out by `table_get`.
-    pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
-        let callee = self
-            .funcs
-            .get(id as usize)
-            .cloned()
-            .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))?;
-        self.invoke(&callee, args, &format!("table function {id}"))
+        let label = format!("table function {}", self.funcs.len());
+        self.add_func(func, label).map(Some)
     }
 }

@@ -100,7 +100,7 @@ impl Arg {
 
     /// The conversion itself; on failure, why (without naming the
     /// parameter, so the success path allocates nothing).
-    fn convert(&self, ty: &ValType) -> std::result::Result<Val, String> {
+    pub(crate) fn convert(&self, ty: &ValType) -> std::result::Result<Val, String> {
         let mismatch = || format!("expected {}, got {}", type_name(ty), self.describe());
         if let Arg::Typed(stated, inner) = self {
             if *stated != type_name(ty) {

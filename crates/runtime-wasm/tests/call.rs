@@ -128,3 +128,114 @@ fn call_many_runs_a_batch_in_order_and_stops_at_the_first_failure() {
         Vec::<Vec<Value>>::new()
     );
 }
+
+/// Numbers the all-number path must convert exactly as the general one.
+const EDGES: [f64; 16] = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    2147483647.0,
+    2147483648.0,
+    -2147483649.0,
+    4294967295.0,
+    4294967296.0,
+    9007199254740991.0,
+    9007199254740992.0,
+    f64::NAN,
+    f64::INFINITY,
+    1e300,
+    -3.4028235677973366e38,
+];
+
+#[test]
+fn call_numbers_agrees_with_call_on_every_edge() {
+    let rt = runtime();
+    let inst = instance(&rt, "add.wat");
+    inst.run_sync(|l| {
+        for name in ["add", "add64", "addf32", "addf64"] {
+            let id = l.export_func(name)?.id;
+            for a in EDGES {
+                for b in EDGES {
+                    let general = l.call(name, &[n(a), n(b)]).map(|mut v| v.pop());
+                    let fast = l.call_numbers(id, &[a, b]);
+                    match (general, fast) {
+                        (Ok(Some(x)), Ok(Some(y))) => assert!(
+                            x == y || format!("{x:?}") == format!("{y:?}"),
+                            "{name}({a}, {b}): {x:?} vs {y:?}"
+                        ),
+                        (Err(x), Err(y)) => assert_eq!(x.to_string(), y.to_string()),
+                        (x, y) => panic!("{name}({a}, {b}): {x:?} vs {y:?}"),
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn call_numbers_checks_arity_handles_and_signatures() {
+    let rt = runtime();
+    let inst = instance(&rt, "add.wat");
+    inst.run_sync(|l| {
+        let add = l.export_func("add")?;
+        assert_eq!((add.params.len(), add.results.len()), (2, 1));
+        let arity = l.call_numbers(add.id, &[1.0]).unwrap_err();
+        assert_eq!(arity.code(), ErrorCode::TypeError);
+        assert!(
+            arity.to_string().contains("takes 2 argument(s), got 1"),
+            "{arity}"
+        );
+        let swap = l.export_func("swap")?.id;
+        assert_eq!(
+            l.call_numbers(swap, &[1.0, 2.0]).unwrap_err().code(),
+            ErrorCode::TypeError
+        );
+        assert_eq!(
+            l.call_numbers(999, &[]).unwrap_err().code(),
+            ErrorCode::ExportNotFound
+        );
+        assert_eq!(
+            l.export_func("memory").unwrap_err().code(),
+            ErrorCode::ExportNotFound
+        );
+        let nothing = l.export_func("nothing")?.id;
+        assert_eq!(l.call_numbers(nothing, &[])?, None);
+        assert_eq!(l.export_func("add")?.id, add.id, "one handle per export");
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn call_numbers_many_matches_single_calls_and_stops_at_a_trap() {
+    let rt = runtime();
+    let inst = instance(&rt, "traps.wat");
+    inst.run_sync(|l| {
+        let div = l.export_func("div")?.id;
+        let batch = l.call_numbers_many(div, 2, &[10.0, 2.0, -9.0, 3.0, 7.0, 7.0])?;
+        let each: Vec<_> = [[10.0, 2.0], [-9.0, 3.0], [7.0, 7.0]]
+            .iter()
+            .map(|a| l.call_numbers(div, a).unwrap())
+            .collect();
+        assert_eq!(batch, each);
+        assert_eq!(batch[1], Some(Value::I32(-3)));
+        let trap = l
+            .call_numbers_many(div, 2, &[1.0, 1.0, 1.0, 0.0, 2.0, 1.0])
+            .unwrap_err();
+        assert_eq!(trap.code(), ErrorCode::CallError);
+        assert!(trap.trap().is_some());
+        let ragged = l.call_numbers_many(div, 2, &[1.0, 2.0, 3.0]).unwrap_err();
+        assert_eq!(ragged.code(), ErrorCode::TypeError);
+        assert_eq!(
+            l.call_numbers(div, &[6.0, 3.0])?,
+            Some(Value::I32(2)),
+            "usable after a trap"
+        );
+        Ok(())
+    })
+    .unwrap();
+}

@@ -1,0 +1,169 @@
+//! The all-number call path: instances reached by a per-thread slot number
+//! and numbers passed as plain arguments, so a call converts nothing else.
+
+use crate::convert::JsValue;
+use crate::error::sync;
+use crate::host;
+use napi::bindgen_prelude::*;
+use runtime_wasm as core;
+use std::cell::RefCell;
+use std::ptr;
+use std::sync::Arc;
+
+/// Most numbers one `callNumbers` takes (the core's all-number limit).
+const MAX_NUMBERS: usize = 16;
+
+thread_local! {
+    /// Instances bound to a slot on this JS thread; `None` marks a free slot.
+    static SLOTS: RefCell<Vec<Option<Arc<core::Instance>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives `inst` a slot on this thread; freed by `unbind`.
+pub fn bind(inst: &Arc<core::Instance>) -> u32 {
+    SLOTS.with_borrow_mut(|slots| {
+        let free = slots.iter().position(Option::is_none);
+        let slot = free.unwrap_or_else(|| {
+            slots.push(None);
+            slots.len() - 1
+        });
+        slots[slot] = Some(inst.clone());
+        slot as u32
+    })
+}
+
+/// Frees a slot given by `bind` on this thread.
+pub fn unbind(slot: u32) {
+    // The thread's slots may already be gone while it shuts down.
+    let _ = SLOTS.try_with(|s| s.borrow_mut()[slot as usize] = None);
+}
+
+fn instance(slot: u32) -> Result<Arc<core::Instance>> {
+    let found = SLOTS.with_borrow(|s| s.get(slot as usize).cloned().flatten());
+    found.ok_or_else(|| Error::from_reason(format!("no instance in slot {slot}")))
+}
+
+/// `callNumbers(slot, id, ...numbers)`: calls function handle `id` of the
+/// instance in `slot`; returns its result or `undefined`.
+unsafe extern "C" fn call_numbers(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    match unsafe { call_numbers_inner(env, info) } {
+        Ok(v) => v,
+        Err(e) => {
+            unsafe { JsError::from(e).throw_into(env) };
+            ptr::null_mut()
+        }
+    }
+}
+
+unsafe fn call_numbers_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value> {
+    let mut argv = [ptr::null_mut(); MAX_NUMBERS + 2];
+    let mut argc = argv.len();
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    if status != sys::Status::napi_ok || !(2..=argv.len()).contains(&argc) {
+        return Err(Error::from_reason(
+            "callNumbers(slot, id, ...numbers) takes 2 to 18 arguments",
+        ));
+    }
+    let mut numbers = [0f64; MAX_NUMBERS];
+    for (n, &arg) in numbers.iter_mut().zip(&argv[2..argc]) {
+        *n = unsafe { f64::from_napi_value(env, arg) }?;
+    }
+    let slot = unsafe { u32::from_napi_value(env, argv[0]) }?;
+    let id = unsafe { u32::from_napi_value(env, argv[1]) }?;
+    let inst = instance(slot)?;
+    let env = Env::from_raw(env);
+    let r = host::on_js_thread(&env, || {
+        inst.run_sync(|l| l.call_numbers(id, &numbers[..argc - 2]))
+    });
+    match sync(&env, r)? {
+        Some(v) => unsafe { JsValue::to_napi_value(env.raw(), JsValue(v)) },
+        None => unsafe { <()>::to_napi_value(env.raw(), ()) },
+    }
+}
+
+/// `callNumbersMany(slot, id, arity, numbers)`: calls handle `id` once per
+/// `arity` numbers; results come back as a typed array (bigints for i64).
+#[napi(ts_return_type = "Float64Array | BigInt64Array")]
+pub fn call_numbers_many(
+    env: Env,
+    slot: u32,
+    id: u32,
+    arity: u32,
+    numbers: Float64Array,
+) -> Result<Either<Float64Array, BigInt64Array>> {
+    let inst = instance(slot)?;
+    let r = host::on_js_thread(&env, || {
+        inst.run_sync(|l| l.call_numbers_many(id, arity as usize, &numbers))
+    });
+    let results = sync(&env, r)?;
+    Ok(match results.first() {
+        Some(Some(core::Value::I64(_))) => Either::B(BigInt64Array::new(
+            results
+                .iter()
+                .map(|v| match v {
+                    Some(core::Value::I64(x)) => *x,
+                    _ => 0,
+                })
+                .collect(),
+        )),
+        _ => Either::A(Float64Array::new(
+            results.iter().map(|v| number(*v)).collect(),
+        )),
+    })
+}
+
+fn number(v: Option<core::Value>) -> f64 {
+    match v {
+        Some(core::Value::I32(x)) => x.into(),
+        Some(core::Value::F32(x)) => x.into(),
+        Some(core::Value::F64(x)) => x,
+        Some(core::Value::I64(x)) => x as f64,
+        _ => f64::NAN,
+    }
+}
+
+/// Adds the raw `callNumbers` function to the addon's exports.
+#[napi(module_exports)]
+pub fn init(exports: Object, env: Env) -> Result<()> {
+    let name = "callNumbers";
+    let mut func = ptr::null_mut();
+    let status = unsafe {
+        sys::napi_create_function(
+            env.raw(),
+            name.as_ptr().cast(),
+            name.len() as isize,
+            Some(call_numbers),
+            ptr::null_mut(),
+            &mut func,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::from_reason("cannot create callNumbers"));
+    }
+    let status = unsafe {
+        sys::napi_set_named_property(
+            env.raw(),
+            napi::JsValue::raw(&exports),
+            c"callNumbers".as_ptr(),
+            func,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::from_reason("cannot export callNumbers"));
+    }
+    Ok(())
+}

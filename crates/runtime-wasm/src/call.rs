@@ -1,0 +1,193 @@
+//! Calling guest functions: exports and table entries become numbered
+//! handles once, called either with loosely typed arguments converted by the
+//! signature, or, for all-number signatures, without allocating at all.
+
+use crate::error::{Error, Result};
+use crate::instance::{Live, StoreData};
+use crate::value::{convert_args, type_name, Arg, Value};
+use std::sync::Arc;
+use wasmtime::{Store, Val, ValRaw, ValType};
+
+/// Most parameters a signature may have for the allocation-free path.
+const MAX_NUMBERS: usize = 16;
+
+/// A callable function: `id` calls it through [`Live::call_ref`] (any
+/// arguments) or [`Live::call_numbers`] (plain numbers), as long as the
+/// instance lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncRef {
+    pub id: u32,
+    pub params: Vec<String>,
+    pub results: Vec<String>,
+}
+
+/// A function with the signature calls are converted against.
+pub(crate) struct Callee {
+    func: wasmtime::Func,
+    params: Arc<[ValType]>,
+    results: Arc<[ValType]>,
+    /// Every parameter and the result (at most one) is a number type.
+    numeric: bool,
+    /// How errors name the function.
+    label: Arc<str>,
+}
+
+impl Callee {
+    fn of(func: wasmtime::Func, store: &Store<StoreData>, label: String) -> Callee {
+        let ty = func.ty(store);
+        let params: Arc<[ValType]> = ty.params().collect();
+        let results: Arc<[ValType]> = ty.results().collect();
+        let number = |t: &ValType| t.is_num();
+        Callee {
+            func,
+            numeric: params.len() <= MAX_NUMBERS
+                && results.len() <= 1
+                && params.iter().all(number)
+                && results.iter().all(number),
+            params,
+            results,
+            label: label.into(),
+        }
+    }
+
+    fn describe(&self, id: u32) -> FuncRef {
+        FuncRef {
+            id,
+            params: self.params.iter().map(type_name).collect(),
+            results: self.results.iter().map(type_name).collect(),
+        }
+    }
+}
+
+impl Live {
+    /// Registers `func` as a new handle; `label` names it in errors.
+    pub(crate) fn add_func(&mut self, func: wasmtime::Func, label: String) -> Result<FuncRef> {
+        let id = u32::try_from(self.funcs.len())
+            .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
+        let callee = Callee::of(func, &self.store, label);
+        let described = callee.describe(id);
+        self.funcs.push(callee);
+        Ok(described)
+    }
+
+    /// The handle of export `name`, made once per instance; 5003 when there
+    /// is no such function.
+    fn export_id(&mut self, name: &str) -> Result<u32> {
+        if let Some(&id) = self.exported.get(name) {
+            return Ok(id);
+        }
+        let func = self.export(name, "function", wasmtime::Extern::into_func)?;
+        let id = self.add_func(func, name.to_string())?.id;
+        self.exported.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Export `name` as a handle with its signature, for repeated calls.
+    pub fn export_func(&mut self, name: &str) -> Result<FuncRef> {
+        let id = self.export_id(name)?;
+        Ok(self.funcs[id as usize].describe(id))
+    }
+
+    fn callee(&self, id: u32) -> Result<&Callee> {
+        self.funcs
+            .get(id as usize)
+            .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))
+    }
+
+    /// Calls export `name`, converting `args` by its signature.
+    pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
+        let id = self.export_id(name)?;
+        self.call_ref(id, args)
+    }
+
+    /// Calls export `name` once per argument list, converting each by its
+    /// signature; the first failure ends the batch (earlier calls stand).
+    pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
+        let id = self.export_id(name)?;
+        batches.iter().map(|args| self.call_ref(id, args)).collect()
+    }
+
+    /// Calls handle `id` (from `export_func` or `table_get`).
+    pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
+        let callee = self.callee(id)?;
+        let (func, results) = (callee.func, callee.results.len());
+        let vals = convert_args(&callee.params, args, &callee.label)?;
+        let mut out = vec![Val::I32(0); results];
+        self.guest(|store| func.call(store, &vals, &mut out))?
+            .map_err(Error::from_guest)?;
+        out.iter().map(Value::from_val).collect()
+    }
+
+    /// Calls handle `id`, whose parameters and result (if any) are all
+    /// number types, with plain numbers converted exactly as `Arg::Number`
+    /// would be, allocating nothing. A bad argument gets `call_ref`'s error.
+    pub fn call_numbers(&mut self, id: u32, args: &[f64]) -> Result<Option<Value>> {
+        let callee = self.callee(id)?;
+        if !callee.numeric {
+            return Err(Error::Type(format!(
+                "`{}` does not take and return only numbers",
+                callee.label
+            )));
+        }
+        let Some((func, mut raw, result)) = lower(callee, args) else {
+            let args: Vec<Arg> = args.iter().map(|&n| Arg::Number(n)).collect();
+            return Ok(self.call_ref(id, &args)?.pop());
+        };
+        let len = callee.params.len().max(usize::from(result.is_some()));
+        // SAFETY: `lower` wrote one value of each parameter's type, and the
+        // buffer holds the single result too; no references are involved.
+        self.guest(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?
+            .map_err(Error::from_guest)?;
+        Ok(result.map(|ty| lift(raw[0], &ty)))
+    }
+
+    /// `call_numbers` once per `arity` numbers of `args`; the first failure
+    /// ends the batch.
+    pub fn call_numbers_many(
+        &mut self,
+        id: u32,
+        arity: usize,
+        args: &[f64],
+    ) -> Result<Vec<Option<Value>>> {
+        if arity == 0 || args.len() % arity != 0 {
+            return Err(Error::Type(format!(
+                "{} numbers do not split into calls of {arity}",
+                args.len()
+            )));
+        }
+        args.chunks(arity)
+            .map(|chunk| self.call_numbers(id, chunk))
+            .collect()
+    }
+}
+
+type Lowered = (wasmtime::Func, [ValRaw; MAX_NUMBERS], Option<ValType>);
+
+/// The engine's raw form of `args` for `callee`, when it is all numbers
+/// and every argument converts.
+fn lower(callee: &Callee, args: &[f64]) -> Option<Lowered> {
+    if args.len() != callee.params.len() {
+        return None;
+    }
+    let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
+    for ((slot, ty), &n) in raw.iter_mut().zip(callee.params.iter()).zip(args) {
+        *slot = match Arg::Number(n).convert(ty).ok()? {
+            Val::I32(v) => ValRaw::i32(v),
+            Val::I64(v) => ValRaw::i64(v),
+            Val::F32(bits) => ValRaw::f32(bits),
+            Val::F64(bits) => ValRaw::f64(bits),
+            _ => return None,
+        };
+    }
+    Some((callee.func, raw, callee.results.first().cloned()))
+}
+
+/// A raw number result as the embedder sees it.
+fn lift(raw: ValRaw, ty: &ValType) -> Value {
+    match ty {
+        ValType::I32 => Value::I32(raw.get_i32()),
+        ValType::I64 => Value::I64(raw.get_i64()),
+        ValType::F32 => Value::F32(f32::from_bits(raw.get_f32())),
+        _ => Value::F64(f64::from_bits(raw.get_f64())),
+    }
+}
