@@ -149,7 +149,7 @@ impl Live {
         arity: usize,
         args: &[f64],
     ) -> Result<Vec<Option<Value>>> {
-        if arity == 0 || args.len() % arity != 0 {
+        if arity == 0 || !args.len().is_multiple_of(arity) {
             return Err(Error::Type(format!(
                 "{} numbers do not split into calls of {arity}",
                 args.len()
