@@ -116,6 +116,9 @@ export class Instance {
   #memory;
   /** Exported functions resolved so far: name → `{ id, params, results }` if all-number, else null. */
   #numeric = new Map();
+  /** The last name looked up there, and what it gave: the common case of one hot export. */
+  #lastName;
+  #lastFunc = null;
   #slot = -1;
   /** @internal */
   constructor(nativeInstance) {
@@ -141,8 +144,11 @@ export class Instance {
   }
   /** Export `name` as an all-number function handle, or null (the general path applies). */
   #numericFunc(name) {
-    const f = this.#numeric.get(name);
-    return f === undefined ? this.#resolve(name) : f;
+    if (name === this.#lastName) return this.#lastFunc;
+    let f = this.#numeric.get(name);
+    if (f === undefined) f = this.#resolve(name);
+    if (this.#numeric.has(name)) [this.#lastName, this.#lastFunc] = [name, f];
+    return f;
   }
   #resolve(name) {
     if (typeof name !== "string") return null;

@@ -1,6 +1,9 @@
 //! The all-number call path: instances reached by a per-thread slot number
 //! and numbers passed as plain arguments, so a call converts nothing else.
 
+// Reached only through the addon's exports, which test builds do not register.
+#![cfg_attr(test, allow(dead_code))]
+
 use crate::convert::JsValue;
 use crate::error::sync;
 use crate::host;

@@ -129,11 +129,13 @@ impl Live {
                 callee.label
             )));
         }
-        let Some((func, mut raw, result)) = lower(callee, args) else {
+        let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
+        if !lower(callee, args, &mut raw) {
             let args: Vec<Arg> = args.iter().map(|&n| Arg::Number(n)).collect();
             return Ok(self.call_ref(id, &args)?.pop());
-        };
-        let len = callee.params.len().max(usize::from(result.is_some()));
+        }
+        let (func, result) = (callee.func, callee.results.first().cloned());
+        let len = callee.params.len().max(result.iter().len());
         // SAFETY: `lower` wrote one value of each parameter's type, and the
         // buffer holds the single result too; no references are involved.
         self.guest(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?
@@ -161,25 +163,22 @@ impl Live {
     }
 }
 
-type Lowered = (wasmtime::Func, [ValRaw; MAX_NUMBERS], Option<ValType>);
-
-/// The engine's raw form of `args` for `callee`, when it is all numbers
-/// and every argument converts.
-fn lower(callee: &Callee, args: &[f64]) -> Option<Lowered> {
+/// Writes the engine's raw form of `args` for `callee` into `raw`; false
+/// when the count is wrong or an argument does not convert.
+fn lower(callee: &Callee, args: &[f64], raw: &mut [ValRaw; MAX_NUMBERS]) -> bool {
     if args.len() != callee.params.len() {
-        return None;
+        return false;
     }
-    let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
     for ((slot, ty), &n) in raw.iter_mut().zip(callee.params.iter()).zip(args) {
-        *slot = match Arg::Number(n).convert(ty).ok()? {
-            Val::I32(v) => ValRaw::i32(v),
-            Val::I64(v) => ValRaw::i64(v),
-            Val::F32(bits) => ValRaw::f32(bits),
-            Val::F64(bits) => ValRaw::f64(bits),
-            _ => return None,
+        *slot = match Arg::Number(n).convert(ty) {
+            Ok(Val::I32(v)) => ValRaw::i32(v),
+            Ok(Val::I64(v)) => ValRaw::i64(v),
+            Ok(Val::F32(bits)) => ValRaw::f32(bits),
+            Ok(Val::F64(bits)) => ValRaw::f64(bits),
+            _ => return false,
         };
     }
-    Some((callee.func, raw, callee.results.first().cloned()))
+    true
 }
 
 /// A raw number result as the embedder sees it.

@@ -114,16 +114,24 @@ impl Arg {
         Ok(match ty {
             ValType::I32 => {
                 // As in the WebAssembly JS API, a bigint is no i32.
-                if !matches!(self, Arg::Number(_)) {
+                let Arg::Number(x) = *self else {
                     return Err(mismatch());
+                };
+                if x.fract() != 0.0 {
+                    return Err(mismatch()); // also NaN and the infinities
                 }
-                let n = self.integer().ok_or_else(mismatch)?;
-                if !(-(1i128 << 31)..(1i128 << 32)).contains(&n) {
-                    return Err(format!("{n} is out of range for i32"));
+                if !(-2147483648.0..4294967296.0).contains(&x) {
+                    return Err(format!("{} is out of range for i32", x as i128));
                 }
-                Val::I32(n as u32 as i32)
+                Val::I32(x as i64 as u32 as i32)
             }
             ValType::I64 => {
+                if let Arg::Number(x) = *self {
+                    // Whole numbers below 2^53 in magnitude: exact as doubles.
+                    if x.fract() == 0.0 && x.abs() < 9007199254740992.0 {
+                        return Ok(Val::I64(x as i64));
+                    }
+                }
                 let n = self.integer().ok_or_else(mismatch)?;
                 let in_range = match self {
                     Arg::Number(_) => n.unsigned_abs() < (1u128 << 53),
