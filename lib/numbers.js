@@ -37,11 +37,16 @@ export function callNumbers(slot, id, args) {
 export function callNumbersMany(slot, f, argsList) {
   const arity = f.params.length;
   if (arity === 0 || !Array.isArray(argsList)) return undefined;
-  const flat = new Float64Array(argsList.length * arity);
-  for (let i = 0; i < argsList.length; i++) {
+  const count = argsList.length;
+  const flat = new Float64Array(count * arity);
+  for (let i = 0, k = 0; i < count; i++) {
     const args = argsList[i];
-    if (!Array.isArray(args) || !numbers(args, arity)) return undefined;
-    flat.set(args, i * arity);
+    if (!Array.isArray(args) || args.length !== arity) return undefined;
+    for (let j = 0; j < arity; j++, k++) {
+      const n = args[j];
+      if (typeof n !== "number") return undefined;
+      flat[k] = n;
+    }
   }
   let out;
   try {
@@ -49,5 +54,8 @@ export function callNumbersMany(slot, f, argsList) {
   } catch (e) {
     throw toWasmError(e);
   }
-  return f.results.length === 0 ? new Array(argsList.length).fill(undefined) : Array.from(out);
+  const results = new Array(count);
+  if (f.results.length === 0) results.fill(undefined);
+  else for (let i = 0; i < count; i++) results[i] = out[i];
+  return results;
 }

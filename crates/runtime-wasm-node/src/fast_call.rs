@@ -114,27 +114,25 @@ pub fn call_numbers_many(
     });
     let results = sync(&env, r)?;
     Ok(match results.first() {
-        Some(Some(core::Value::I64(_))) => Either::B(BigInt64Array::new(
-            results
-                .iter()
-                .map(|v| match v {
-                    Some(core::Value::I64(x)) => *x,
-                    _ => 0,
-                })
-                .collect(),
-        )),
-        _ => Either::A(Float64Array::new(
-            results.iter().map(|v| number(*v)).collect(),
-        )),
+        Some(core::Value::I64(_)) => {
+            Either::B(BigInt64Array::new(results.iter().map(bits).collect()))
+        }
+        _ => Either::A(Float64Array::new(results.iter().map(number).collect())),
     })
 }
 
-fn number(v: Option<core::Value>) -> f64 {
-    match v {
-        Some(core::Value::I32(x)) => x.into(),
-        Some(core::Value::F32(x)) => x.into(),
-        Some(core::Value::F64(x)) => x,
-        Some(core::Value::I64(x)) => x as f64,
+fn bits(v: &core::Value) -> i64 {
+    match *v {
+        core::Value::I64(x) => x,
+        _ => 0,
+    }
+}
+
+fn number(v: &core::Value) -> f64 {
+    match *v {
+        core::Value::I32(x) => x.into(),
+        core::Value::F32(x) => x.into(),
+        core::Value::F64(x) => x,
         _ => f64::NAN,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::instance::{Live, StoreData};
-use crate::value::{convert_args, type_name, Arg, Value};
+use crate::value::{convert_args, from_number, type_name, Arg, Value};
 use std::sync::Arc;
 use wasmtime::{Store, Val, ValRaw, ValType};
 
@@ -122,6 +122,35 @@ impl Live {
     /// number types, with plain numbers converted exactly as `Arg::Number`
     /// would be, allocating nothing. A bad argument gets `call_ref`'s error.
     pub fn call_numbers(&mut self, id: u32, args: &[f64]) -> Result<Option<Value>> {
+        let mut out = None;
+        self.numbers_each(id, args.len(), args, |v| out = Some(v))?;
+        Ok(out)
+    }
+
+    /// `call_numbers` once per `arity` numbers of `args`: one result per
+    /// call (none for a function without results). The first failure ends
+    /// the batch.
+    pub fn call_numbers_many(&mut self, id: u32, arity: usize, args: &[f64]) -> Result<Vec<Value>> {
+        if arity == 0 || !args.len().is_multiple_of(arity) {
+            return Err(Error::Type(format!(
+                "{} numbers do not split into calls of {arity}",
+                args.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(args.len() / arity);
+        self.numbers_each(id, arity, args, |v| out.push(v))?;
+        Ok(out)
+    }
+
+    /// Calls `id` once per `arity` numbers of `args` (once when `arity` is
+    /// 0), handing each result to `each`.
+    fn numbers_each(
+        &mut self,
+        id: u32,
+        arity: usize,
+        args: &[f64],
+        mut each: impl FnMut(Value),
+    ) -> Result<()> {
         let callee = self.callee(id)?;
         if !callee.numeric {
             return Err(Error::Type(format!(
@@ -129,52 +158,41 @@ impl Live {
                 callee.label
             )));
         }
+        let (func, params) = (callee.func, callee.params.clone());
+        let result = callee.results.first().cloned();
+        let len = params.len().max(result.iter().len());
         let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
-        if !lower(callee, args, &mut raw) {
-            let args: Vec<Arg> = args.iter().map(|&n| Arg::Number(n)).collect();
-            return Ok(self.call_ref(id, &args)?.pop());
+        let calls = if arity == 0 { 1 } else { args.len() / arity };
+        for chunk in (0..calls).map(|i| &args[i * arity..(i + 1) * arity]) {
+            if !lower(&params, chunk, &mut raw) {
+                let args: Vec<Arg> = chunk.iter().map(|&n| Arg::Number(n)).collect();
+                self.call_ref(id, &args)?.into_iter().for_each(&mut each);
+                continue;
+            }
+            // SAFETY: `lower` wrote one value of each parameter's type, and
+            // the buffer holds the single result too; no references here.
+            self.guest(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?
+                .map_err(Error::from_guest)?;
+            if let Some(ty) = &result {
+                each(lift(raw[0], ty));
+            }
         }
-        let (func, result) = (callee.func, callee.results.first().cloned());
-        let len = callee.params.len().max(result.iter().len());
-        // SAFETY: `lower` wrote one value of each parameter's type, and the
-        // buffer holds the single result too; no references are involved.
-        self.guest(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?
-            .map_err(Error::from_guest)?;
-        Ok(result.map(|ty| lift(raw[0], &ty)))
-    }
-
-    /// `call_numbers` once per `arity` numbers of `args`; the first failure
-    /// ends the batch.
-    pub fn call_numbers_many(
-        &mut self,
-        id: u32,
-        arity: usize,
-        args: &[f64],
-    ) -> Result<Vec<Option<Value>>> {
-        if arity == 0 || !args.len().is_multiple_of(arity) {
-            return Err(Error::Type(format!(
-                "{} numbers do not split into calls of {arity}",
-                args.len()
-            )));
-        }
-        args.chunks(arity)
-            .map(|chunk| self.call_numbers(id, chunk))
-            .collect()
+        Ok(())
     }
 }
 
-/// Writes the engine's raw form of `args` for `callee` into `raw`; false
+/// Writes the engine's raw form of `args` for `params` into `raw`; false
 /// when the count is wrong or an argument does not convert.
-fn lower(callee: &Callee, args: &[f64], raw: &mut [ValRaw; MAX_NUMBERS]) -> bool {
-    if args.len() != callee.params.len() {
+fn lower(params: &[ValType], args: &[f64], raw: &mut [ValRaw; MAX_NUMBERS]) -> bool {
+    if args.len() != params.len() {
         return false;
     }
-    for ((slot, ty), &n) in raw.iter_mut().zip(callee.params.iter()).zip(args) {
-        *slot = match Arg::Number(n).convert(ty) {
-            Ok(Val::I32(v)) => ValRaw::i32(v),
-            Ok(Val::I64(v)) => ValRaw::i64(v),
-            Ok(Val::F32(bits)) => ValRaw::f32(bits),
-            Ok(Val::F64(bits)) => ValRaw::f64(bits),
+    for ((slot, ty), &n) in raw.iter_mut().zip(params).zip(args) {
+        *slot = match from_number(n, ty) {
+            Some(Val::I32(v)) => ValRaw::i32(v),
+            Some(Val::I64(v)) => ValRaw::i64(v),
+            Some(Val::F32(bits)) => ValRaw::f32(bits),
+            Some(Val::F64(bits)) => ValRaw::f64(bits),
             _ => return false,
         };
     }

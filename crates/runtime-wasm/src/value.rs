@@ -100,7 +100,7 @@ impl Arg {
 
     /// The conversion itself; on failure, why (without naming the
     /// parameter, so the success path allocates nothing).
-    pub(crate) fn convert(&self, ty: &ValType) -> std::result::Result<Val, String> {
+    fn convert(&self, ty: &ValType) -> std::result::Result<Val, String> {
         let mismatch = || format!("expected {}, got {}", type_name(ty), self.describe());
         if let Arg::Typed(stated, inner) = self {
             if *stated != type_name(ty) {
@@ -111,27 +111,24 @@ impl Arg {
             }
             return inner.convert(ty);
         }
+        if let Arg::Number(x) = *self {
+            if let Some(v) = from_number(x, ty) {
+                return Ok(v);
+            }
+        }
         Ok(match ty {
             ValType::I32 => {
                 // As in the WebAssembly JS API, a bigint is no i32.
-                let Arg::Number(x) = *self else {
+                if !matches!(self, Arg::Number(_)) {
                     return Err(mismatch());
-                };
-                if x.fract() != 0.0 {
-                    return Err(mismatch()); // also NaN and the infinities
                 }
-                if !(-2147483648.0..4294967296.0).contains(&x) {
-                    return Err(format!("{} is out of range for i32", x as i128));
+                let n = self.integer().ok_or_else(mismatch)?;
+                if !(-(1i128 << 31)..(1i128 << 32)).contains(&n) {
+                    return Err(format!("{n} is out of range for i32"));
                 }
-                Val::I32(x as i64 as u32 as i32)
+                Val::I32(n as u32 as i32)
             }
             ValType::I64 => {
-                if let Arg::Number(x) = *self {
-                    // Whole numbers below 2^53 in magnitude: exact as doubles.
-                    if x.fract() == 0.0 && x.abs() < 9007199254740992.0 {
-                        return Ok(Val::I64(x as i64));
-                    }
-                }
                 let n = self.integer().ok_or_else(mismatch)?;
                 let in_range = match self {
                     Arg::Number(_) => n.unsigned_abs() < (1u128 << 53),
@@ -162,6 +159,25 @@ impl Arg {
                 _ => return Err(mismatch()),
             },
         })
+    }
+}
+
+/// A JS number as a value of number type `ty`, when it converts: the
+/// success path of `Arg::convert`, cheap enough for every call.
+pub(crate) fn from_number(x: f64, ty: &ValType) -> Option<Val> {
+    // `as` saturates (NaN becomes 0), so a round trip proves `x` whole.
+    match ty {
+        ValType::I32 if (-2147483648.0..4294967296.0).contains(&x) => {
+            let i = x as i64;
+            (i as f64 == x).then_some(Val::I32(i as u32 as i32))
+        }
+        ValType::I64 if x.abs() < 9007199254740992.0 => {
+            let i = x as i64;
+            (i as f64 == x).then_some(Val::I64(i))
+        }
+        ValType::F32 => Some(Val::F32((x as f32).to_bits())),
+        ValType::F64 => Some(Val::F64(x.to_bits())),
+        _ => None,
     }
 }
 
@@ -258,6 +274,50 @@ mod tests {
             negative: n < 0,
             words: vec![mag as u64, (mag >> 64) as u64],
         }
+    }
+
+    /// The integer rules written the slow, obvious way (exact in i128).
+    fn model(x: f64, ty: &ValType) -> Option<i128> {
+        let whole = x.is_finite() && x.fract() == 0.0;
+        let n = x as i128;
+        match ty {
+            ValType::I32 => (whole && (-(1i128 << 31)..(1i128 << 32)).contains(&n)).then_some(n),
+            _ => (whole && n.unsigned_abs() < (1u128 << 53)).then_some(n),
+        }
+    }
+
+    #[test]
+    fn from_number_follows_the_integer_rules_exactly() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for e in [31, 32, 53, 63, 64] {
+            let p = 2f64.powi(e);
+            xs.extend([p, -p, p - 1.0, -p - 1.0, p + 1.0, p - 0.5, -p + 0.5]);
+        }
+        for ty in [ValType::I32, ValType::I64] {
+            for &x in &xs {
+                let got = from_number(x, &ty).map(|v| match v {
+                    Val::I32(i) => i64::from(i),
+                    Val::I64(i) => i,
+                    _ => unreachable!(),
+                });
+                let want = model(x, &ty).map(|n| match ty {
+                    ValType::I32 => i64::from(n as u32 as i32),
+                    _ => n as i64,
+                });
+                assert_eq!(got, want, "{x} as {ty}");
+            }
+        }
+        let f32_bits = from_number(0.1, &ValType::F32).and_then(|v| v.f32());
+        assert_eq!(f32_bits, Some(0.1f32));
+        assert!(from_number(1.0, &ValType::V128).is_none());
     }
 
     #[test]
