@@ -162,7 +162,7 @@ impl Live {
         let result = callee.results.first().cloned();
         let len = params.len().max(result.iter().len());
         let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
-        let calls = if arity == 0 { 1 } else { args.len() / arity };
+        let calls = args.len().checked_div(arity).unwrap_or(1);
         for chunk in (0..calls).map(|i| &args[i * arity..(i + 1) * arity]) {
             if !lower(&params, chunk, &mut raw) {
                 let args: Vec<Arg> = chunk.iter().map(|&n| Arg::Number(n)).collect();
