@@ -26,10 +26,12 @@ function describe(v) {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }
 
-/** Splits `imports` (host functions) off the rest of an instance config. */
+/** Splits `imports` (host functions) off the rest of an instance config; nothing given stays undefined. */
 function split(config) {
-  const { imports, ...rest } = object(config, "instance config") ?? {};
-  return [rest, object(imports, "imports")];
+  if (object(config, "instance config") === undefined) return [undefined, undefined];
+  const { imports, ...rest } = config;
+  for (const _ in rest) return [rest, object(imports, "imports")];
+  return [undefined, object(imports, "imports")];
 }
 
 function object(value, what) {

@@ -89,3 +89,19 @@ test("bad instantiate arguments are typed errors and the process stays healthy",
   await code(() => wasm.instantiate(m, { captureLimit: -1 }), E.TypeError);
   assert.equal(await (await wasm.instantiate(m, {})).call("answer"), 42);
 });
+
+test("a runtime's pool: instances beyond it still work, reused slots start clean", async () => {
+  const rt = new wasm.Runtime({ pool: 1 });
+  const m = await rt.compile(fixtureText("counter.wat"));
+  const live = await Promise.all([1, 2, 3].map(() => rt.instantiate(m)));
+  live.forEach((inst, i) => { for (let k = 0; k <= i; k++) inst.callSync("inc"); });
+  assert.deepEqual(live.map((inst) => inst.callSync("get")), [1, 2, 3]);
+  live[0].memory.writeSync(0, Uint8Array.of(1, 2, 3));
+  for (const inst of live) inst.dropSync();
+  const reused = rt.instantiateSync(m);
+  assert.equal(reused.callSync("get"), 0);
+  assert.deepEqual([...reused.memory.readSync(0, 3)], [0, 0, 0]);
+  const off = new wasm.Runtime({ pool: 0 });
+  assert.equal(off.instantiateSync(off.compileSync(fixtureText("counter.wat"))).callSync("inc"), 1);
+  for (const bad of [-1, 1.5, "10"]) await code(() => new wasm.Runtime({ pool: bad }), E.TypeError);
+});

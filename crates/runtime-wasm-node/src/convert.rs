@@ -191,6 +191,7 @@ pub struct RuntimeOptionsJs {
     pub policy: Option<PolicyJs>,
     pub max_instances: Option<f64>,
     pub cache_dir: Option<String>,
+    pub pool: Option<f64>,
 }
 
 /// An optional count option, checked by the core.
@@ -210,6 +211,7 @@ impl TryFrom<RuntimeOptionsJs> for core::RuntimeOptions {
             policy: policy.unwrap_or_default(),
             max_instances: count(o.max_instances, "maxInstances")?.map(|n| n as usize),
             cache_dir: o.cache_dir.map(Into::into),
+            pool: count(o.pool, "pool")?.map(|n| n.min(u64::from(u32::MAX)) as u32),
         })
     }
 }

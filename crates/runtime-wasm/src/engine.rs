@@ -1,37 +1,55 @@
 //! Engine configuration: one engine per combination of metering features,
-//! so an instance pays for fuel or deadlines only when it uses them.
+//! so an instance pays for fuel or deadlines only when it uses them, and of
+//! allocation: instances from a pool of ready slots, or mapped on demand.
 
 use crate::error::{describe, Error, Result};
 use crate::instance::StoreData;
 use crate::limits::{Limits, Ticker};
 use std::sync::{Arc, Mutex};
-use wasmtime::{Config, Engine, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
-/// Which metering an engine compiles into guest code.
+/// Which metering an engine compiles into guest code, and whether its
+/// instances come from the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Flavor {
     pub(crate) fuel: bool,
     pub(crate) epochs: bool,
+    pub(crate) pooled: bool,
 }
 
 impl Flavor {
+    /// No metering, pooled: what modules are compiled for first.
     pub(crate) const PLAIN: Flavor = Flavor {
         fuel: false,
         epochs: false,
+        pooled: true,
     };
-    pub(crate) const COUNT: usize = 4;
+    pub(crate) const COUNT: usize = 8;
 
-    pub(crate) fn of(limits: &Limits) -> Flavor {
+    pub(crate) fn of(limits: &Limits, pooled: bool) -> Flavor {
         Flavor {
             fuel: limits.fuel.is_some(),
             epochs: limits.timeout.is_some(),
+            pooled,
+        }
+    }
+
+    /// The same metering, allocated on demand.
+    pub(crate) fn unpooled(self) -> Flavor {
+        Flavor {
+            pooled: false,
+            ..self
         }
     }
 
     pub(crate) fn index(self) -> usize {
-        usize::from(self.fuel) | usize::from(self.epochs) << 1
+        usize::from(self.fuel) | usize::from(self.epochs) << 1 | usize::from(self.pooled) << 2
     }
 }
+
+/// Elements a pooled table may hold (at its start and as it grows); pooled
+/// memories may grow to 4 GiB.
+pub(crate) const POOL_TABLE_ELEMENTS: usize = 100_000;
 
 /// An engine and the linker (WASI preview1) built for it.
 pub(crate) struct Variant {
@@ -41,19 +59,33 @@ pub(crate) struct Variant {
 
 /// The engines of one runtime, built on first use, and the ticker that
 /// drives deadlines on the ones with epochs.
-#[derive(Default)]
 pub(crate) struct Engines {
     variants: Mutex<[Option<Arc<Variant>>; Flavor::COUNT]>,
     pub(crate) ticker: Ticker,
+    /// Slots in each pooled engine's pool; 0 turns pooling off.
+    pool: u32,
 }
 
 impl Engines {
+    pub(crate) fn new(pool: u32) -> Engines {
+        Engines {
+            variants: Mutex::default(),
+            ticker: Ticker::default(),
+            pool,
+        }
+    }
+
+    /// Whether instances come from a pool first.
+    pub(crate) fn pooling(&self) -> bool {
+        self.pool > 0
+    }
+
     pub(crate) fn get(&self, flavor: Flavor) -> Result<Arc<Variant>> {
         let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(v) = &variants[flavor.index()] {
             return Ok(v.clone());
         }
-        let v = Arc::new(build(flavor)?);
+        let v = Arc::new(build(flavor, self.pool)?);
         if flavor.epochs {
             self.ticker.watch(&v.engine);
         }
@@ -62,7 +94,7 @@ impl Engines {
     }
 }
 
-fn build(flavor: Flavor) -> Result<Variant> {
+fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     let invalid =
         |e: wasmtime::Error| Error::Type(format!("invalid engine settings: {}", describe(&e)));
     let mut config = Config::new();
@@ -70,6 +102,21 @@ fn build(flavor: Flavor) -> Result<Variant> {
     // the public error shape.
     config.consume_fuel(flavor.fuel);
     config.epoch_interruption(flavor.epochs);
+    if flavor.pooled {
+        // Ready slots: instantiating takes one instead of mapping memory,
+        // and dropping resets it instead of unmapping. Modules that do not
+        // fit a slot, and instances beyond the pool, go to the on-demand
+        // engine of the same flavor.
+        let mut pooling = PoolingAllocationConfig::new();
+        pooling
+            .total_core_instances(pool)
+            .total_memories(pool)
+            .total_tables(pool)
+            .max_memories_per_module(1)
+            .max_tables_per_module(1)
+            .table_elements(POOL_TABLE_ELEMENTS);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    }
     let engine = Engine::new(&config).map_err(invalid)?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut StoreData| {

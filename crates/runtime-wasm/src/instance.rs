@@ -67,13 +67,33 @@ pub struct Live {
 }
 
 impl Live {
+    /// Instantiates from the pool when the module fits it, else (or when
+    /// the pool is full) on demand.
     pub(crate) fn new(
         engines: &Engines,
         compiled: &Compiled,
         policy: &crate::Policy,
         config: &InstanceConfig,
     ) -> Result<Live> {
-        let flavor = Flavor::of(&config.limits);
+        let flavor = Flavor::of(&config.limits, compiled.poolable);
+        if let Some(live) = Live::build(engines, compiled, policy, config, flavor)? {
+            return Ok(live);
+        }
+        let unpooled = Live::build(engines, compiled, policy, config, flavor.unpooled())?;
+        unpooled.ok_or_else(|| Error::Instantiate {
+            message: "no instance slot is free".into(),
+            trap: None,
+        })
+    }
+
+    /// `None` when `flavor` is pooled and the pool has no free slot.
+    fn build(
+        engines: &Engines,
+        compiled: &Compiled,
+        policy: &crate::Policy,
+        config: &InstanceConfig,
+        flavor: Flavor,
+    ) -> Result<Option<Live>> {
         let variant = engines.get(flavor)?;
         let module = compiled.module(flavor, &variant)?;
         let wasi = if compiled.uses_wasi {
@@ -103,11 +123,14 @@ impl Live {
             .collect::<Result<Vec<_>>>()?;
         let timeout = config.limits.timeout;
         let _armed = arm(&mut store, timeout, &engines.ticker)?;
-        let instance = wasmtime::Instance::new(&mut store, &module, &externs)
-            .map_err(Error::from_instantiate)?;
+        let instance = match wasmtime::Instance::new(&mut store, &module, &externs) {
+            Ok(instance) => instance,
+            Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => return Ok(None),
+            Err(e) => return Err(Error::from_instantiate(e)),
+        };
         store.data_mut().limiter.instantiating = false;
         store.data_mut().instance = Some(instance);
-        Ok(Live {
+        Ok(Some(Live {
             store,
             instance,
             stdout,
@@ -116,7 +139,7 @@ impl Live {
             ticker: engines.ticker.clone(),
             funcs: Vec::new(),
             exported: HashMap::new(),
-        })
+        }))
     }
 
     /// Runs guest code under the instance's deadline, if it has one.

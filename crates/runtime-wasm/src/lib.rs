@@ -30,6 +30,6 @@ pub use memory::{MemoryView, PAGE_SIZE};
 pub use module::{wat2wasm, ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
-pub use runtime::{Runtime, RuntimeOptions};
+pub use runtime::{Runtime, RuntimeOptions, DEFAULT_POOL};
 pub use value::{count, millis, type_name, Arg, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT};

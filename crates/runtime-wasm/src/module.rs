@@ -128,30 +128,44 @@ pub(crate) struct Compiled {
     pub(crate) info: ModuleInfo,
     /// True when the module imports WASI preview1 and so needs a WASI context.
     pub(crate) uses_wasi: bool,
+    /// True when its instances fit the pool's slots.
+    pub(crate) poolable: bool,
 }
 
 impl Compiled {
-    /// Compiles `binary` for the plain engine; errors are 5000 with the
-    /// validator's byte offset when it finds one.
+    /// Compiles `binary` for the plain engine, pooled when the module fits
+    /// a pool slot; errors are 5000 with the validator's byte offset when it
+    /// finds one.
     pub(crate) fn new(
         engines: &Engines,
         binary: Vec<u8>,
         key: [u8; 32],
         disk: Option<DiskCache>,
     ) -> Result<Compiled> {
-        let module = build(
-            &engines.get(Flavor::PLAIN)?.engine,
-            &binary,
-            &key,
-            disk.as_ref(),
-        )?;
+        let compile = |flavor: Flavor| {
+            let variant = engines.get(flavor)?;
+            build(&variant.engine, &binary, &key, disk.as_ref())
+        };
+        let pooled = match engines.pooling() {
+            true => compile(Flavor::PLAIN),
+            false => Err(Error::Compile {
+                message: "pooling is off".into(),
+                offset: None,
+            }),
+        };
+        let (flavor, module) = match pooled {
+            Ok(module) => (Flavor::PLAIN, module),
+            // Valid bytes the pooled engine refused do not fit a slot.
+            Err(e) if engines.pooling() && invalid_offset(&binary).is_some() => return Err(e),
+            Err(_) => (Flavor::PLAIN.unpooled(), compile(Flavor::PLAIN.unpooled())?),
+        };
         let info = ModuleInfo::of(&module);
         let uses_wasi = info
             .imports
             .iter()
             .any(|i| i.module == "wasi_snapshot_preview1");
         let mut builds: [Option<wasmtime::Module>; Flavor::COUNT] = Default::default();
-        builds[Flavor::PLAIN.index()] = Some(module);
+        builds[flavor.index()] = Some(module);
         Ok(Compiled {
             binary,
             key,
@@ -159,19 +173,41 @@ impl Compiled {
             builds: Mutex::new(builds),
             info,
             uses_wasi,
+            poolable: flavor.pooled,
         })
     }
 
-    /// The module compiled for `variant`'s engine.
+    /// The module compiled for `variant`'s engine (of `flavor`).
     pub(crate) fn module(&self, flavor: Flavor, variant: &Variant) -> Result<wasmtime::Module> {
         let mut builds = self.builds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(m) = &builds[flavor.index()] {
             return Ok(m.clone());
         }
-        let m = build(&variant.engine, &self.binary, &self.key, self.disk.as_ref())?;
+        let pooled = Flavor {
+            pooled: true,
+            ..flavor
+        };
+        let m = match &builds[pooled.index()] {
+            // The pooled build's code serves the on-demand engine as is.
+            Some(p) if !flavor.pooled => reload(p, &variant.engine),
+            _ => None,
+        };
+        let m = match m {
+            Some(m) => m,
+            None => build(&variant.engine, &self.binary, &self.key, self.disk.as_ref())?,
+        };
         builds[flavor.index()] = Some(m.clone());
         Ok(m)
     }
+}
+
+/// `module`'s compiled code loaded into `engine`, which compiles the same
+/// way (only allocation differs); `None` if the engine refuses it.
+fn reload(module: &wasmtime::Module, engine: &Engine) -> Option<wasmtime::Module> {
+    let bytes = module.serialize().ok()?;
+    // SAFETY: the bytes were just serialized by this process's wasmtime
+    // from a module of an engine with the same compilation settings.
+    unsafe { wasmtime::Module::deserialize(engine, bytes) }.ok()
 }
 
 /// Converts WAT text to a wasm binary (5000 on a syntax error); binary

@@ -23,7 +23,15 @@ pub struct RuntimeOptions {
     pub max_instances: Option<usize>,
     /// Where compiled code persists across processes (a trusted directory).
     pub cache_dir: Option<PathBuf>,
+    /// Instance slots kept ready per engine (default [`DEFAULT_POOL`]);
+    /// instances beyond them are allocated on demand; 0 turns pooling off.
+    pub pool: Option<u32>,
 }
+
+/// Pool slots per engine. Each reserves about 4 GiB of address space (not
+/// memory) for as long as its runtime lives; a runtime has up to four
+/// pooled engines (one per combination of fuel and deadlines in use).
+pub const DEFAULT_POOL: u32 = 100;
 
 struct Inner {
     engines: Engines,
@@ -53,7 +61,7 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Runtime> {
-        let engines = Engines::default();
+        let engines = Engines::new(options.pool.unwrap_or(DEFAULT_POOL));
         engines.get(Flavor::PLAIN)?;
         Ok(Runtime {
             inner: Arc::new(Inner {
