@@ -47,9 +47,10 @@ impl Flavor {
     }
 }
 
-/// Elements a pooled table may hold (at its start and as it grows); pooled
-/// memories may grow to 4 GiB.
-pub(crate) const POOL_TABLE_ELEMENTS: usize = 100_000;
+/// Elements a pooled table may hold, at its start and as it grows.
+pub(crate) const POOL_TABLE_ELEMENTS: u64 = 100_000;
+/// Bytes a pooled memory may hold, at its start and as it grows.
+pub(crate) const POOL_MEMORY_BYTES: u64 = 4 << 30;
 
 /// An engine and the linker (WASI preview1) built for it.
 pub(crate) struct Variant {
@@ -57,8 +58,8 @@ pub(crate) struct Variant {
     pub(crate) linker: Linker<StoreData>,
 }
 
-/// The engines of one runtime, built on first use, and the ticker that
-/// drives deadlines on the ones with epochs.
+/// Engines built on first use, and the ticker that drives deadlines on the
+/// ones with epochs.
 pub(crate) struct Engines {
     variants: Mutex<[Option<Arc<Variant>>; Flavor::COUNT]>,
     pub(crate) ticker: Ticker,
@@ -67,12 +68,21 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
-    pub(crate) fn new(pool: u32) -> Engines {
-        Engines {
+    /// The engines for `pool`, shared by every runtime of the process that
+    /// asks for the same pool size, so each pool and ticker exists once.
+    pub(crate) fn shared(pool: u32) -> Arc<Engines> {
+        static ALL: Mutex<Vec<Arc<Engines>>> = Mutex::new(Vec::new());
+        let mut all = ALL.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(engines) = all.iter().find(|e| e.pool == pool) {
+            return engines.clone();
+        }
+        let engines = Arc::new(Engines {
             variants: Mutex::default(),
             ticker: Ticker::default(),
             pool,
-        }
+        });
+        all.push(engines.clone());
+        engines
     }
 
     /// Whether instances come from a pool first.
@@ -114,7 +124,12 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
             .total_tables(pool)
             .max_memories_per_module(1)
             .max_tables_per_module(1)
-            .table_elements(POOL_TABLE_ELEMENTS);
+            .table_elements(POOL_TABLE_ELEMENTS as usize)
+            // Only a check, nothing is reserved: modules with very many
+            // functions or globals still fit.
+            .max_core_instance_size(1 << 28)
+            .max_memory_size(POOL_MEMORY_BYTES as usize)
+            .total_stacks(0);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     }
     let engine = Engine::new(&config).map_err(invalid)?;

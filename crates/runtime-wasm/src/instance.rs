@@ -330,7 +330,7 @@ impl Instance {
 
     /// The module's exports; needs no access to the store.
     pub fn exports(&self) -> &[ExportInfo] {
-        &self.compiled.info.exports
+        &self.compiled.info().exports
     }
 
     fn gone(&self) -> Error {

@@ -111,7 +111,6 @@ struct TickerState {
     engines: Vec<Engine>,
     /// Calls currently running under a deadline.
     armed: usize,
-    shutdown: bool,
     thread: bool,
 }
 
@@ -162,11 +161,8 @@ impl Ticker {
     fn run(&self) {
         loop {
             let mut state = self.lock();
-            while state.armed == 0 && !state.shutdown {
+            while state.armed == 0 {
                 state = self.shared.1.wait(state).unwrap_or_else(|e| e.into_inner());
-            }
-            if state.shutdown {
-                return;
             }
             let engines = state.engines.clone();
             drop(state);
@@ -175,11 +171,5 @@ impl Ticker {
                 engine.increment_epoch();
             }
         }
-    }
-
-    /// Stops the ticker thread (when its runtime goes away).
-    pub(crate) fn shutdown(&self) {
-        self.lock().shutdown = true;
-        self.shared.1.notify_all();
     }
 }

@@ -2,10 +2,11 @@
 //! names embedders use.
 
 use crate::cache::DiskCache;
-use crate::engine::{Engines, Flavor, Variant};
+use crate::engine::{Engines, Flavor, Variant, POOL_MEMORY_BYTES, POOL_TABLE_ELEMENTS};
 use crate::error::{describe, Error, Result};
 use crate::value::{ref_type_name, type_name};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use wasmparser::Payload;
 use wasmtime::{Engine, ExternType, Mutability};
 
 /// The shape of one import or export.
@@ -125,7 +126,8 @@ pub(crate) struct Compiled {
     key: [u8; 32],
     disk: Option<DiskCache>,
     builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
-    pub(crate) info: ModuleInfo,
+    /// Built when first asked for: large modules have many exports.
+    info: OnceLock<ModuleInfo>,
     /// True when the module imports WASI preview1 and so needs a WASI context.
     pub(crate) uses_wasi: bool,
     /// True when its instances fit the pool's slots.
@@ -146,24 +148,16 @@ impl Compiled {
             let variant = engines.get(flavor)?;
             build(&variant.engine, &binary, &key, disk.as_ref())
         };
-        let pooled = match engines.pooling() {
-            true => compile(Flavor::PLAIN),
-            false => Err(Error::Compile {
-                message: "pooling is off".into(),
-                offset: None,
-            }),
-        };
+        let pooled = (engines.pooling() && fits_pool(&binary)).then(|| compile(Flavor::PLAIN));
         let (flavor, module) = match pooled {
-            Ok(module) => (Flavor::PLAIN, module),
-            // Valid bytes the pooled engine refused do not fit a slot.
-            Err(e) if engines.pooling() && invalid_offset(&binary).is_some() => return Err(e),
-            Err(_) => (Flavor::PLAIN.unpooled(), compile(Flavor::PLAIN.unpooled())?),
+            Some(Ok(module)) => (Flavor::PLAIN, module),
+            Some(Err(e)) if invalid_offset(&binary).is_some() => return Err(e),
+            // Valid bytes the pooled engine refused do not fit a slot after all.
+            _ => (Flavor::PLAIN.unpooled(), compile(Flavor::PLAIN.unpooled())?),
         };
-        let info = ModuleInfo::of(&module);
-        let uses_wasi = info
-            .imports
-            .iter()
-            .any(|i| i.module == "wasi_snapshot_preview1");
+        let uses_wasi = module
+            .imports()
+            .any(|i| i.module() == "wasi_snapshot_preview1");
         let mut builds: [Option<wasmtime::Module>; Flavor::COUNT] = Default::default();
         builds[flavor.index()] = Some(module);
         Ok(Compiled {
@@ -171,9 +165,21 @@ impl Compiled {
             key,
             disk,
             builds: Mutex::new(builds),
-            info,
+            info: OnceLock::new(),
             uses_wasi,
             poolable: flavor.pooled,
+        })
+    }
+
+    /// What the module imports and exports.
+    pub(crate) fn info(&self) -> &ModuleInfo {
+        self.info.get_or_init(|| {
+            let builds = self.builds.lock().unwrap_or_else(|e| e.into_inner());
+            let first = builds.iter().flatten().next();
+            first.map(ModuleInfo::of).unwrap_or(ModuleInfo {
+                imports: Vec::new(),
+                exports: Vec::new(),
+            })
         })
     }
 
@@ -251,6 +257,40 @@ fn build(
         d.store(engine, key, &module);
     }
     Ok(module)
+}
+
+/// Whether the module's own memories and tables fit a pool slot, judged
+/// from their sections so that most modules that do not are never compiled
+/// for the pool (the engine has the last word).
+fn fits_pool(binary: &[u8]) -> bool {
+    let (mut memories, mut tables) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::MemorySection(section)) => {
+                for memory in section {
+                    let Ok(memory) = memory else { return false };
+                    let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+                    if memory.initial.saturating_mul(page) > POOL_MEMORY_BYTES {
+                        return false;
+                    }
+                    memories += 1;
+                }
+            }
+            Ok(Payload::TableSection(section)) => {
+                for table in section {
+                    let Ok(table) = table else { return false };
+                    if table.ty.initial > POOL_TABLE_ELEMENTS {
+                        return false;
+                    }
+                    tables += 1;
+                }
+            }
+            // Memories and tables come before the code.
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+            _ => {}
+        }
+    }
+    memories <= 1 && tables <= 1
 }
 
 /// The byte offset a validator reports for invalid bytes, if it finds one.

@@ -1,6 +1,6 @@
-//! The facade: a runtime owns its engines, policy, module and instance
-//! tables and worker threads; handles from one runtime mean nothing to
-//! another.
+//! The facade: a runtime owns its policy, module and instance tables and
+//! worker threads, and shares the process's engines; handles from one
+//! runtime mean nothing to another.
 
 use crate::cache::DiskCache;
 use crate::engine::{Engines, Flavor};
@@ -25,16 +25,18 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
     /// Instance slots kept ready per engine (default [`DEFAULT_POOL`]);
     /// instances beyond them are allocated on demand; 0 turns pooling off.
+    /// Runtimes with the same value share their engines.
     pub pool: Option<u32>,
 }
 
-/// Pool slots per engine. Each reserves about 4 GiB of address space (not
-/// memory) for as long as its runtime lives; a runtime has up to four
-/// pooled engines (one per combination of fuel and deadlines in use).
-pub const DEFAULT_POOL: u32 = 100;
+/// Pool slots per engine. Engines are shared by the runtimes of a process
+/// with the same pool size and live as long as it; each slot reserves about
+/// 4 GiB of address space (not memory), and there are up to four pooled
+/// engines (one per combination of fuel and deadlines in use).
+pub const DEFAULT_POOL: u32 = 1000;
 
 struct Inner {
-    engines: Engines,
+    engines: Arc<Engines>,
     policy: Policy,
     max_instances: Option<usize>,
     disk: Option<DiskCache>,
@@ -47,12 +49,6 @@ struct Inner {
     validated: Mutex<Option<Arc<Compiled>>>,
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.engines.ticker.shutdown();
-    }
-}
-
 /// An isolated set of modules and instances sharing engines and a policy.
 #[derive(Clone)]
 pub struct Runtime {
@@ -61,7 +57,7 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Runtime> {
-        let engines = Engines::new(options.pool.unwrap_or(DEFAULT_POOL));
+        let engines = Engines::shared(options.pool.unwrap_or(DEFAULT_POOL));
         engines.get(Flavor::PLAIN)?;
         Ok(Runtime {
             inner: Arc::new(Inner {
@@ -152,7 +148,7 @@ impl Runtime {
     }
 
     pub fn module_info(&self, id: ModuleId) -> Result<ModuleInfo> {
-        Ok(self.module(id)?.info.clone())
+        Ok(self.module(id)?.info().clone())
     }
 
     /// Frees the module and drops every instance made from it.

@@ -28,6 +28,10 @@ fn answer(rt: &Runtime, source: &[u8]) -> Vec<Value> {
     inst.run_sync(|l| l.call("answer", &[])).unwrap()
 }
 
+fn crc32(bytes: &[u8]) -> [u8; 4] {
+    crc32fast::hash(bytes).to_le_bytes()
+}
+
 const FORTY_TWO: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 42))"#;
 const SEVEN: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 7))"#;
 
@@ -62,11 +66,19 @@ fn corrupt_and_foreign_entries_are_rebuilt_not_loaded() {
     let entry = entries(&dir)[0].clone();
     let good = std::fs::read(&entry).unwrap();
     let mut flipped = good.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 0xff;
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    let mut no_trailer = good.clone();
+    no_trailer.truncate(good.len() - 20);
     let truncated = good[..good.len() / 2].to_vec();
-    let foreign = [b"RWCACHE1".to_vec(), vec![0; 32], b"not a module".to_vec()].concat();
-    for bad in [flipped, truncated, foreign, Vec::new()] {
+    let foreign = [
+        b"not a module".to_vec(),
+        crc32(b"not a module").to_vec(),
+        12u64.to_le_bytes().to_vec(),
+        b"RWCACHE2".to_vec(),
+    ]
+    .concat();
+    for bad in [flipped, no_trailer, truncated, foreign, Vec::new()] {
         std::fs::write(&entry, &bad).unwrap();
         assert_eq!(
             answer(&cached_runtime(&dir), FORTY_TWO),

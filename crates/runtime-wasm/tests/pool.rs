@@ -7,6 +7,7 @@ use runtime_wasm::{InstanceConfig, Limits, Runtime, RuntimeOptions, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Each test uses its own pool size: runtimes with one size share a pool.
 fn pooled(pool: u32) -> Runtime {
     Runtime::new(RuntimeOptions {
         pool: Some(pool),
@@ -125,7 +126,7 @@ fn pooling_can_be_turned_off() {
 
 #[test]
 fn a_pooled_table_grows_to_the_slot_size() {
-    let rt = pooled(1);
+    let rt = pooled(3);
     let m = rt
         .compile(br#"(module (table (export "t") 1 funcref))"#)
         .unwrap();
