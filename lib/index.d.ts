@@ -117,7 +117,7 @@ export interface RuntimeOptions {
   maxInstances?: number;
   /** A trusted directory where compiled code persists across processes. */
   cacheDir?: string;
-  /** Instance slots kept ready per engine (default 100); beyond them instances are allocated on demand; 0 turns pooling off. */
+  /** Instance slots kept ready per engine (default 1000); beyond them instances are allocated on demand; 0 turns pooling off. */
   pool?: number;
 }
 

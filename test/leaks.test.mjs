@@ -61,3 +61,15 @@ test(`${CYCLES} instances left to the garbage collector leave resident memory wi
   assert.equal(rt.instanceCount, 0, "every collected instance was freed");
   assert.ok(after <= before * 1.2, `rss ${(before / 2 ** 20).toFixed(1)} MiB -> ${(after / 2 ** 20).toFixed(1)} MiB`);
 });
+
+test("reading large regions over and over keeps resident memory bounded", async () => {
+  const size = 16 << 20;
+  const inst = wasm.instantiateSync(wasm.compileSync(`(module (memory (export "memory") ${size >> 16}))`));
+  const peak = { rss: 0 };
+  const sample = () => { peak.rss = Math.max(peak.rss, process.memoryUsage().rss); };
+  const before = await rssAfterGc();
+  // 150 reads of 16 MiB: 2.4 GiB handed to JS and dropped, without an explicit gc().
+  for (let i = 0; i < 100; i++) { assert.equal(inst.memory.readSync(0, size).length, size); sample(); }
+  for (let i = 0; i < 50; i++) { assert.equal((await inst.memory.read(0, size)).length, size); sample(); }
+  assert.ok(peak.rss - before < 1024 * 2 ** 20, `resident memory grew by ${((peak.rss - before) / 2 ** 20).toFixed(0)} MiB`);
+});

@@ -2,9 +2,11 @@
 //! and introspection objects.
 
 use napi::bindgen_prelude::*;
+use napi::check_status;
 use napi::{sys, JsValue as _};
 use runtime_wasm as core;
 use std::collections::HashMap;
+use std::ptr;
 
 /// A JS value as a loosely typed core argument; the core checks it against
 /// the signature.
@@ -118,13 +120,33 @@ impl ToNapiValue for Batch {
     }
 }
 
-/// Bytes handed to JS as a fresh `Uint8Array`.
+/// Bytes handed to JS as a fresh `Uint8Array` in memory V8 allocates: the
+/// collector counts it, where a buffer lent from Rust would go unseen and
+/// large reads would pile up uncollected.
 pub struct Bytes(pub Vec<u8>);
 
 impl ToNapiValue for Bytes {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        unsafe { Uint8Array::to_napi_value(env, Uint8Array::new(val.0)) }
+        js_bytes(env, &val.0)
     }
+}
+
+/// A copy of `bytes` as a new `Uint8Array` in memory V8 allocates.
+pub fn js_bytes(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
+    let (len, mut data, mut buffer, mut array) = (
+        bytes.len(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+    );
+    check_status!(unsafe { sys::napi_create_arraybuffer(env, len, &mut data, &mut buffer) })?;
+    if len > 0 {
+        // SAFETY: V8 just allocated `len` writable bytes at `data`.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), len) };
+    }
+    let uint8 = sys::TypedarrayType::uint8_array;
+    check_status!(unsafe { sys::napi_create_typedarray(env, uint8, len, buffer, 0, &mut array) })?;
+    Ok(array)
 }
 
 #[napi(object)]

@@ -2,8 +2,8 @@
 //! access, each store-touching method in a sync and a promise form.
 
 use crate::convert::{
-    amount, exports_js, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs, Results,
-    RunResult,
+    amount, exports_js, js_bytes, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs,
+    Results, RunResult,
 };
 use crate::error::{promise, sync};
 use crate::{fast_call, host};
@@ -335,11 +335,13 @@ impl JsInstance {
     }
 
     #[napi(ts_return_type = "Uint8Array")]
-    pub fn read_sync(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<Bytes> {
-        let r = self
-            .inst
-            .run_sync(|l| l.memory(mem.as_deref())?.read(offset, length));
-        sync(&env, r.map(Bytes))
+    pub fn read_sync(&self, env: &Env, mem: Mem, offset: f64, length: f64) -> Result<Unknown<'_>> {
+        let r = self.inst.run_sync(|l| {
+            let view = l.memory(mem.as_deref())?;
+            view.read_with(offset, length, |bytes| js_bytes(env.raw(), bytes))
+        });
+        // SAFETY: `js_bytes` made the value in this env, on this call.
+        sync(env, r)?.map(|v| unsafe { Unknown::from_raw_unchecked(env.raw(), v) })
     }
 
     #[napi(ts_return_type = "Promise<Uint8Array>")]

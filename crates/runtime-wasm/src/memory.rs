@@ -91,8 +91,14 @@ impl MemoryView<'_> {
     }
 
     pub fn read(&self, offset: f64, len: f64) -> Result<Vec<u8>> {
+        self.read_with(offset, len, <[u8]>::to_vec)
+    }
+
+    /// Lends the bytes `[offset, offset + len)` to `f`, so an embedder can
+    /// copy them once, straight into a buffer of its own.
+    pub fn read_with<R>(&self, offset: f64, len: f64, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
-        Ok(self.memory.data(&self.store)[range].to_vec())
+        Ok(f(&self.memory.data(&self.store)[range]))
     }
 
     pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
