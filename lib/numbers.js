@@ -5,7 +5,7 @@ import native from "./native.js";
 import { toWasmError } from "./errors.js";
 
 const NUMBER_TYPES = new Set(["i32", "i64", "f32", "f64"]);
-/** Most parameters the addon's `callNumbers` takes. */
+/** Most parameters the addon's `callNumbers` takes (the core's `MAX_NUMBERS`). */
 const MAX_PARAMS = 16;
 
 /** Whether a function `{ params, results }` can take the all-number path. */

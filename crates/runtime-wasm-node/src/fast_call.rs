@@ -9,39 +9,50 @@ use crate::error::sync;
 use crate::host;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
+use runtime_wasm::MAX_NUMBERS;
 use std::cell::RefCell;
 use std::ptr;
 use std::sync::Arc;
 
-/// Most numbers one `callNumbers` takes (the core's all-number limit).
-const MAX_NUMBERS: usize = 16;
+/// Instances bound to a slot on one JS thread, and the slots free for reuse.
+#[derive(Default)]
+struct Slots {
+    bound: Vec<Option<Arc<core::Instance>>>,
+    free: Vec<u32>,
+}
 
 thread_local! {
-    /// Instances bound to a slot on this JS thread; `None` marks a free slot.
-    static SLOTS: RefCell<Vec<Option<Arc<core::Instance>>>> = const { RefCell::new(Vec::new()) };
+    static SLOTS: RefCell<Slots> = RefCell::default();
 }
 
 /// Gives `inst` a slot on this thread; freed by `unbind`.
 pub fn bind(inst: &Arc<core::Instance>) -> u32 {
-    SLOTS.with_borrow_mut(|slots| {
-        let free = slots.iter().position(Option::is_none);
-        let slot = free.unwrap_or_else(|| {
-            slots.push(None);
-            slots.len() - 1
-        });
-        slots[slot] = Some(inst.clone());
-        slot as u32
+    SLOTS.with_borrow_mut(|s| match s.free.pop() {
+        Some(slot) => {
+            s.bound[slot as usize] = Some(inst.clone());
+            slot
+        }
+        None => {
+            s.bound.push(Some(inst.clone()));
+            (s.bound.len() - 1) as u32
+        }
     })
 }
 
 /// Frees a slot given by `bind` on this thread.
 pub fn unbind(slot: u32) {
     // The thread's slots may already be gone while it shuts down.
-    let _ = SLOTS.try_with(|s| s.borrow_mut()[slot as usize] = None);
+    let _ = SLOTS.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some(entry @ Some(_)) = s.bound.get_mut(slot as usize) {
+            *entry = None;
+            s.free.push(slot);
+        }
+    });
 }
 
 fn instance(slot: u32) -> Result<Arc<core::Instance>> {
-    let found = SLOTS.with_borrow(|s| s.get(slot as usize).cloned().flatten());
+    let found = SLOTS.with_borrow(|s| s.bound.get(slot as usize).cloned().flatten());
     found.ok_or_else(|| Error::from_reason(format!("no instance in slot {slot}")))
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use wasmtime::{Store, Val, ValRaw, ValType};
 
 /// Most parameters a signature may have for the allocation-free path.
-const MAX_NUMBERS: usize = 16;
+pub const MAX_NUMBERS: usize = 16;
 
 /// A callable function: `id` calls it through [`Live::call_ref`] (any
 /// arguments) or [`Live::call_numbers`] (plain numbers), as long as the

@@ -20,7 +20,7 @@ mod table;
 mod value;
 mod wasi;
 
-pub use call::FuncRef;
+pub use call::{FuncRef, MAX_NUMBERS};
 pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
 pub use global::GlobalValue;
 pub use imports::{Caller, HostError, HostFunc, Import, Imports};
