@@ -82,6 +82,22 @@ impl Live {
         Ok(id)
     }
 
+    /// The handle of a function found in a table: one per function, however
+    /// often it is looked up.
+    pub(crate) fn table_func(&mut self, func: wasmtime::Func) -> Result<FuncRef> {
+        let key = func.to_raw(&mut self.store) as usize;
+        let id = match self.from_tables.get(&key) {
+            Some(&id) => id,
+            None => {
+                let label = format!("table function {}", self.funcs.len());
+                let id = self.add_func(func, label)?.id;
+                self.from_tables.insert(key, id);
+                id
+            }
+        };
+        Ok(self.funcs[id as usize].describe(id))
+    }
+
     /// Export `name` as a handle with its signature, for repeated calls.
     pub fn export_func(&mut self, name: &str) -> Result<FuncRef> {
         let id = self.export_id(name)?;

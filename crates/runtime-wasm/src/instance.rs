@@ -64,6 +64,8 @@ pub struct Live {
     pub(crate) funcs: Vec<Callee>,
     /// Handles of the exports called so far, by name.
     pub(crate) exported: HashMap<String, u32>,
+    /// Handles of functions taken from tables, by the engine's reference.
+    pub(crate) from_tables: HashMap<usize, u32>,
 }
 
 impl Live {
@@ -139,6 +141,7 @@ impl Live {
             ticker: engines.ticker.clone(),
             funcs: Vec::new(),
             exported: HashMap::new(),
+            from_tables: HashMap::new(),
         }))
     }
 

@@ -57,7 +57,6 @@ impl Live {
                 )))
             }
         };
-        let label = format!("table function {}", self.funcs.len());
-        self.add_func(func, label).map(Some)
+        self.table_func(func).map(Some)
     }
 }

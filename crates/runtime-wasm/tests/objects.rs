@@ -67,7 +67,12 @@ fn tables_grow_and_hand_out_callable_functions() {
             )
         );
         assert_eq!(l.call_ref(add.id, &[n(2.0), n(3.0)])?, vec![Value::I32(5)]);
+        for _ in 0..1000 {
+            let again = l.table_get("table", 0.0)?.unwrap();
+            assert_eq!(again.id, add.id, "one handle per function, not per lookup");
+        }
         let inc = l.table_get("table", 1.0)?.unwrap();
+        assert_ne!(inc.id, add.id);
         assert_eq!(
             l.call_ref(inc.id, &[])?,
             vec![Value::I32(2)],
