@@ -2,6 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { spawnSync } from "node:child_process";
 import * as wasm from "../lib/index.js";
 import { fixtureText, expectCode } from "./support.mjs";
 
@@ -104,4 +105,20 @@ test("a runtime's pool: instances beyond it still work, reused slots start clean
   const off = new wasm.Runtime({ pool: 0 });
   assert.equal(off.instantiateSync(off.compileSync(fixtureText("counter.wat"))).callSync("inc"), 1);
   for (const bad of [-1, 1.5, "10"]) await code(() => new wasm.Runtime({ pool: bad }), E.TypeError);
+});
+
+test("without address space for a pool, instances are allocated on demand", () => {
+  const lib = new URL("../lib/index.js", import.meta.url).href;
+  const script = `
+    const wasm = await import(${JSON.stringify(lib)});
+    const m = wasm.compileSync(${JSON.stringify(fixtureText("counter.wat"))});
+    const plain = [1, 2, 3].map(() => wasm.instantiateSync(m));
+    plain.forEach((inst, i) => { for (let k = 0; k <= i; k++) inst.callSync("inc"); });
+    const fueled = wasm.instantiateSync(m, { fuel: 1000, timeoutMs: 1000 });
+    console.log(JSON.stringify([...plain.map((i) => i.callSync("get")), fueled.callSync("inc")]));`;
+  // 50 GiB of address space: enough for Node and a few instances, far too little for a pool.
+  const limited = `ulimit -v ${50 * 2 ** 20} && exec "$0" --input-type=module -e "$1"`;
+  const run = spawnSync("bash", ["-c", limited, process.execPath, script], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), [1, 2, 3, 1]);
 });

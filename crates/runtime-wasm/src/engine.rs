@@ -5,6 +5,7 @@
 use crate::error::{describe, Error, Result};
 use crate::instance::StoreData;
 use crate::limits::{Limits, Ticker};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
@@ -65,6 +66,9 @@ pub(crate) struct Engines {
     pub(crate) ticker: Ticker,
     /// Slots in each pooled engine's pool; 0 turns pooling off.
     pool: u32,
+    /// Set when a pooled engine could not be built (its address space
+    /// reservation refused, say): instances are then allocated on demand.
+    pool_failed: AtomicBool,
 }
 
 impl Engines {
@@ -80,6 +84,7 @@ impl Engines {
             variants: Mutex::default(),
             ticker: Ticker::default(),
             pool,
+            pool_failed: AtomicBool::new(false),
         });
         all.push(engines.clone());
         engines
@@ -87,7 +92,7 @@ impl Engines {
 
     /// Whether instances come from a pool first.
     pub(crate) fn pooling(&self) -> bool {
-        self.pool > 0
+        self.pool > 0 && !self.pool_failed.load(Ordering::Relaxed)
     }
 
     pub(crate) fn get(&self, flavor: Flavor) -> Result<Arc<Variant>> {
@@ -95,7 +100,12 @@ impl Engines {
         if let Some(v) = &variants[flavor.index()] {
             return Ok(v.clone());
         }
-        let v = Arc::new(build(flavor, self.pool)?);
+        let v = build(flavor, self.pool).inspect_err(|_| {
+            if flavor.pooled {
+                self.pool_failed.store(true, Ordering::Relaxed);
+            }
+        });
+        let v = Arc::new(v?);
         if flavor.epochs {
             self.ticker.watch(&v.engine);
         }

@@ -88,7 +88,8 @@ impl Live {
         })
     }
 
-    /// `None` when `flavor` is pooled and the pool has no free slot.
+    /// `None` when `flavor` is pooled and the pool has no free slot (or
+    /// there is no pool).
     fn build(
         engines: &Engines,
         compiled: &Compiled,
@@ -96,7 +97,12 @@ impl Live {
         config: &InstanceConfig,
         flavor: Flavor,
     ) -> Result<Option<Live>> {
-        let variant = engines.get(flavor)?;
+        let variant = match engines.get(flavor) {
+            Ok(variant) => variant,
+            // No pool to be had (its address space refused): on demand.
+            Err(_) if flavor.pooled => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let module = compiled.module(flavor, &variant)?;
         let wasi = if compiled.uses_wasi {
             Some(config.wasi.build(policy)?)

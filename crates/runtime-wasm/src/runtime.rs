@@ -58,7 +58,7 @@ pub struct Runtime {
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Runtime> {
         let engines = Engines::shared(options.pool.unwrap_or(DEFAULT_POOL));
-        engines.get(Flavor::PLAIN)?;
+        engines.get(Flavor::PLAIN.unpooled())?;
         Ok(Runtime {
             inner: Arc::new(Inner {
                 engines,
@@ -120,7 +120,7 @@ impl Runtime {
     /// compiled, and kept until the next `validate` so that compiling it
     /// right after costs nothing.
     pub fn validate(&self, source: &[u8]) -> bool {
-        let Ok(plain) = self.inner.engines.get(Flavor::PLAIN) else {
+        let Ok(plain) = self.inner.engines.get(Flavor::PLAIN.unpooled()) else {
             return false;
         };
         let valid = module::to_binary(source)
