@@ -21,7 +21,7 @@ function expectSmoke(t, cmd, args, env) {
   const r = run(cmd, args, env);
   assert.equal(r.error, undefined, String(r.error));
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /^6 passed, 0 failed$/m, r.out);
+  assert.match(r.out, /^7 passed, 0 failed$/m, r.out);
 }
 
 test("node --import runtime-wasm/register resolves `runtime:wasm`", (t) => {

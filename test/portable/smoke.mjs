@@ -47,9 +47,20 @@ await check("calls convert by signature", async () => {
   eq(await inst.call("swap", 7, 1.5), [1.5, 7], "swap");
   await code(() => inst.call("add", 3.5, 1), E.TypeError);
 });
+await check("all-number calls and batches", async () => {
+  const inst = await wasm.instantiate(add);
+  eq(inst.callSync("add", 2 ** 32 - 1, 1), 0, "add");
+  eq(inst.callSync("add64", 5, 6), 11n, "add64 from numbers");
+  eq(inst.callManySync("add", [[1, 2], [3, 4]]), [3, 7], "batch");
+  eq(inst.callManySync("add64", [[1, 2]]), [3n], "i64 batch");
+  await code(() => inst.callSync("add", 3.5, 1), E.TypeError);
+  await code(() => inst.callManySync("add", [[1, 2], [1]]), E.TypeError);
+});
 await check("memory", async () => {
   const inst = await wasm.instantiate(await wasm.compile(await read("memory.wat")));
   eq(await inst.memory.readString(0, 13), "hello, memory", "read");
+  eq([...inst.memory.readSync(0, 5)], [...new TextEncoder().encode("hello")], "readSync");
+  eq([...(await inst.memory.read(7, 6))], [...new TextEncoder().encode("memory")], "read");
   eq(inst.memory.writeStringSync(100, "héllo"), 6, "write");
   await code(() => inst.memory.read(65536, 1), E.MemoryError);
 });
