@@ -76,7 +76,7 @@ export class Memory {
 export class TableFunction {
   #n;
   #id;
-  /** @internal */
+  /** Whether its signature takes the all-number path. */
   #numeric;
   /** @internal */
   constructor(nativeInstance, { id, params, results }) {

@@ -100,6 +100,9 @@ impl Engines {
         if let Some(v) = &variants[flavor.index()] {
             return Ok(v.clone());
         }
+        if flavor.pooled && !self.pooling() {
+            return Err(Error::Type("instance pools are off".into()));
+        }
         let v = build(flavor, self.pool).inspect_err(|_| {
             if flavor.pooled {
                 self.pool_failed.store(true, Ordering::Relaxed);
