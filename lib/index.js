@@ -4,7 +4,7 @@
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError, toWasmError } from "./errors.js";
 import { Caller, dispatch } from "./host.js";
-import { callNumbers, callNumbersMany, numbers, numeric } from "./numbers.js";
+import { callNumbers, callNumbersMany, numbers } from "./numbers.js";
 import { types } from "./types.js";
 
 export { Caller, ErrorCode, WasmError, types };
@@ -78,17 +78,20 @@ export class TableFunction {
   #id;
   /** Whether its signature takes the all-number path. */
   #numeric;
+  #slot;
   /** @internal */
-  constructor(nativeInstance, { id, params, results }) {
+  constructor(nativeInstance, { id, params, results, numeric }) {
     this.#n = nativeInstance;
     this.#id = id;
     this.params = params;
     this.results = results;
-    this.#numeric = numeric(this);
+    this.#numeric = numeric;
   }
   call(...args) { return async(() => this.#n.callRef(this.#id, args)); }
   callSync(...args) {
-    if (this.#numeric && numbers(args, this.params.length)) return callNumbers(this.#n.slot(), this.#id, args);
+    if (this.#numeric && numbers(args, this.params.length)) {
+      return callNumbers((this.#slot ??= this.#n.slot()), this.#id, args);
+    }
     return sync(() => this.#n.callRefSync(this.#id, args));
   }
 }
@@ -160,7 +163,7 @@ export class Instance {
     } catch {
       return null; // not a function export, or busy: the general path reports it
     }
-    if (!numeric(f)) f = null;
+    if (!f.numeric) f = null;
     if (f !== null && this.#slot < 0) this.#slot = this.#n.slot();
     this.#numeric.set(name, f);
     return f;

@@ -1,18 +1,9 @@
-// The all-number call path: functions whose parameters and result are plain
-// numbers are called with the numbers themselves, skipping the general
-// argument conversion. Anything else takes the general path and its errors.
+// The all-number call path: functions the core marks `numeric` (number
+// parameters, at most one number result) are called with the numbers
+// themselves, skipping the general argument conversion. Anything else takes
+// the general path and its errors.
 import native from "./native.js";
 import { toWasmError } from "./errors.js";
-
-const NUMBER_TYPES = new Set(["i32", "i64", "f32", "f64"]);
-/** Most parameters the addon's `callNumbers` takes (the core's `MAX_NUMBERS`). */
-const MAX_PARAMS = 16;
-
-/** Whether a function `{ params, results }` can take the all-number path. */
-export function numeric({ params, results }) {
-  return params.length <= MAX_PARAMS && results.length <= 1 &&
-    params.every((t) => NUMBER_TYPES.has(t)) && results.every((t) => NUMBER_TYPES.has(t));
-}
 
 /** Whether `args` are exactly `n` JS numbers. */
 export function numbers(args, n) {

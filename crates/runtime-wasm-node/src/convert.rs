@@ -149,24 +149,22 @@ pub fn js_bytes(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
     Ok(array)
 }
 
-#[napi(object)]
-pub struct RunOutputJs {
-    pub exit_code: i32,
-    pub stdout: Option<Uint8Array>,
-    pub stderr: Option<Uint8Array>,
-}
-
-/// What `run` resolves to; built on the JS thread from the core's output.
+/// What `run` resolves to, `{ exitCode, stdout?, stderr? }`; built on the JS
+/// thread from the core's output, captured bytes as `Bytes`.
 pub struct RunResult(pub core::RunOutput);
 
 impl ToNapiValue for RunResult {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        let out = RunOutputJs {
-            exit_code: val.0.exit_code,
-            stdout: val.0.stdout.map(Uint8Array::new),
-            stderr: val.0.stderr.map(Uint8Array::new),
-        };
-        unsafe { RunOutputJs::to_napi_value(env, out) }
+        let env = Env::from_raw(env);
+        let mut obj = Object::new(&env)?;
+        obj.set_named_property("exitCode", val.0.exit_code)?;
+        if let Some(out) = val.0.stdout {
+            obj.set_named_property("stdout", Bytes(out))?;
+        }
+        if let Some(err) = val.0.stderr {
+            obj.set_named_property("stderr", Bytes(err))?;
+        }
+        Ok(obj.raw())
     }
 }
 
@@ -184,12 +182,14 @@ impl ToNapiValue for GlobalJs {
     }
 }
 
-/// A function taken out of a table, called back through its `id`.
+/// A function handle (an export or a table entry), called back through its
+/// `id`; `numeric` ones also through `callNumbers`.
 #[napi(object)]
 pub struct FuncRefJs {
     pub id: u32,
     pub params: Vec<String>,
     pub results: Vec<String>,
+    pub numeric: bool,
 }
 
 impl From<core::FuncRef> for FuncRefJs {
@@ -198,6 +198,7 @@ impl From<core::FuncRef> for FuncRefJs {
             id: f.id,
             params: f.params,
             results: f.results,
+            numeric: f.numeric,
         }
     }
 }

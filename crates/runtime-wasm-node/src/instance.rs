@@ -157,13 +157,15 @@ impl JsInstance {
         sync(&env, r.map(|n| n as f64))
     }
 
-    #[napi(ts_return_type = "RunOutputJs")]
+    #[napi(ts_return_type = "{ exitCode: number, stdout?: Uint8Array, stderr?: Uint8Array }")]
     pub fn run_sync(&self, env: Env) -> Result<RunResult> {
         let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.run()));
         sync(&env, r.map(RunResult))
     }
 
-    #[napi(ts_return_type = "Promise<RunOutputJs>")]
+    #[napi(
+        ts_return_type = "Promise<{ exitCode: number, stdout?: Uint8Array, stderr?: Uint8Array }>"
+    )]
     pub fn run<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
         let (settle, p) = promise(env)?;
         self.inst.run_async(|l| l.run().map(RunResult), settle);

@@ -12,13 +12,16 @@ use wasmtime::{Store, Val, ValRaw, ValType};
 pub const MAX_NUMBERS: usize = 16;
 
 /// A callable function: `id` calls it through [`Live::call_ref`] (any
-/// arguments) or [`Live::call_numbers`] (plain numbers), as long as the
-/// instance lives.
+/// arguments) or, when `numeric`, [`Live::call_numbers`] (plain numbers),
+/// as long as the instance lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FuncRef {
     pub id: u32,
     pub params: Vec<String>,
     pub results: Vec<String>,
+    /// Every parameter and the result (at most one) is a number type, and
+    /// there are at most [`MAX_NUMBERS`] parameters.
+    pub numeric: bool,
 }
 
 /// A function with the signature calls are converted against.
@@ -55,19 +58,18 @@ impl Callee {
             id,
             params: self.params.iter().map(type_name).collect(),
             results: self.results.iter().map(type_name).collect(),
+            numeric: self.numeric,
         }
     }
 }
 
 impl Live {
     /// Registers `func` as a new handle; `label` names it in errors.
-    pub(crate) fn add_func(&mut self, func: wasmtime::Func, label: String) -> Result<FuncRef> {
+    fn add_func(&mut self, func: wasmtime::Func, label: String) -> Result<u32> {
         let id = u32::try_from(self.funcs.len())
             .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
-        let callee = Callee::of(func, &self.store, label);
-        let described = callee.describe(id);
-        self.funcs.push(callee);
-        Ok(described)
+        self.funcs.push(Callee::of(func, &self.store, label));
+        Ok(id)
     }
 
     /// The handle of export `name`, made once per instance; 5003 when there
@@ -77,7 +79,7 @@ impl Live {
             return Ok(id);
         }
         let func = self.export(name, "function", wasmtime::Extern::into_func)?;
-        let id = self.add_func(func, name.to_string())?.id;
+        let id = self.add_func(func, name.to_string())?;
         self.exported.insert(name.to_string(), id);
         Ok(id)
     }
@@ -90,7 +92,7 @@ impl Live {
             Some(&id) => id,
             None => {
                 let label = format!("table function {}", self.funcs.len());
-                let id = self.add_func(func, label)?.id;
+                let id = self.add_func(func, label)?;
                 self.from_tables.insert(key, id);
                 id
             }

@@ -126,6 +126,8 @@ pub(crate) struct Compiled {
     key: [u8; 32],
     disk: Option<DiskCache>,
     builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
+    /// The build made at compile time (also in `builds`).
+    first: wasmtime::Module,
     /// Built when first asked for: large modules have many exports.
     info: OnceLock<ModuleInfo>,
     /// True when the module imports WASI preview1 and so needs a WASI context.
@@ -159,12 +161,13 @@ impl Compiled {
             .imports()
             .any(|i| i.module() == "wasi_snapshot_preview1");
         let mut builds: [Option<wasmtime::Module>; Flavor::COUNT] = Default::default();
-        builds[flavor.index()] = Some(module);
+        builds[flavor.index()] = Some(module.clone());
         Ok(Compiled {
             binary,
             key,
             disk,
             builds: Mutex::new(builds),
+            first: module,
             info: OnceLock::new(),
             uses_wasi,
             poolable: flavor.pooled,
@@ -173,14 +176,7 @@ impl Compiled {
 
     /// What the module imports and exports.
     pub(crate) fn info(&self) -> &ModuleInfo {
-        self.info.get_or_init(|| {
-            let builds = self.builds.lock().unwrap_or_else(|e| e.into_inner());
-            let first = builds.iter().flatten().next();
-            first.map(ModuleInfo::of).unwrap_or(ModuleInfo {
-                imports: Vec::new(),
-                exports: Vec::new(),
-            })
-        })
+        self.info.get_or_init(|| ModuleInfo::of(&self.first))
     }
 
     /// The module compiled for `variant`'s engine (of `flavor`).
