@@ -11,6 +11,7 @@ use crate::module::{self, Compiled, ModuleInfo};
 use crate::policy::Policy;
 use crate::registry::{InstanceId, ModuleId, Registry};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
@@ -85,7 +86,10 @@ impl Runtime {
 
     /// The compiled module for `source`, from the content cache when present.
     fn compiled(&self, source: &[u8]) -> Result<Arc<Compiled>> {
-        let binary = module::to_binary(source)?;
+        self.compiled_binary(module::to_binary(source)?)
+    }
+
+    fn compiled_binary(&self, binary: Cow<'_, [u8]>) -> Result<Arc<Compiled>> {
         let key: [u8; 32] = Sha256::digest(&binary).into();
         if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
             return Ok(c);
@@ -123,14 +127,10 @@ impl Runtime {
         let Ok(plain) = self.inner.engines.get(Flavor::PLAIN.unpooled()) else {
             return false;
         };
-        let valid = module::to_binary(source)
-            .map(|b| wasmtime::Module::validate(&plain.engine, &b).is_ok())
-            .unwrap_or(false);
-        let compiled = if valid {
-            self.compiled(source).ok()
-        } else {
-            None
-        };
+        let compiled = module::to_binary(source)
+            .ok()
+            .filter(|b| wasmtime::Module::validate(&plain.engine, b).is_ok())
+            .and_then(|b| self.compiled_binary(b).ok());
         let ok = compiled.is_some();
         *self
             .inner
