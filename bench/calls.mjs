@@ -1,5 +1,6 @@
 // Call overhead: add(i32, i32) through runtime-wasm's sync and async calls
-// against Node's built-in WebAssembly, in one process, interleaved.
+// and its `instance.exports` functions, against Node's built-in WebAssembly,
+// in one process, interleaved.
 import * as wasm from "../lib/index.js";
 import native from "../lib/native.js";
 import { fixtureText, measure, report } from "./support.mjs";
@@ -7,10 +8,12 @@ import { fixtureText, measure, report } from "./support.mjs";
 const binary = wasm.wat2wasm(fixtureText("add.wat"));
 const node = new WebAssembly.Instance(new WebAssembly.Module(binary), {});
 const inst = await wasm.instantiate(await wasm.compile(binary));
+const { add } = inst.exports;
 
 const sync = await measure({
   "node WebAssembly": async (n) => { for (let i = 0; i < n; i++) node.exports.add(i, 1); },
   "runtime-wasm callSync": async (n) => { for (let i = 0; i < n; i++) inst.callSync("add", i, 1); },
+  "runtime-wasm instance.exports.add": async (n) => { for (let i = 0; i < n; i++) add(i, 1); },
   "empty #[napi] function (the floor)": async (n) => { for (let i = 0; i < n; i++) native.floor(i, 1); },
 }, { ops: 200_000 });
 report("add(i32, i32) from JS", sync, "empty #[napi] function (the floor)");
@@ -19,6 +22,7 @@ const batch = Array.from({ length: 1000 }, (_, i) => [i, 1]);
 const many = await measure({
   "runtime-wasm callManySync, per call": async (n) => { for (let done = 0; done < n; done += 1000) inst.callManySync("add", batch); },
   "runtime-wasm callSync, per call": async (n) => { for (let i = 0; i < n; i++) inst.callSync("add", i, 1); },
+  "runtime-wasm exports.add, per call": async (n) => { for (let i = 0; i < n; i++) add(i, 1); },
 }, { ops: 100_000 });
 report("add(i32, i32) in batches of 1000", many, "runtime-wasm callSync, per call");
 

@@ -15,6 +15,7 @@ const per = (n) => n; // one round trip per iteration
 const fast = await measure({
   "node WebAssembly (JS import)": async (n) => node.exports.run(per(n)),
   "runtime-wasm callSync": async (n) => plain.callSync("run", per(n)),
+  "runtime-wasm instance.exports.run": async (n) => plain.exports.run(per(n)),
 }, { ops: 200_000 });
 report("round trip, guest on the JS thread", fast, "node WebAssembly (JS import)");
 

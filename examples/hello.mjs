@@ -5,4 +5,6 @@ const id = await wasm.compile(`(module
   (func (export "add") (param i32 i32) (result i32)
     local.get 0 local.get 1 i32.add))`);
 const instance = await wasm.instantiate(id);
-console.log("add(2, 3) =", await instance.call("add", 2, 3));
+// `call` resolves to the array of results: [5] here.
+const [sum] = await instance.call("add", 2, 3);
+console.log("add(2, 3) =", sum);

@@ -21,16 +21,18 @@ const inst = await wasm.instantiate(await wasm.compile(source), {
 
 // A string into guest memory through the guest's allocator, changed in place.
 const text = new TextEncoder().encode("hello from javascript");
-const ptr = await inst.call("alloc", text.length);
+const [ptr] = await inst.call("alloc", text.length); // results come as an array
 await inst.memory.write(ptr, text);
 await inst.call("shout", ptr, text.length);
 console.log(`back in JS: ${await inst.memory.readString(ptr, text.length)}`);
 await inst.call("dealloc", ptr, text.length);
 
-console.log("square64(3e9)       =", await inst.call("square64", 3_000_000_000n));
-console.log("pair(2.5)           =", await inst.call("pair", 2.5));
-console.log("callback #0 with 21 =", await inst.call("callback", 0, 21));
-console.log("callback #1 with 21 =", inst.callSync("callback", 1, 21));
+const [square] = await inst.call("square64", 3_000_000_000n);
+console.log("square64(3e9)       =", square);
+console.log("pair(2.5)           =", await inst.call("pair", 2.5)); // two results
+const [viaTable] = await inst.call("callback", 0, 21);
+console.log("callback #0 with 21 =", viaTable);
+console.log("callback #1 with 21 =", inst.exports.callback(1, 21)); // one result, bare
 
 // An async host function: the guest waits on its worker thread.
 const slow = await wasm.instantiate(await wasm.compile(source), {
@@ -45,6 +47,6 @@ const slow = await wasm.instantiate(await wasm.compile(source), {
   },
 });
 const msg = new TextEncoder().encode("patience");
-const p2 = await slow.call("alloc", msg.length);
+const [p2] = await slow.call("alloc", msg.length);
 await slow.memory.write(p2, msg);
 await slow.call("shout", p2, msg.length);

@@ -16,7 +16,7 @@ await instances[0].call("spin", WORK);
 const one = performance.now() - t0;
 
 t0 = performance.now();
-const results = await Promise.all(instances.map((inst) => inst.call("spin", WORK)));
+const results = await Promise.all(instances.map(async (inst) => (await inst.call("spin", WORK))[0]));
 const all = performance.now() - t0;
 
 console.log(`${count} instances each counted to ${results[0]} (${results.every((r) => r === WORK) ? "all correct" : "WRONG"})`);

@@ -9,7 +9,7 @@ const source = readFileSync(new URL("../fixtures/strings.wat", import.meta.url),
 const inst = await wasm.instantiate(await wasm.compile(source));
 
 const bytes = new TextEncoder().encode(text);
-const ptr = await inst.call("alloc", bytes.length);
+const [ptr] = await inst.call("alloc", bytes.length);
 await inst.memory.write(ptr, bytes);
 await inst.call("reverse", ptr, bytes.length);
 console.log(`${text} -> ${await inst.memory.readString(ptr, bytes.length)}`);

@@ -10,18 +10,28 @@ const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url);
 const wat = (name) => readFileSync(fixture(name), "utf8");
 
 // 1. Compile WAT (or bytes) and call exports; arguments follow the signature.
+// `call` and `callSync` give an array of results, however many there are.
 const add = await wasm.compile(wat("add.wat"));
 const calc = await wasm.instantiate(add);
-console.log("add(2, 3)            =", await calc.call("add", 2, 3));
-console.log("add64(2^62, 2^62)    =", calc.callSync("add64", 2n ** 62n, 2n ** 62n));
-console.log("addf64(3, 0.25)      =", await calc.call("addf64", 3, 0.25));
+const [sum] = await calc.call("add", 2, 3);
+console.log("add(2, 3)            =", sum);
+const [wrapped] = calc.callSync("add64", 2n ** 62n, 2n ** 62n);
+console.log("add64(2^62, 2^62)    =", wrapped);
+const [float] = await calc.call("addf64", 3, 0.25);
+console.log("addf64(3, 0.25)      =", float);
 console.log("swap(7, 1.5)         =", await calc.call("swap", 7, 1.5));
+// `instance.exports` is the WebAssembly JS API's shape: plain synchronous
+// functions giving undefined, the value, or an array for several results.
+const { add: plus, swap } = calc.exports;
+console.log("exports.add(2, 3)    =", plus(2, 3));
+console.log("exports.swap(7, 1.5) =", swap(7, 1.5));
 
 // 2. Memory: bounds-checked reads and writes, strings as UTF-8.
 const mem = await wasm.instantiate(await wasm.compile(wat("memory.wat")));
 console.log("memory says          =", await mem.memory.readString(0, 13));
 const n = await mem.memory.writeString(100, "grüße");
-console.log(`wrote ${n} bytes; guest reads byte 100 =`, await mem.call("load", 100));
+const [byte] = await mem.call("load", 100);
+console.log(`wrote ${n} bytes; guest reads byte 100 =`, byte);
 
 // 3. Errors carry numeric codes.
 try {

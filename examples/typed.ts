@@ -13,9 +13,11 @@ const inst: wasm.Instance = await wasm.instantiate(id, {
   imports: { env: { log(this: wasm.Caller, n: number) { logged.push(n); } } },
 });
 
-const sum = await inst.call("add64", 2n ** 40n, 2n);
+// Results are an array (`[]`, `[x]`, `[x, y]`); the type argument names them.
+const [sum] = await inst.call<[bigint]>("add64", 2n ** 40n, 2n);
 if (typeof sum !== "bigint") throw new Error("i64 results are bigint");
-await inst.call("report", 7);
+const none: [] = await inst.call<[]>("report", 7);
+if (none.length !== 0) throw new Error("no results is an empty array");
 console.log(`add64 = ${sum}, logged = ${logged.join(",")}, fuel left = ${inst.fuelSync()}`);
 
 try {

@@ -1,23 +1,10 @@
 // WasmError and the numeric error codes; the native layer's errors become
 // WasmError here without losing any of their fields.
 
-/** Numeric codes of every WasmError, by name. */
-export const ErrorCode = Object.freeze({
-  CompileError: 5000,
-  InstantiateError: 5001,
-  CallError: 5002,
-  ExportNotFound: 5003,
-  InvalidModuleHandle: 5004,
-  InvalidInstanceHandle: 5005,
-  MemoryError: 5006,
-  TypeError: 5007,
-  IoError: 5008,
-  PermissionDenied: 5009,
-  WasiError: 5010,
-  FuelExhausted: 5011,
-  Timeout: 5012,
-  LimitExceeded: 5013,
-});
+import native from "./native.js";
+
+/** Numeric codes of every WasmError, by name: the Rust `ErrorCode` enum's table, read from the addon. */
+export const ErrorCode = Object.freeze({ ...native.errorCodes() });
 
 const names = new Map(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
@@ -45,12 +32,14 @@ const conversionFailures = new Set([
   "ArrayBufferExpected", "DetachableArraybufferExpected",
 ]);
 
-/** Values host functions threw: they reach the caller untouched, whatever their shape. */
-export const thrownByHost = new WeakSet();
-
-/** A non-object value a host function threw, boxed for its trip through the addon. */
-export class Thrown {
+/**
+ * A value a host function threw, boxed for its trip through the addon and
+ * unboxed before the caller sees it, so any value (an Error or not) reaches
+ * the caller unchanged.
+ */
+export class Thrown extends Error {
   constructor(value) {
+    super("a host function threw");
     this.value = value;
   }
 }
@@ -58,7 +47,6 @@ export class Thrown {
 /** Turns anything the addon threw into the error users see; others pass unchanged. */
 export function toWasmError(e) {
   if (e instanceof Thrown) return e.value;
-  if (thrownByHost.has(e)) return e;
   if (e instanceof WasmError) return e;
   if (e instanceof Error && names.has(e.code)) return Object.setPrototypeOf(e, WasmError.prototype);
   if (e instanceof Error && conversionFailures.has(e.code)) {

@@ -2,16 +2,14 @@
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits on its worker thread.
-import { Thrown, sync, thrownByHost } from "./errors.js";
+import { Thrown, sync } from "./errors.js";
 
 /**
- * Marks what a host function threw so it reaches the caller untouched;
- * native references hold objects only, so primitives travel boxed.
+ * Wraps what a host function threw, whatever it is, in a `Thrown` (an Error,
+ * so the addon carries the very object back); the caller gets the value out.
  */
 function boxed(e) {
-  if (e === null || (typeof e !== "object" && typeof e !== "function")) return new Thrown(e);
-  thrownByHost.add(e);
-  return e;
+  return new Thrown(e);
 }
 
 /** Memory access for a host function while its call lasts (`this` inside it). */

@@ -2,9 +2,10 @@
 // Wasmtime sandbox. Every operation that touches the engine has a Promise form
 // (run on runtime-wasm's own threads) and a `…Sync` form.
 import native from "./native.js";
-import { ErrorCode, WasmError, async, sync, typeError, toWasmError } from "./errors.js";
+import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
 import { Caller, dispatch } from "./host.js";
-import { callNumbers, callNumbersMany, numbers } from "./numbers.js";
+import { buildExports } from "./exports.js";
+import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
 
 export { Caller, ErrorCode, WasmError, types };
@@ -26,12 +27,31 @@ function describe(v) {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }
 
-/** Splits `imports` (host functions) off the rest of an instance config; nothing given stays undefined. */
-function split(config) {
-  if (object(config, "instance config") === undefined) return [undefined, undefined];
-  const { imports, ...rest } = config;
-  for (const _ in rest) return [rest, object(imports, "imports")];
-  return [undefined, object(imports, "imports")];
+/** A number argument as the addon takes it; its range is checked there. */
+function num(v, what) {
+  if (typeof v !== "number") throw typeError(`${what} must be a number, got ${describe(v)}`);
+  return v;
+}
+
+function str(v, what) {
+  if (typeof v !== "string") throw typeError(`${what} must be a string, got ${describe(v)}`);
+  return v;
+}
+
+/** An argument list of a batch: an array of argument arrays. */
+function list(argsList) {
+  if (!Array.isArray(argsList)) throw typeError(`argsList must be an array of argument arrays, got ${describe(argsList)}`);
+  argsList.forEach((args, i) => {
+    if (!Array.isArray(args)) throw typeError(`argsList[${i}] must be an array of arguments, got ${describe(args)}`);
+  });
+  return argsList;
+}
+
+/** The bytes of `target` (any ArrayBufferView) as a Uint8Array over the same memory. */
+function target8(target) {
+  if (target instanceof Uint8Array) return target;
+  if (ArrayBuffer.isView(target)) return new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+  throw typeError(`readInto target must be an ArrayBufferView (a typed array, Buffer or DataView), got ${describe(target)}`);
 }
 
 function object(value, what) {
@@ -51,25 +71,27 @@ export class Memory {
     this.#n = nativeInstance;
     this.#name = name;
   }
-  read(offset, length) { return async(() => this.#n.read(this.#name, offset, length)); }
-  readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, offset, length)); }
-  write(offset, data) { return async(() => this.#n.write(this.#name, offset, bytes(data))); }
-  writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, offset, bytes(data))); }
-  /** Fills `target` (a Uint8Array) from `offset`; returns the byte count. */
+  read(offset, length) { return async(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"))); }
+  readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, num(offset, "offset"), num(length, "length"))); }
+  write(offset, data) { return async(() => this.#n.write(this.#name, num(offset, "offset"), bytes(data))); }
+  writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, num(offset, "offset"), bytes(data))); }
+  /** Fills `target` (any ArrayBufferView) from `offset`; resolves to the byte count. */
   readInto(offset, target) {
-    if (!(target instanceof Uint8Array)) return Promise.reject(typeError("readInto target must be a Uint8Array"));
-    return this.read(offset, target.length).then((bytes) => { target.set(bytes); return bytes.length; });
+    return async(() => {
+      const view = target8(target);
+      return this.#n.read(this.#name, num(offset, "offset"), view.length).then((b) => { view.set(b); return b.length; });
+    });
   }
-  /** Copies straight into `target` with no intermediate buffer. */
-  readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, offset, target)); }
-  readString(offset, length) { return async(() => this.#n.readString(this.#name, offset, length)); }
-  readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, offset, length)); }
-  writeString(offset, text) { return async(() => this.#n.writeString(this.#name, offset, text)); }
-  writeStringSync(offset, text) { return sync(() => this.#n.writeStringSync(this.#name, offset, text)); }
+  /** Copies straight into `target` (any ArrayBufferView) with no intermediate buffer. */
+  readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, num(offset, "offset"), target8(target))); }
+  readString(offset, length) { return async(() => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"))); }
+  readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, num(offset, "offset"), num(length, "length"))); }
+  writeString(offset, text) { return async(() => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"))); }
+  writeStringSync(offset, text) { return sync(() => this.#n.writeStringSync(this.#name, num(offset, "offset"), str(text, "text"))); }
   size() { return async(() => this.#n.size(this.#name)); }
   sizeSync() { return sync(() => this.#n.sizeSync(this.#name)); }
-  grow(deltaPages) { return async(() => this.#n.grow(this.#name, deltaPages)); }
-  growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, deltaPages)); }
+  grow(deltaPages) { return async(() => this.#n.grow(this.#name, num(deltaPages, "deltaPages"))); }
+  growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, num(deltaPages, "deltaPages"))); }
 }
 
 /** A function taken out of a table; calls go through its instance's queue like any other. */
@@ -90,7 +112,7 @@ export class TableFunction {
   call(...args) { return async(() => this.#n.callRef(this.#id, args)); }
   callSync(...args) {
     if (this.#numeric && numbers(args, this.params.length)) {
-      return callNumbers((this.#slot ??= this.#n.slot()), this.#id, args);
+      return resultList(this, callNumbers((this.#slot ??= this.#n.slot()), this.#id, args));
     }
     return sync(() => this.#n.callRefSync(this.#id, args));
   }
@@ -108,11 +130,27 @@ export class Table {
   size() { return async(() => this.#n.tableSize(this.#name)); }
   sizeSync() { return sync(() => this.#n.tableSizeSync(this.#name)); }
   /** Grows by `delta` null entries; returns the previous size. */
-  grow(delta) { return async(() => this.#n.tableGrow(this.#name, delta)); }
-  growSync(delta) { return sync(() => this.#n.tableGrowSync(this.#name, delta)); }
-  get(index) { return async(() => this.#n.tableGet(this.#name, index)).then((f) => this.#wrap(f)); }
-  getSync(index) { return this.#wrap(sync(() => this.#n.tableGetSync(this.#name, index))); }
+  grow(delta) { return async(() => this.#n.tableGrow(this.#name, num(delta, "delta"))); }
+  growSync(delta) { return sync(() => this.#n.tableGrowSync(this.#name, num(delta, "delta"))); }
+  get(index) { return async(() => this.#n.tableGet(this.#name, num(index, "index"))).then((f) => this.#wrap(f)); }
+  getSync(index) { return this.#wrap(sync(() => this.#n.tableGetSync(this.#name, num(index, "index")))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
+}
+
+/** An exported global (in `instance.exports`): `value` reads and writes it synchronously. */
+export class Global {
+  #n;
+  #name;
+  /** @internal */
+  constructor(nativeInstance, name, { type, mutable }) {
+    this.#n = nativeInstance;
+    this.#name = name;
+    this.type = type;
+    this.mutable = mutable;
+    Object.freeze(this);
+  }
+  get value() { return sync(() => this.#n.globalSync(this.#name)).value; }
+  set value(v) { sync(() => this.#n.setGlobalSync(this.#name, v)); }
 }
 
 /** A live instance with its own store; calls into it run one at a time, in order. */
@@ -131,21 +169,34 @@ export class Instance {
   }
   get id() { return this.#n.id; }
   get moduleId() { return this.#n.moduleId; }
+  #exports;
   /** Exported functions, memories, tables and globals with their types. */
   getExports() { return this.#n.getExports(); }
+  /**
+   * The exports in the WebAssembly JS API's shape: functions called
+   * synchronously (undefined, the value, or an array for several results),
+   * and `Memory`, `Table` and `Global` objects.
+   */
+  get exports() {
+    return (this.#exports ??= buildExports(this.#n, this.#n.getExports(), (e) => {
+      if (e.kind === "memory") return new Memory(this.#n, e.name);
+      if (e.kind === "table") return new Table(this.#n, e.name);
+      return new Global(this.#n, e.name, e);
+    }));
+  }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
-  call(name, ...args) { return async(() => this.#n.call(name, args)); }
+  call(name, ...args) { return async(() => this.#n.call(str(name, "export name"), args)); }
   callSync(name, ...args) {
     const f = this.#numericFunc(name);
-    if (f !== null && numbers(args, f.params.length)) return callNumbers(this.#slot, f.id, args);
-    return sync(() => this.#n.callSync(name, args));
+    if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
+    return sync(() => this.#n.callSync(str(name, "export name"), args));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
-  callMany(name, argsList) { return async(() => this.#n.callMany(name, argsList)); }
+  callMany(name, argsList) { return async(() => this.#n.callMany(str(name, "export name"), list(argsList))); }
   callManySync(name, argsList) {
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
-      sync(() => this.#n.callManySync(name, argsList));
+      sync(() => this.#n.callManySync(str(name, "export name"), list(argsList)));
   }
   /** Export `name` as an all-number function handle, or null (the general path applies). */
   #numericFunc(name) {
@@ -181,11 +232,11 @@ export class Instance {
     return new Memory(this.#n, name);
   }
   /** `{ type, mutable, value }` of an exported global. */
-  getGlobal(name) { return async(() => this.#n.global(name)); }
-  getGlobalSync(name) { return sync(() => this.#n.globalSync(name)); }
+  getGlobal(name) { return async(() => this.#n.global(str(name, "global name"))); }
+  getGlobalSync(name) { return sync(() => this.#n.globalSync(str(name, "global name"))); }
   /** Sets a mutable global, converting `value` by its type; immutable: 5007. */
-  setGlobal(name, value) { return async(() => this.#n.setGlobal(name, value)); }
-  setGlobalSync(name, value) { return sync(() => this.#n.setGlobalSync(name, value)); }
+  setGlobal(name, value) { return async(() => this.#n.setGlobal(str(name, "global name"), value)); }
+  setGlobalSync(name, value) { return sync(() => this.#n.setGlobalSync(str(name, "global name"), value)); }
   getTable(name) {
     if (typeof name !== "string") throw typeError(`table name must be a string, got ${describe(name)}`);
     return new Table(this.#n, name);
@@ -200,6 +251,10 @@ export class Instance {
   drop() { return async(() => this.#n.drop()); }
   /** Frees the store now; queued calls fail with 5005. */
   dropSync() { return sync(() => this.#n.dropSync()); }
+  /** `using inst = …`: dropped at the end of the scope (a dropped instance is left as it is). */
+  [Symbol.dispose]() { if (!this.#n.isDropped) this.dropSync(); }
+  /** `await using inst = …`: dropped after its queued calls at the end of the scope. */
+  async [Symbol.asyncDispose]() { if (!this.#n.isDropped) await this.drop(); }
 }
 
 /** An isolated engine, policy and set of handles. */
@@ -211,21 +266,27 @@ export class Runtime {
   }
   compile(src) { return async(() => this.#n.compile(source(src))); }
   compileSync(src) { return sync(() => this.#n.compileSync(source(src))); }
-  compileFile(path) { return async(() => this.#n.compileFile(path)); }
-  compileFileSync(path) { return sync(() => this.#n.compileFileSync(path)); }
+  compileFile(path) { return async(() => this.#n.compileFile(str(path, "path"))); }
+  compileFileSync(path) { return sync(() => this.#n.compileFileSync(str(path, "path"))); }
   validate(src) { return this.#n.validate(source(src)); }
   /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
   wat2wasm(src) { return sync(() => this.#n.wat2wasm(source(src))); }
-  moduleInfo(id) { return sync(() => this.#n.moduleInfo(id)); }
-  dropModule(id) { return sync(() => this.#n.dropModule(id)); }
+  moduleInfo(id) { return sync(() => this.#n.moduleInfo(str(id, "module id"))); }
+  dropModule(id) { return sync(() => this.#n.dropModule(str(id, "module id"))); }
   instantiate(moduleId, config) {
-    return async(() => this.#n.instantiate(moduleId, ...split(config))).then((n) => new Instance(n));
+    return async(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config")))
+      .then((n) => new Instance(n));
   }
   instantiateSync(moduleId, config) {
-    return new Instance(sync(() => this.#n.instantiateSync(moduleId, ...split(config))));
+    return new Instance(sync(() => this.#n.instantiateSync(str(moduleId, "module id"), object(config, "instance config"))));
   }
   /** Number of live instances. */
   get instanceCount() { return this.#n.instanceCount; }
+  /** Frees every module and instance of this runtime; it stays usable. */
+  close() { this.#n.close(); }
+  /** `using rt = new Runtime()`: everything it holds is freed at the end of the scope. */
+  [Symbol.dispose]() { this.close(); }
+  async [Symbol.asyncDispose]() { this.close(); }
 }
 
 let defaultRuntime;
@@ -245,4 +306,3 @@ export const dropModule = (id) => getDefaultRuntime().dropModule(id);
 export const instantiate = (id, config) => getDefaultRuntime().instantiate(id, config);
 export const instantiateSync = (id, config) => getDefaultRuntime().instantiateSync(id, config);
 
-export { toWasmError };

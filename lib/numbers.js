@@ -46,7 +46,12 @@ export function callNumbersMany(slot, f, argsList) {
     throw toWasmError(e);
   }
   const results = new Array(count);
-  if (f.results.length === 0) results.fill(undefined);
-  else for (let i = 0; i < count; i++) results[i] = out[i];
+  if (f.results.length === 0) for (let i = 0; i < count; i++) results[i] = [];
+  else for (let i = 0; i < count; i++) results[i] = [out[i]];
   return results;
+}
+
+/** The result array of an all-number call of `f` that returned `value`. */
+export function resultList(f, value) {
+  return f.results.length === 0 ? [] : [value];
 }

@@ -10,15 +10,19 @@ const code = (fn, c) => expectCode(fn, c, WasmError);
 
 test("callMany runs a batch in one crossing, in order", async () => {
   const inst = await wasm.instantiate(await wasm.compile(fixtureText("add.wat")));
-  assert.deepEqual(await inst.callMany("add", [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
+  assert.deepEqual(await inst.callMany("add", [[1, 2], [3, 4], [5, 6]]), [[3], [7], [11]]);
+  assert.deepEqual(inst.callManySync("add", [[1, 2], [3, 4], [5, 6]]), [[3], [7], [11]]);
   assert.deepEqual(inst.callManySync("swap", [[1, 0.5]]), [[0.5, 1]]);
-  assert.deepEqual(await inst.callMany("nothing", [[], []]), [undefined, undefined]);
+  assert.deepEqual(await inst.callMany("nothing", [[], []]), [[], []]);
+  assert.deepEqual(inst.callManySync("nothing", [[], []]), [[], []]);
+  assert.deepEqual(await inst.callMany("swap", [[1, 0.5], [2, 1.5]]), [[0.5, 1], [1.5, 2]]);
   assert.deepEqual(await inst.callMany("add", []), []);
   await code(() => inst.callMany("add", [[1, 2], [1.5, 2]]), E.TypeError);
   await code(() => inst.callMany("add", [1, 2]), E.TypeError);
   await code(() => inst.callManySync("missing", [[]]), E.ExportNotFound);
   const counter = await wasm.instantiate(await wasm.compile(fixtureText("counter.wat")));
-  assert.deepEqual(await counter.callMany("inc", Array.from({ length: 4 }, () => [])), [1, 2, 3, 4]);
+  assert.deepEqual(await counter.callMany("inc", Array.from({ length: 4 }, () => [])), [[1], [2], [3], [4]]);
+  assert.deepEqual(counter.callManySync("inc", [[], []]), [[5], [6]]);
 });
 
 test("readInto fills a caller's buffer; out of bounds leaves it untouched", async () => {
@@ -42,7 +46,8 @@ test("cacheDir keeps compiled code for the next process", async () => {
   const script = `import * as wasm from ${JSON.stringify(new URL("../lib/index.js", import.meta.url).href)};
     const rt = new wasm.Runtime({ cacheDir: ${JSON.stringify(dir)} });
     const inst = await rt.instantiate(await rt.compile(${JSON.stringify(fixtureText("add.wat"))}));
-    console.log(await inst.call("add", 40, 2));`;
+    const [sum] = await inst.call("add", 40, 2);
+    console.log(sum);`;
   for (let i = 0; i < 2; i++) {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     assert.equal(r.stdout, "42\n", r.stderr);

@@ -7,37 +7,249 @@ import { fileURLToPath } from "node:url";
 import { fixturePath, tempDir } from "./support.mjs";
 
 const cli = fileURLToPath(new URL("../bin/runtime-wasm.js", import.meta.url));
-const run = (...args) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000 });
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
-test("run: a WASI program with --dir, --ro-dir and --env exits with its exit code", () => {
+/** Runs the CLI in a child process; `env` replaces the variables named in it (undefined removes one). */
+function runWith(env, ...args) {
+  const childEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  return spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000, env: childEnv });
+}
+const run = (...args) => runWith({}, ...args);
+
+const files = fixturePath("c/files.wasm");
+const add = fixturePath("add.wat");
+const traps = fixturePath("traps.wat");
+
+/** A temp input dir holding data.txt ("cli\n") and an empty output dir. */
+function dirs() {
   const input = tempDir("cli-in");
   const output = tempDir("cli-out");
   writeFileSync(join(input, "data.txt"), "cli\n");
+  return { input, output };
+}
+
+/** Writes `content` to a fresh temp file `name`; returns its path. */
+function tempFile(name, content) {
+  const path = join(tempDir("cli-file"), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Asserts a usage error: status 2, one line on stderr matching `pattern`, nothing on stdout. */
+function usage(r, pattern) {
+  assert.equal(r.status, 2, `status ${r.status}: ${r.stderr}`);
+  assert.match(r.stderr, /^runtime-wasm: .*\(see runtime-wasm( run)? --help\)\n$/);
+  if (pattern) assert.match(r.stderr, pattern);
+  assert.equal(r.stdout, "");
+}
+
+test("run: a WASI program with --dir, --ro-dir and --env exits with its exit code", () => {
+  const { input, output } = dirs();
   const r = run("run", "--ro-dir", `${input}::/in`, "--dir", `${output}::/out`, "--env", "GREETING=yo",
-    fixturePath("c/files.wasm"), "/in/data.txt", "/out/copy.txt");
+    files, "/in/data.txt", "/out/copy.txt");
   assert.equal(r.status, 4, r.stderr); // 4 bytes copied
   assert.equal(r.stdout, "yo: copied 4 bytes\n");
   assert.equal(readFileSync(join(output, "copy.txt"), "utf8"), "CLI\n");
-  const denied = run("run", "--ro-dir", `${input}::/in`, "--ro-dir", `${output}::/out`, fixturePath("c/files.wasm"), "/in/data.txt", "/out/x.txt");
+  const denied = run("run", "--ro-dir", `${input}::/in`, "--ro-dir", `${output}::/out`, files, "/in/data.txt", "/out/x.txt");
   assert.equal(denied.status, 4, "fopen for writing failed under --ro-dir");
   assert.equal(existsSync(join(output, "x.txt")), false);
 });
 
-test("run --invoke converts arguments by signature and prints results", () => {
-  assert.equal(run("run", "--invoke", "add", fixturePath("add.wat"), "2", "3").stdout, "5\n");
-  assert.equal(run("run", "--invoke", "add64", fixturePath("add.wat"), "9007199254740993", "1").stdout, "9007199254740994\n");
-  assert.equal(run("run", "--invoke", "swap", fixturePath("add.wat"), "7", "1.5").stdout, "1.5\n7\n");
+test("run: --dir=… and --env=… (the = spelling), and --dir HOST alone preopens HOST under its own name", () => {
+  const { input, output } = dirs();
+  const r = run("run", `--ro-dir=${input}::/in`, `--dir=${output}`, "--env=GREETING=a=b", files, "/in/data.txt", `${output}/copy.txt`);
+  assert.equal(r.status, 4, r.stderr);
+  assert.equal(r.stdout, "a=b: copied 4 bytes\n", "only the first = splits NAME from VALUE");
+  assert.equal(readFileSync(join(output, "copy.txt"), "utf8"), "CLI\n");
+  // A guest path outside every preopen fails to open (exit 3 from the program).
+  assert.equal(run("run", `--dir=${output}::/out`, files, "/in/data.txt", "/out/y.txt").status, 3);
 });
 
-test("limits from the command line stop the guest with a one-line error", () => {
-  const fuel = run("run", "--fuel", "1000", "--invoke", "spin", fixturePath("traps.wat"), "100000000");
-  assert.equal(fuel.status, 1);
-  assert.match(fuel.stderr, /^runtime-wasm: error 5011 FuelExhausted: .*\n$/);
-  const timeout = run("run", "--timeout", "50", "--invoke", "forever", fixturePath("traps.wat"));
-  assert.equal(timeout.status, 1);
-  assert.match(timeout.stderr, /^runtime-wasm: error 5012 Timeout/);
-  const memory = run("run", "--max-memory", String(3 * 65536), "--invoke", "grow", fixturePath("memory.wat"), "1");
-  assert.equal(memory.stdout, "-1\n");
+test("run: --env NAME inherits NAME from the host; unset on the host, it stays unset in the guest", () => {
+  const { input, output } = dirs();
+  const args = ["run", "--ro-dir", `${input}::/in`, "--dir", `${output}::/out`];
+  const inherited = runWith({ GREETING: "from-host" }, ...args, "--env", "GREETING", files, "/in/data.txt", "/out/a.txt");
+  assert.equal(inherited.stdout, "from-host: copied 4 bytes\n", inherited.stderr);
+  const equals = runWith({ GREETING: "eq" }, ...args, "--env=GREETING", files, "/in/data.txt", "/out/b.txt");
+  assert.equal(equals.stdout, "eq: copied 4 bytes\n", equals.stderr);
+  const unset = runWith({ GREETING: undefined }, ...args, "--env", "GREETING", files, "/in/data.txt", "/out/c.txt");
+  assert.equal(unset.stdout, "hello: copied 4 bytes\n", unset.stderr); // the program's default when GREETING is unset
+  // Host variables not named are not passed.
+  const none = runWith({ GREETING: "leak" }, ...args, files, "/in/data.txt", "/out/d.txt");
+  assert.equal(none.stdout, "hello: copied 4 bytes\n", none.stderr);
+  // The last --env for a name wins.
+  const last = run(...args, "--env", "GREETING=one", "--env", "GREETING=two", files, "/in/data.txt", "/out/e.txt");
+  assert.equal(last.stdout, "two: copied 4 bytes\n", last.stderr);
+});
+
+test("run: words after FILE go to the guest, even ones that look like options", () => {
+  // files.wasm prints its usage and exits 2 unless it gets exactly IN and OUT.
+  const r = run("run", files, "--dir", "x", "--fuel");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^usage: .* IN OUT\n$/);
+  // `--` ends the options too.
+  assert.equal(run("run", "--", files, "a").status, 2);
+});
+
+test("run --invoke NAME and --invoke=NAME convert arguments by signature and print each result on its own line", () => {
+  assert.equal(run("run", "--invoke", "add", add, "2", "3").stdout, "5\n");
+  assert.equal(run("run", "--invoke=add", add, "2", "-3").stdout, "-1\n");
+  assert.equal(run("run", "--invoke", "add64", add, "9007199254740993", "1").stdout, "9007199254740994\n");
+  assert.equal(run("run", "--invoke", "addf64", add, "0.5", "0.25").stdout, "0.75\n");
+  assert.equal(run("run", "--invoke", "swap", add, "7", "1.5").stdout, "1.5\n7\n");
+  const nothing = run("run", "--invoke", "nothing", add);
+  assert.equal(nothing.status, 0, nothing.stderr);
+  assert.equal(nothing.stdout, "", "no results, no output");
+  assert.equal(run("run", "--invoke", "answer", add).stdout, "42\n");
+});
+
+test("run --invoke: a bad argument or argument count is a usage error; a missing export is 5003", () => {
+  usage(run("run", "--invoke", "add", add, "2"), /add takes 2 argument\(s\) \(i32, i32\), got 1/);
+  usage(run("run", "--invoke", "add", add, "2", "1.5"), /"1\.5" is not an integer/);
+  usage(run("run", "--invoke", "addf64", add, "2", "x"), /"x" is not a number/);
+  usage(run("run", "--invoke", "add", add, "2", "4294967296"), /does not fit an i32/);
+  usage(run("run", "--invoke", add), /--invoke needs a value|run needs a FILE/);
+  const missing = run("run", "--invoke", "nope", add);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^runtime-wasm: error 5003 ExportNotFound: .*nope/);
+});
+
+test("run --invoke of an export that calls proc_exit(n) exits with status n", () => {
+  const hello = fixturePath("wasi_hello.wat");
+  for (const n of [0, 3, 42]) {
+    const r = run("run", "--invoke", "quit", hello, String(n));
+    assert.equal(r.status, n, r.stderr);
+    assert.equal(r.stderr, "");
+  }
+  // A WASI command's own proc_exit: stdin's first byte is the status.
+  const r = spawnSync(process.execPath, [cli, "run", hello], { input: "\x07", encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 7, r.stderr);
+  assert.equal(r.stdout, "hello from wasi\n");
+});
+
+test("-W fuel=N and --fuel N stop the guest with error 5011", () => {
+  for (const flags of [["-W", "fuel=1000"], ["-Wfuel=1000"], ["--wasm", "fuel=1_000"], ["--fuel", "1000"], ["--fuel=0x3e8"]]) {
+    const r = run("run", ...flags, "--invoke", "spin", traps, "100000000");
+    assert.equal(r.status, 1, `${flags}: ${r.stderr}`);
+    assert.match(r.stderr, /^runtime-wasm: error 5011 FuelExhausted: /, String(flags));
+    assert.match(r.stderr, /\ntrap: out of fuel\n/, String(flags));
+  }
+  // Enough fuel: the call finishes.
+  assert.equal(run("run", "-W", "fuel=1000000", "--invoke", "spin", traps, "10").stdout, "10\n");
+});
+
+test("-W timeout=DURATION and --timeout MS stop a call with error 5012", () => {
+  // 50ms, 50000us, 50000000ns, --timeout 50 (ms), and a bare number: seconds, as wasmtime reads it.
+  const spellings = [["-W", "timeout=50ms"], ["-Wtimeout=50000us"], ["-W", "timeout=50000000ns"], ["--timeout", "50"], ["--timeout=50"], ["-W", "timeout=1"], ["-W", "timeout=1s"]];
+  for (const flags of spellings) {
+    const r = run("run", ...flags, "--invoke", "forever", traps);
+    assert.equal(r.status, 1, `${flags}: ${r.stderr}`);
+    assert.match(r.stderr, /^runtime-wasm: error 5012 Timeout: /, String(flags));
+  }
+  // A generous timeout lets a short call finish.
+  assert.equal(run("run", "-W", "timeout=60s", "--invoke", "add", add, "1", "2").stdout, "3\n");
+});
+
+test("-W max-memory-size=BYTES and --max-memory BYTES cap memory growth", () => {
+  const memory = fixturePath("memory.wat");
+  for (const flags of [["-W", `max-memory-size=${3 * 65536}`], [`-Wmax-memory-size=${3 * 65536}`], ["--max-memory", String(3 * 65536)], [`--max-memory=${3 * 65536}`]]) {
+    assert.equal(run("run", ...flags, "--invoke", "grow", memory, "1").stdout, "-1\n", String(flags));
+  }
+  // Without a cap the same growth succeeds (grow returns the old size in pages).
+  assert.notEqual(run("run", "--invoke", "grow", memory, "1").stdout, "-1\n");
+  // Several -W options in one word, comma-separated.
+  const both = run("run", "-W", `fuel=1000,max-memory-size=${3 * 65536}`, "--invoke", "spin", traps, "100000000");
+  assert.match(both.stderr, /error 5011/);
+});
+
+test("bad numbers and unknown -W options are usage errors (exit 2)", () => {
+  const f = add;
+  usage(run("run", "--fuel", "1.5", f), /--fuel takes a whole non-negative number, got "1\.5"/);
+  usage(run("run", "--fuel", "lots", f), /--fuel/);
+  usage(run("run", "--fuel=-1", f), /--fuel/);
+  usage(run("run", "-W", "fuel=abc", f), /-W fuel takes a whole non-negative number, got "abc"/);
+  usage(run("run", "-W", "fuel=", f), /-W fuel needs a value/);
+  usage(run("run", "-W", "fuel", f), /-W fuel needs a value/);
+  usage(run("run", "-W", "fuel=18446744073709551616", f), /too large/);
+  usage(run("run", "--timeout", "1.5", f), /--timeout/);
+  usage(run("run", "-W", "timeout=1.5s", f), /-W timeout takes a duration/);
+  usage(run("run", "-W", "timeout=fast", f), /-W timeout takes a duration/);
+  usage(run("run", "-W", "timeout=1m", f), /-W timeout takes a duration/); // wasmtime has no minutes either
+  usage(run("run", "-W", "max-memory-size=64k", f), /-W max-memory-size/);
+  usage(run("run", "--max-memory", "1e6", f), /--max-memory/);
+  usage(run("run", "-W", "max-wasm-stack=1000", f), /-W max-wasm-stack is not supported/);
+  usage(run("run", "-W", "fuel=1,bogus=2", f), /-W bogus is not supported/);
+});
+
+test("usage errors: unknown options and commands, missing values and FILE", () => {
+  usage(run("run", "--bogus", add), /unknown option --bogus/);
+  usage(run("run", "-x", add), /unknown option -x/);
+  usage(run("run", "--bogus"), /unknown option --bogus/);
+  usage(run("frobnicate"), /unknown command "frobnicate"/);
+  usage(run("run"), /run needs a FILE/);
+  usage(run("run", "--dir"), /--dir needs a value/);
+  usage(run("run", "--dir", "::/guest", add), /--dir takes HOST\[::GUEST\]/);
+  usage(run("run", "--env", "=x", add), /--env takes NAME=VALUE or NAME/);
+  const d = tempDir("cli-twice");
+  usage(run("run", "--dir", `${d}::/a`, "--ro-dir", `${d}::/a`, add), /"\/a" is preopened twice/);
+  usage(run("inspect"), /inspect takes one FILE/);
+  usage(run("validate", add, add), /validate takes one FILE/);
+  assert.match(run("run", "/nope.wasm").stderr, /^runtime-wasm: error 5008 IoError: cannot read `\/nope\.wasm`/);
+});
+
+test("a WAT syntax error keeps its FILE:line:column", () => {
+  const bad = tempFile("bad.wat", "(module\n  (func (export \"f\")\n    i32.const 1\n    i32.frobnicate))\n");
+  for (const command of [["run", "--invoke", "f"], ["validate"], ["inspect"]]) {
+    const r = run(...command, bad);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^runtime-wasm: error 5000 CompileError: /);
+    assert.ok(r.stderr.includes(`${bad}:4:5`), r.stderr);
+    assert.match(r.stderr, /frobnicate/);
+    assert.doesNotMatch(r.stderr, /<anon>/);
+  }
+});
+
+test("a file that is neither wasm nor WAT says so", () => {
+  const script = tempFile("script.sh", "#!/bin/sh\necho hello\n");
+  const binary = tempFile("blob.bin", new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01]));
+  const commented = tempFile("commented.wat", ";; a comment\n(; a block (; nested ;) comment ;)\nmodule\n");
+  for (const file of [script, binary, commented]) {
+    for (const command of [["run"], ["validate"], ["inspect"]]) {
+      const r = run(...command, file);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /^runtime-wasm: error 5000 CompileError: .* is neither a wasm binary \(it does not start with the \\0asm magic\) nor WAT text/);
+      assert.equal(r.stderr.split("\n").length, 2, "one line");
+    }
+  }
+  assert.match(run("run", script).stderr, /line 1 starts with "#!\/bin\/sh/);
+  assert.match(run("run", binary).stderr, /not UTF-8/);
+  assert.match(run("run", commented).stderr, /line 3 starts with "module/);
+  // Comments before the module are fine.
+  const ok = tempFile("ok.wat", ";; comment\n(; block ;)\n(module (func (export \"f\") (result i32) i32.const 9))\n");
+  assert.equal(run("run", "--invoke", "f", ok).stdout, "9\n");
+});
+
+test("a trap prints its kind and the wasm backtrace, without wasmtime's dangling header", () => {
+  const r = run("run", "--invoke", "crash", fixturePath("cli_trap.wat"));
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.match(lines[0], /^runtime-wasm: error 5002 CallError: \S/);
+  assert.doesNotMatch(r.stderr, /error while executing at wasm backtrace/);
+  assert.doesNotMatch(lines[0], /0x[0-9a-f]+ - /, "no frames inside the message line");
+  assert.equal(lines[1], "trap: unreachable");
+  assert.equal(lines[2], "wasm backtrace:");
+  assert.match(lines[3], /^ +0: +0x[0-9a-f]+ - inner$/);
+  assert.match(lines[4], /^ +1: +0x[0-9a-f]+ - outer$/);
+  assert.equal(lines.length, 5);
+  // An unnamed function is shown by its index.
+  const unnamed = run("run", "--invoke", "unreachable", traps);
+  assert.match(unnamed.stderr, /\ntrap: unreachable\nwasm backtrace:\n +0: +0x[0-9a-f]+ - <wasm function 0>\n$/);
+  const div = run("run", "--invoke", "div", traps, "1", "0");
+  assert.match(div.stderr, /\ntrap: integer divide by zero\n/);
 });
 
 test("inspect prints typed imports and exports", () => {
@@ -49,23 +261,39 @@ test("inspect prints typed imports and exports", () => {
 });
 
 test("validate answers with the exit status and a one-line reason", () => {
-  assert.equal(run("validate", fixturePath("add.wat")).status, 0);
-  const bad = join(tempDir("cli-bad"), "bad.wasm");
-  writeFileSync(bad, new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9]));
+  assert.equal(run("validate", add).status, 0);
+  const bad = tempFile("bad.wasm", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9]));
   const r = run("validate", bad);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^runtime-wasm: error 5000 CompileError: .*offset.*\n$/);
   assert.match(run("validate", "/nope.wasm").stderr, /error 5008 IoError/);
 });
 
-test("--help, and usage errors exit 2", () => {
+test("--version prints package.json's version", () => {
+  for (const flag of ["--version", "-V"]) {
+    const r = run(flag);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `runtime-wasm ${pkg.version}\n`);
+  }
+});
+
+test("--help and run --help list the commands and flags", () => {
   const help = run("--help");
   assert.equal(help.status, 0);
-  for (const word of ["run", "inspect", "validate", "--dir", "--ro-dir", "--env", "--fuel", "--timeout", "--max-memory", "--invoke"]) {
+  for (const word of ["run", "inspect", "validate", "--version", "--dir", "--ro-dir", "--env", "-W fuel=", "-W timeout=", "-W max-memory-size=", "--fuel", "--timeout", "--max-memory", "--invoke"]) {
     assert.ok(help.stdout.includes(word), word);
   }
-  assert.equal(run("run", "--bogus").status, 2);
-  assert.equal(run("frobnicate").status, 2);
-  assert.equal(run("run", "--fuel", "lots", "x.wasm").status, 2);
-  assert.match(run("run", "/nope.wasm").stderr, /error 5008/);
+  const runHelp = run("run", "--help");
+  assert.equal(runHelp.status, 0, runHelp.stderr);
+  assert.match(runHelp.stdout, /^Usage: runtime-wasm run \[options\] FILE \[ARGS\.\.\.\]/);
+  for (const word of ["--dir HOST[::GUEST]", "--ro-dir", "--env NAME=VALUE", "--env NAME", "fuel=N", "timeout=DURATION", "max-memory-size=BYTES", "--fuel N", "--timeout MS", "--max-memory BYTES", "--invoke NAME", "proc_exit"]) {
+    assert.ok(runHelp.stdout.includes(word), word);
+  }
+  assert.equal(run("run", "-h").stdout, runHelp.stdout);
+  assert.equal(run("help", "run").stdout, runHelp.stdout);
+  assert.equal(run("run", "-W", "help").stdout, runHelp.stdout);
+  // With no command at all: the help, as a usage error.
+  const bare = run();
+  assert.equal(bare.status, 2);
+  assert.equal(bare.stdout, help.stdout);
 });

@@ -17,7 +17,7 @@ test("compile accepts WAT text, Uint8Array, ArrayBuffer, Buffer and other views"
   }
   ids.push(wasm.compileSync(bin));
   const text = await wasm.compile(fixtureText("add.wat"));
-  assert.equal(await (await wasm.instantiate(text)).call("add", 2, 3), 5);
+  assert.deepEqual(await (await wasm.instantiate(text)).call("add", 2, 3), [5]);
   ids.push(text, wasm.compileSync(fixtureText("add.wat")));
   assert.equal(new Set(ids).size, ids.length, "every compile returns its own handle");
   for (const id of ids) assert.equal(typeof id, "string");
@@ -67,7 +67,7 @@ test("moduleInfo describes imports and exports with types", async () => {
 
 test("compileFile reads .wat and .wasm by content; unreadable files are 5008", async () => {
   const a = await wasm.compileFile(fixturePath("add.wat"));
-  assert.equal(await (await wasm.instantiate(a)).call("answer"), 42);
+  assert.deepEqual(await (await wasm.instantiate(a)).call("answer"), [42]);
   const b = wasm.compileFileSync(fixturePath("c/files.wasm"));
   assert.ok(wasm.moduleInfo(b).imports.length > 0);
   const e = await code(() => wasm.compileFile(fixturePath("nope.wasm")), E.IoError);
@@ -80,7 +80,7 @@ test("compileFile reads .wat and .wasm by content; unreadable files are 5008", a
 test("unknown, dropped and foreign module handles are 5004", async () => {
   const id = await wasm.compile(fixtureText("add.wat"));
   wasm.dropModule(id);
-  for (const bad of [id, "module-999999999", "garbage", "", "instance-1"]) {
+  for (const bad of [id, "module-999999999", "garbage", "", "instance-1", "module-01", "module-0", `${id}\n`]) {
     await code(() => wasm.moduleInfo(bad), E.InvalidModuleHandle);
     await code(() => wasm.instantiate(bad), E.InvalidModuleHandle);
     await code(() => wasm.instantiateSync(bad), E.InvalidModuleHandle);

@@ -25,7 +25,7 @@ function env(overrides = {}) {
 
 async function writeGuestString(inst, text) {
   const bytes = new TextEncoder().encode(text);
-  const ptr = await inst.call("alloc", bytes.length);
+  const [ptr] = await inst.call("alloc", bytes.length);
   await inst.memory.write(ptr, bytes);
   return [ptr, bytes.length];
 }
@@ -34,11 +34,11 @@ test("strings cross through memory with an exported allocator; js_log prints the
   const { logs, imports } = env();
   const inst = await wasm.instantiate(hostModule, { imports });
   const [ptr, len] = await writeGuestString(inst, "hello, host");
-  await inst.call("shout", ptr, len);
+  assert.deepEqual(await inst.call("shout", ptr, len), []);
   assert.deepEqual(logs, ["HELLO, HOST"]);
   assert.equal(await inst.memory.readString(ptr, len), "HELLO, HOST");
-  await inst.call("dealloc", ptr, len);
-  inst.callSync("shout", ...(await writeGuestString(inst, "again")));
+  assert.deepEqual(await inst.call("dealloc", ptr, len), []);
+  assert.deepEqual(inst.callSync("shout", ...(await writeGuestString(inst, "again"))), []);
   assert.deepEqual(logs, ["HELLO, HOST", "AGAIN"]);
 });
 
@@ -46,21 +46,23 @@ test("host arguments and results follow the import's signature", async () => {
   const seen = [];
   const { imports } = env({ mul64(a, b) { seen.push(typeof a, typeof b); return a * b; } });
   const inst = await wasm.instantiate(hostModule, { imports });
-  assert.equal(await inst.call("square64", 3_000_000_000n), 9_000_000_000_000_000_000n);
+  assert.deepEqual(await inst.call("square64", 3_000_000_000n), [9_000_000_000_000_000_000n]);
   await code(() => inst.call("square64", 2n ** 32n + 1n), E.TypeError); // 2^64 + 2^33 + 1 does not fit
-  const wrapping = await wasm.instantiate(hostModule, env());
-  assert.equal(await wrapping.call("square64", 2n ** 32n + 1n), 2n ** 33n + 1n);
+  const wrapping = await wasm.instantiate(hostModule, { imports: env().imports });
+  assert.deepEqual(await wrapping.call("square64", 2n ** 32n + 1n), [2n ** 33n + 1n]);
   assert.deepEqual(seen, ["bigint", "bigint", "bigint", "bigint"]);
   assert.deepEqual(await inst.call("pair", 2.5), [2, 5]);
   assert.deepEqual(inst.callSync("pair", 7.25), [7, 14.5]);
-  assert.equal(typeof (await inst.call("elapsed")), "number");
+  const elapsed = await inst.call("elapsed");
+  assert.equal(elapsed.length, 1);
+  assert.equal(typeof elapsed[0], "number");
 });
 
 test("wrong host results are 5007 and the instance stays usable", async () => {
-  const bad = await wasm.instantiate(hostModule, env({ pair: () => 3, mul64: () => 1.5 }));
+  const bad = await wasm.instantiate(hostModule, { imports: env({ pair: () => 3, mul64: () => 1.5 }).imports });
   await code(() => bad.call("pair", 1), E.TypeError);
   await code(() => bad.callSync("square64", 2n), E.TypeError);
-  const fine = await wasm.instantiate(hostModule, env());
+  const fine = await wasm.instantiate(hostModule, { imports: env().imports });
   assert.deepEqual(await fine.call("pair", 1), [1, 2]);
 });
 
@@ -68,15 +70,23 @@ test("missing or non-function imports are 5001 naming module.name", async () => 
   const missing = await code(() => wasm.instantiate(importsModule), E.InstantiateError);
   assert.match(missing.message, /env\.log/);
   const notFn = await code(() => wasm.instantiate(importsModule, { imports: { env: { log: 42 } } }), E.InstantiateError);
-  assert.match(notFn.message, /env\.log/);
-  await code(() => wasm.instantiateSync(importsModule, { imports: { env: 5 } }), E.InstantiateError);
+  assert.equal(notFn.message, "import `env.log` must be a function, got number");
+  for (const [value, kind] of [[{}, "object"], [[], "an array"], [null, "null"], ["f", "string"], [1n, "bigint"]]) {
+    for (const form of ["instantiate", "instantiateSync"]) {
+      const e = await code(() => wasm[form](importsModule, { imports: { env: { log: value } } }), E.InstantiateError);
+      assert.equal(e.message, `import \`env.log\` must be a function, got ${kind}`, form);
+    }
+  }
+  // A namespace that is not an object is a config mistake: 5007 in the API's words.
+  const notObject = await code(() => wasm.instantiateSync(importsModule, { imports: { env: 5 } }), E.TypeError);
+  assert.equal(notObject.message, "imports.env must be an object, got number");
   await code(() => wasm.instantiate(importsModule, { imports: 5 }), E.TypeError);
 });
 
 test("a JS callback is called through a table index", async () => {
-  const inst = await wasm.instantiate(hostModule, env());
-  assert.equal(await inst.call("callback", 0, 21), 42);
-  assert.equal(inst.callSync("callback", 1, 5), -5);
+  const inst = await wasm.instantiate(hostModule, { imports: env().imports });
+  assert.deepEqual(await inst.call("callback", 0, 21), [42]);
+  assert.deepEqual(inst.callSync("callback", 1, 5), [-5]);
   const e = await code(() => inst.call("callback", 2, 1), E.CallError);
   assert.equal(e.trap, "out of bounds table access");
 });
@@ -84,32 +94,51 @@ test("a JS callback is called through a table index", async () => {
 test("in a sync call the host function runs right away on the JS thread", () => {
   const order = [];
   const inst = wasm.instantiateSync(importsModule, { imports: { env: { log() { order.push("host"); } } } });
-  inst.callSync("hello");
+  assert.deepEqual(inst.callSync("hello"), []);
   order.push("after");
   assert.deepEqual(order, ["host", "after"]);
 });
 
 test("async host functions are awaited while the guest waits and the event loop runs", async () => {
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 2);
+  let entered;
+  const inside = new Promise((r) => { entered = r; });
+  let release;
+  const gate = new Promise((r) => { release = r; });
   const { logs, imports } = env({
     async log(ptr, len) {
-      await new Promise((r) => setTimeout(r, 50));
+      entered();
+      await gate; // settled by the test, from the event loop, while the guest waits
       logs.push(this.readString(ptr, len)); // the caller still works after an await
     },
   });
   const inst = await wasm.instantiate(hostModule, { imports });
-  await inst.call("shout", ...(await writeGuestString(inst, "later")));
-  clearInterval(timer);
+  let settled = false;
+  const call = inst.call("shout", ...(await writeGuestString(inst, "later"))).finally(() => { settled = true; });
+  await inside;
+  // The guest is inside the host function, and the event loop goes on turning.
+  for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "the call waits for the host Promise");
+  assert.deepEqual(logs, []);
+  release();
+  assert.deepEqual(await call, []);
   assert.deepEqual(logs, ["LATER"]);
-  assert.ok(ticks >= 5, `${ticks} ticks while the guest waited`);
 });
 
 test("a Promise from a host function in a sync call is 5007 with a clear message", async () => {
   const inst = await wasm.instantiate(importsModule, { imports: { env: { log: async () => { throw new Error("never seen"); } } } });
-  const e = await code(() => inst.callSync("hello"), E.TypeError);
-  assert.match(e.message, /Promise/);
-  await new Promise((r) => setTimeout(r, 10)); // no unhandled rejection follows
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const e = await code(() => inst.callSync("hello"), E.TypeError);
+    assert.match(e.message, /Promise/);
+    // Node reports an unhandled rejection once the microtasks drain, before
+    // the event loop's next turn: after two turns, none was.
+    for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+  assert.deepEqual(unhandled, [], "no unhandled rejection follows");
 });
 
 test("a thrown exception is the call's rejection, unchanged; the instance stays usable", async () => {
@@ -122,6 +151,7 @@ test("a thrown exception is the call's rejection, unchanged; the instance stays 
   await assert.rejects(rejecting.call("hello"), (e) => e === boom);
   const odd = await wasm.instantiate(importsModule, { imports: { env: { log() { throw "a string"; } } } });
   await assert.rejects(odd.call("hello"), (e) => e === "a string");
+  assert.throws(() => odd.callSync("hello"), (e) => e === "a string");
   // Even errors shaped like runtime-wasm's own pass through untouched.
   for (const lookalike of [Object.assign(new Error("x"), { code: "InvalidArg" }), Object.assign(new Error("y"), { code: 5006 })]) {
     const inst2 = await wasm.instantiate(importsModule, { imports: { env: { log() { throw lookalike; } } } });
@@ -129,7 +159,8 @@ test("a thrown exception is the call's rejection, unchanged; the instance stays 
     assert.throws(() => inst2.callSync("hello"), (e) => e === lookalike && !(e instanceof WasmError));
   }
   fail = false;
-  assert.equal(await inst.call("hello"), undefined);
+  assert.deepEqual(await inst.call("hello"), []);
+  assert.deepEqual(inst.callSync("hello"), []);
 });
 
 test("calls into the same instance from its host function fail with 5002 instead of deadlocking", async () => {
@@ -159,7 +190,7 @@ test("a host function may call other instances, sync and async", async () => {
     imports: { env: { async log() { results.push(helper.callSync("add", 1, 2), await helper.call("add", 3, 4)); } } },
   });
   await inst.call("hello");
-  assert.deepEqual(results, [3, 7]);
+  assert.deepEqual(results, [[3], [7]]);
 });
 
 test("one host function serves two instances running in parallel", async () => {
@@ -198,4 +229,96 @@ test("start functions may call host functions, sync and async", async () => {
   await wasm.instantiate(m, { imports: { env: { hi: () => { n++; } } } });
   wasm.instantiateSync(m, { imports: { env: { hi: () => { n++; } } } });
   assert.equal(n, 2);
+});
+
+class Custom {
+  constructor(n) { this.n = n; }
+}
+
+/** One value of every kind a host function can throw. */
+function throwables() {
+  return [
+    ["a string", "boom"],
+    ["an empty string", ""],
+    ["a number", 42],
+    ["negative zero", -0],
+    ["NaN", NaN],
+    ["a bigint", 7n],
+    ["a boolean", false],
+    ["a symbol", Symbol("thrown")],
+    ["null", null],
+    ["undefined", undefined],
+    ["a plain object", { message: "not an Error", code: 5007 }],
+    ["a null-prototype object", Object.create(null)],
+    ["an array", [1, "two"]],
+    ["a function", function thrownFunction() {}],
+    ["an Error", new Error("plain")],
+    ["a TypeError", new TypeError("typed")],
+    ["a WasmError made by the user", new WasmError(E.CallError, "looks like ours")],
+    ["a class instance", new Custom(3)],
+    ["a Promise", Promise.resolve(1)],
+  ];
+}
+
+const NOTHING = Symbol("nothing was thrown");
+const caughtSync = (fn) => { try { fn(); } catch (e) { return e; } return NOTHING; };
+/** What `p` rejects with, in a box: a thrown Promise must not be adopted on the way out. */
+async function rejection(p) {
+  try {
+    await p;
+  } catch (e) {
+    return { e };
+  }
+  return { e: NOTHING };
+}
+
+test("every kind of thrown value reaches the caller unchanged, sync and async, on every call path", async () => {
+  // `run` has no numbers; `num` takes the all-number path in callSync and exports.
+  const m = await wasm.compile(`(module
+    (import "env" "f" (func $f))
+    (import "env" "g" (func $g (param i32) (result i32)))
+    (func (export "run") call $f)
+    (func (export "num") (param i32) (result i32) local.get 0 call $g))`);
+  for (const [what, thrown] of throwables()) {
+    let fail = true;
+    const imports = {
+      env: {
+        f() { if (fail) throw thrown; },
+        g(x) { if (fail) throw thrown; return x + 1; },
+      },
+    };
+    const inst = await wasm.instantiate(m, { imports });
+    assert.equal(caughtSync(() => inst.callSync("run")), thrown, `callSync: ${what}`);
+    assert.equal((await rejection(inst.call("run"))).e, thrown, `call: ${what}`);
+    assert.equal(caughtSync(() => inst.callSync("num", 1)), thrown, `callSync on the number path: ${what}`);
+    assert.equal((await rejection(inst.call("num", 1))).e, thrown, `call of a number function: ${what}`);
+    assert.equal(caughtSync(() => inst.exports.run()), thrown, `exports.run(): ${what}`);
+    assert.equal(caughtSync(() => inst.exports.num(1)), thrown, `exports.num(1): ${what}`);
+    assert.equal(caughtSync(() => inst.callManySync("num", [[1], [2]])), thrown, `callManySync: ${what}`);
+    assert.equal((await rejection(inst.callMany("run", [[]]))).e, thrown, `callMany: ${what}`);
+    // The instance stays usable afterwards.
+    fail = false;
+    assert.deepEqual(inst.callSync("run"), [], what);
+    assert.deepEqual(await inst.call("num", 1), [2], what);
+    assert.equal(inst.exports.num(41), 42, what);
+  }
+});
+
+test("values an async host function throws or rejects with pass through unchanged", async () => {
+  const m = await wasm.compile(`(module (import "env" "f" (func $f)) (func (export "run") call $f))`);
+  for (const [what, thrown] of throwables()) {
+    const afterAwait = await wasm.instantiate(m, { imports: { env: { async f() { await null; throw thrown; } } } });
+    assert.equal((await rejection(afterAwait.call("run"))).e, thrown, `thrown after an await: ${what}`);
+    const rejected = await wasm.instantiate(m, { imports: { env: { f: () => Promise.reject(thrown) } } });
+    assert.equal((await rejection(rejected.call("run"))).e, thrown, `a rejected Promise: ${what}`);
+  }
+});
+
+test("a value thrown by a start function's host call reaches instantiate unchanged", async () => {
+  const m = await wasm.compile(`(module (import "env" "hi" (func $hi)) (func $s call $hi) (start $s))`);
+  for (const [what, thrown] of throwables()) {
+    const imports = { env: { hi() { throw thrown; } } };
+    assert.equal(caughtSync(() => wasm.instantiateSync(m, { imports })), thrown, `instantiateSync: ${what}`);
+    assert.equal((await rejection(wasm.instantiate(m, { imports }))).e, thrown, `instantiate: ${what}`);
+  }
 });

@@ -7,17 +7,29 @@ import { fixtureText } from "./support.mjs";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc");
-const settle = () => new Promise((r) => setTimeout(r, 10));
+/** One turn of the event loop, where finalizers of collected objects run. */
+const turn = () => new Promise((r) => setImmediate(r));
 const CYCLES = 100_000;
 // Resident memory settles (allocator caches, thread stacks, JIT code) during
 // the first few thousand cycles; the bound applies to what follows.
 const WARMUP = 20_000;
+/** Calls the callback each of its objects was registered with, once collected. */
+const sentinels = new FinalizationRegistry((done) => done());
 
-async function rssAfterGc() {
-  for (let i = 0; i < 3; i++) {
+/**
+ * Collects and yields until `done()` holds and a collection that came after
+ * everything made so far has been finalized (a sentinel in a
+ * FinalizationRegistry says so), a bounded number of times; then reads
+ * resident memory.
+ */
+async function rssAfterGc(done = () => true) {
+  let finalized = false;
+  sentinels.register({}, () => { finalized = true; });
+  for (let i = 0; i < 1000 && !(finalized && done()); i++) {
     gc();
-    await settle();
+    await (i < 100 ? turn() : new Promise((r) => setTimeout(r, 1)));
   }
+  assert.ok(finalized && done(), "collected objects were finalized");
   return process.memoryUsage().rss;
 }
 
@@ -28,13 +40,13 @@ test(`${CYCLES} instantiate/drop cycles leave resident memory within 20%`, async
   const before = await rssAfterGc();
   for (let i = 0; i < CYCLES; i++) {
     const inst = rt.instantiateSync(m);
-    if (i % 1000 === 0) assert.equal(inst.callSync("inc"), 1);
+    if (i % 1000 === 0) assert.deepEqual(inst.callSync("inc"), [1]);
     inst.dropSync();
     // The dropped JS wrappers are finalized after a GC, on the event loop:
     // collect and yield as a busy application's heap and loop would.
     if (i % 2000 === 0) {
       gc();
-      await settle();
+      await turn();
     }
   }
   const after = await rssAfterGc();
@@ -49,15 +61,15 @@ test(`${CYCLES} instances left to the garbage collector leave resident memory wi
     rt.instantiateSync(m);
     if (i % 2000 === 0) gc();
   }
-  const before = await rssAfterGc();
+  const before = await rssAfterGc(() => rt.instanceCount === 0);
   for (let i = 0; i < CYCLES; i++) {
     rt.instantiateSync(m);
     if (i % 2000 === 0) {
       gc();
-      await settle();
+      await turn();
     }
   }
-  const after = await rssAfterGc();
+  const after = await rssAfterGc(() => rt.instanceCount === 0);
   assert.equal(rt.instanceCount, 0, "every collected instance was freed");
   assert.ok(after <= before * 1.2, `rss ${(before / 2 ** 20).toFixed(1)} MiB -> ${(after / 2 ** 20).toFixed(1)} MiB`);
 });

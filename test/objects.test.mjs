@@ -13,7 +13,7 @@ test("getGlobal returns { type, mutable, value }; setGlobal converts by type", a
   assert.deepEqual(inst.getGlobalSync("big"), { type: "i64", mutable: true, value: -5n });
   assert.deepEqual(inst.getGlobalSync("version"), { type: "i32", mutable: false, value: 3 });
   await inst.setGlobal("counter", 41);
-  assert.equal(await inst.call("counter_value"), 41, "the guest sees the new value");
+  assert.deepEqual(await inst.call("counter_value"), [41], "the guest sees the new value");
   inst.setGlobalSync("big", 2n ** 63n - 1n);
   assert.equal(inst.getGlobalSync("big").value, 2n ** 63n - 1n);
   await inst.setGlobal("ratio", 3);
@@ -32,11 +32,12 @@ test("getTable: size, grow, and function entries as callable handles", async () 
   const add = await table.get(0);
   assert.ok(add instanceof wasm.TableFunction);
   assert.deepEqual([add.params, add.results], [["i32", "i32"], ["i32"]]);
-  assert.equal(await add.call(2, 3), 5);
-  assert.equal(add.callSync(20, 22), 42);
+  assert.deepEqual(await add.call(2, 3), [5]);
+  assert.deepEqual(add.callSync(20, 22), [42]);
   const inc = table.getSync(1);
-  assert.equal(await inc.call(), 2, "table functions share the instance's state");
-  assert.equal(await inst.call("counter_value"), 2);
+  assert.deepEqual(await inc.call(), [2], "table functions share the instance's state");
+  assert.deepEqual(inc.callSync(), [3]);
+  assert.deepEqual(await inst.call("counter_value"), [3]);
   assert.equal(await table.get(2), null);
   await code(() => table.get(3), E.MemoryError);
   await code(() => table.getSync(-1), E.TypeError);

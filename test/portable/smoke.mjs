@@ -42,18 +42,24 @@ async function code(fn, c) {
 const add = await wasm.compile(await read("add.wat"));
 await check("calls convert by signature", async () => {
   const inst = await wasm.instantiate(add);
-  eq(await inst.call("add", 2, 3), 5, "add");
-  eq(inst.callSync("add64", 2n ** 62n, 2n ** 62n), -(2n ** 63n), "add64");
+  eq(await inst.call("add", 2, 3), [5], "add");
+  eq(inst.callSync("add64", 2n ** 62n, 2n ** 62n), [-(2n ** 63n)], "add64");
   eq(await inst.call("swap", 7, 1.5), [1.5, 7], "swap");
+  eq(await inst.call("nothing"), [], "nothing");
+  eq(inst.exports.add(2, 3), 5, "exports.add");
+  eq(inst.exports.swap(7, 1.5), [1.5, 7], "exports.swap");
+  eq(inst.exports.nothing(), undefined, "exports.nothing");
   await code(() => inst.call("add", 3.5, 1), E.TypeError);
 });
 await check("all-number calls and batches", async () => {
   const inst = await wasm.instantiate(add);
-  eq(inst.callSync("add", 2 ** 32 - 1, 1), 0, "add");
-  eq(inst.callSync("add64", 5, 6), 11n, "add64 from numbers");
-  eq(inst.callManySync("add", [[1, 2], [3, 4]]), [3, 7], "batch");
-  eq(inst.callManySync("add64", [[1, 2]]), [3n], "i64 batch");
+  eq(inst.callSync("add", 2 ** 32 - 1, 1), [0], "add");
+  eq(inst.callSync("add64", 5, 6), [11n], "add64 from numbers");
+  eq(inst.exports.add64(5, 6), 11n, "exports.add64 from numbers");
+  eq(inst.callManySync("add", [[1, 2], [3, 4]]), [[3], [7]], "batch");
+  eq(inst.callManySync("add64", [[1, 2]]), [[3n]], "i64 batch");
   await code(() => inst.callSync("add", 3.5, 1), E.TypeError);
+  await code(() => inst.exports.add(3.5, 1), E.TypeError);
   await code(() => inst.callManySync("add", [[1, 2], [1]]), E.TypeError);
 });
 await check("memory", async () => {
@@ -62,6 +68,10 @@ await check("memory", async () => {
   eq([...inst.memory.readSync(0, 5)], [...new TextEncoder().encode("hello")], "readSync");
   eq([...(await inst.memory.read(7, 6))], [...new TextEncoder().encode("memory")], "read");
   eq(inst.memory.writeStringSync(100, "héllo"), 6, "write");
+  const f64 = new Float64Array(1);
+  inst.memory.writeSync(200, new Uint8Array(new Float64Array([2.5]).buffer));
+  eq(await inst.memory.readInto(200, f64), 8, "readInto a Float64Array");
+  eq(f64[0], 2.5, "readInto bytes");
   await code(() => inst.memory.read(65536, 1), E.MemoryError);
 });
 await check("WASI run with captured output", async () => {
@@ -80,6 +90,14 @@ await check("host functions, sync and async", async () => {
   slow.memory.writeStringSync(0, "later");
   await slow.call("hello");
   eq(seen, ["hello", "later"], "logs");
+  const thrown = { not: "an Error" };
+  const throwing = await wasm.instantiate(m, { imports: { env: { log() { throw thrown; } } } });
+  let caught;
+  try { throwing.callSync("hello"); } catch (e) { caught = e; }
+  if (caught !== thrown) throw new Error("callSync: the thrown value did not pass through unchanged");
+  caught = undefined;
+  try { await throwing.call("hello"); } catch (e) { caught = e; }
+  if (caught !== thrown) throw new Error("call: the thrown value did not pass through unchanged");
 });
 await check("limits: fuel and deadlines", async () => {
   const traps = await wasm.compile(await read("traps.wat"));
@@ -92,6 +110,7 @@ await check("traps and handles", async () => {
   await inst.drop();
   await code(() => inst.call("spin", 1n), E.InvalidInstanceHandle);
   await code(() => wasm.moduleInfo("module-0"), E.InvalidModuleHandle);
+  await code(() => wasm.moduleInfo("module-01"), E.InvalidModuleHandle);
 });
 
 console.log(`${passed} passed, ${failed} failed`);

@@ -5,7 +5,6 @@ use napi::bindgen_prelude::*;
 use napi::check_status;
 use napi::{sys, JsValue as _};
 use runtime_wasm as core;
-use std::collections::HashMap;
 use std::ptr;
 
 /// A JS value as a loosely typed core argument; the core checks it against
@@ -35,6 +34,10 @@ fn object_arg(v: &Unknown) -> Result<core::Arg> {
         return Ok(core::Arg::List(to_args(&items)?));
     }
     let obj = unsafe { v.cast::<Object>() }?;
+    // Only a typed value's own `wasmType` counts, never an inherited one.
+    if !obj.has_own_property("wasmType")? {
+        return Ok(core::Arg::Other("object".into()));
+    }
     match obj.get_named_property::<Unknown>("wasmType")?.get_type()? {
         ValueType::String => {
             let ty: String = obj.get_named_property("wasmType")?;
@@ -61,7 +64,7 @@ pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
     arg.amount(what)
 }
 
-/// Call results: no value is `undefined`, one is the value, more an array.
+/// Call results, always as an array (`[]`, `[x]`, `[x, y]`).
 pub struct Results(pub Vec<core::Value>);
 
 /// One wasm value as JS sees it: a number, a bigint (i64), bytes or null.
@@ -90,23 +93,8 @@ impl ToNapiValue for JsValue {
 
 impl ToNapiValue for Results {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        let mut vals = val.0;
-        unsafe {
-            match vals.len() {
-                0 => <()>::to_napi_value(env, ()),
-                1 => JsValue::to_napi_value(env, JsValue(vals.remove(0))),
-                _ => Vec::to_napi_value(env, vals.into_iter().map(JsValue).collect::<Vec<_>>()),
-            }
-        }
-    }
-}
-
-/// Values as a JS array (host function arguments).
-pub struct ValueList(pub Vec<core::Value>);
-
-impl ToNapiValue for ValueList {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         let items: Vec<JsValue> = val.0.into_iter().map(JsValue).collect();
+        // SAFETY: `env` is the live env napi-rs handed to this conversion.
         unsafe { Vec::to_napi_value(env, items) }
     }
 }
@@ -117,6 +105,63 @@ pub struct Batch(pub Vec<Vec<core::Value>>);
 impl ToNapiValue for Batch {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         unsafe { Vec::to_napi_value(env, val.0.into_iter().map(Results).collect::<Vec<_>>()) }
+    }
+}
+
+/// A copy of the bytes of `v` when it is an `ArrayBuffer`, a typed array
+/// or a `DataView` (whatever its element type); `None` for anything else.
+pub fn view_bytes(v: &Unknown) -> Result<Option<Vec<u8>>> {
+    let (env, raw) = (v.value().env, v.raw());
+    let (mut data, mut len) = (ptr::null_mut(), 0usize);
+    if v.is_typedarray()? {
+        let (mut kind, mut count, mut buffer, mut offset) = (0, 0, ptr::null_mut(), 0);
+        // SAFETY: `raw` is a typed array of this env; every out-pointer is valid.
+        check_status!(unsafe {
+            sys::napi_get_typedarray_info(
+                env,
+                raw,
+                &mut kind,
+                &mut count,
+                &mut data,
+                &mut buffer,
+                &mut offset,
+            )
+        })?;
+        match element_size(kind) {
+            Some(size) => len = count * size,
+            None => return Ok(None),
+        }
+    } else if v.is_dataview()? {
+        let (mut buffer, mut offset) = (ptr::null_mut(), 0);
+        // SAFETY: `raw` is a DataView of this env; every out-pointer is valid.
+        check_status!(unsafe {
+            sys::napi_get_dataview_info(env, raw, &mut len, &mut data, &mut buffer, &mut offset)
+        })?;
+    } else if v.is_arraybuffer()? {
+        // SAFETY: `raw` is an ArrayBuffer of this env; both out-pointers are valid.
+        check_status!(unsafe { sys::napi_get_arraybuffer_info(env, raw, &mut data, &mut len) })?;
+    } else {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(Vec::new()));
+    }
+    // SAFETY: Node-API reported `len` readable bytes at `data`, and nothing
+    // runs JS (which could detach the buffer) before the copy ends.
+    Ok(Some(
+        unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }.to_vec(),
+    ))
+}
+
+/// Bytes per element of a typed array kind Node-API knows.
+fn element_size(kind: sys::napi_typedarray_type) -> Option<usize> {
+    use sys::TypedarrayType as T;
+    match kind {
+        T::int8_array | T::uint8_array | T::uint8_clamped_array => Some(1),
+        T::int16_array | T::uint16_array => Some(2),
+        T::int32_array | T::uint32_array | T::float32_array => Some(4),
+        T::float64_array | T::bigint64_array | T::biguint64_array => Some(8),
+        _ => None,
     }
 }
 
@@ -200,118 +245,6 @@ impl From<core::FuncRef> for FuncRefJs {
             results: f.results,
             numeric: f.numeric,
         }
-    }
-}
-
-#[napi(object)]
-pub struct PolicyJs {
-    pub read: Option<Vec<String>>,
-    pub preopen: Option<Vec<String>>,
-}
-
-#[napi(object)]
-pub struct RuntimeOptionsJs {
-    pub policy: Option<PolicyJs>,
-    pub max_instances: Option<f64>,
-    pub cache_dir: Option<String>,
-    pub pool: Option<f64>,
-}
-
-/// An optional count option, checked by the core.
-fn count(x: Option<f64>, what: &str) -> core::Result<Option<u64>> {
-    x.map(|n| core::count(n, what)).transpose()
-}
-
-impl TryFrom<RuntimeOptionsJs> for core::RuntimeOptions {
-    type Error = core::Error;
-    fn try_from(o: RuntimeOptionsJs) -> core::Result<Self> {
-        let paths = |v: Option<Vec<String>>| v.map(|v| v.into_iter().map(Into::into).collect());
-        let policy = o.policy.map(|p| core::Policy {
-            read: paths(p.read),
-            preopen: paths(p.preopen),
-        });
-        Ok(core::RuntimeOptions {
-            policy: policy.unwrap_or_default(),
-            max_instances: count(o.max_instances, "maxInstances")?.map(|n| n as usize),
-            cache_dir: o.cache_dir.map(Into::into),
-            pool: count(o.pool, "pool")?.map(|n| n.min(u64::from(u32::MAX)) as u32),
-        })
-    }
-}
-
-#[napi(object)]
-pub struct PreopenJs {
-    pub path: String,
-    pub readonly: Option<bool>,
-}
-
-#[napi(object)]
-pub struct InstanceConfigJs {
-    pub preopens: Option<HashMap<String, Either<String, PreopenJs>>>,
-    pub env: Option<HashMap<String, String>>,
-    pub args: Option<Vec<String>>,
-    pub inherit_stdin: Option<bool>,
-    pub inherit_stdout: Option<bool>,
-    pub inherit_stderr: Option<bool>,
-    pub stdin: Option<Either<String, Uint8Array>>,
-    pub capture_stdout: Option<bool>,
-    pub capture_stderr: Option<bool>,
-    pub capture_limit: Option<f64>,
-    pub fuel: Option<Either<f64, BigInt>>,
-    pub timeout_ms: Option<f64>,
-    pub max_memory_bytes: Option<f64>,
-    pub max_table_elements: Option<f64>,
-}
-
-impl TryFrom<InstanceConfigJs> for core::InstanceConfig {
-    type Error = core::Error;
-    fn try_from(c: InstanceConfigJs) -> core::Result<Self> {
-        let preopen = |(guest, spec): (String, Either<String, PreopenJs>)| match spec {
-            Either::A(path) => core::Preopen {
-                guest,
-                host: path.into(),
-                readonly: false,
-            },
-            Either::B(PreopenJs { path, readonly }) => core::Preopen {
-                guest,
-                host: path.into(),
-                readonly: readonly.unwrap_or(false),
-            },
-        };
-        let wasi = core::WasiConfig {
-            preopens: c
-                .preopens
-                .unwrap_or_default()
-                .into_iter()
-                .map(preopen)
-                .collect(),
-            env: c.env.unwrap_or_default().into_iter().collect(),
-            args: c.args.unwrap_or_default(),
-            inherit_stdin: c.inherit_stdin.unwrap_or(false),
-            inherit_stdout: c.inherit_stdout.unwrap_or(false),
-            inherit_stderr: c.inherit_stderr.unwrap_or(false),
-            stdin: c.stdin.map(|s| match s {
-                Either::A(text) => text.into_bytes(),
-                Either::B(bytes) => bytes.to_vec(),
-            }),
-            capture_stdout: c.capture_stdout.unwrap_or(false),
-            capture_stderr: c.capture_stderr.unwrap_or(false),
-            capture_limit: count(c.capture_limit, "captureLimit")?.map(|n| n as usize),
-        };
-        let limits = core::Limits {
-            fuel: c.fuel.map(|f| amount(f, "fuel")).transpose()?,
-            timeout: c
-                .timeout_ms
-                .map(|t| core::millis(t, "timeoutMs"))
-                .transpose()?,
-            max_memory_bytes: count(c.max_memory_bytes, "maxMemoryBytes")?,
-            max_table_elements: count(c.max_table_elements, "maxTableElements")?,
-        };
-        Ok(core::InstanceConfig {
-            wasi,
-            limits,
-            ..Default::default()
-        })
     }
 }
 

@@ -71,3 +71,14 @@ pub fn promise<T: ToNapiValue + Send + 'static>(env: &Env) -> Result<(Settle<T>,
     });
     Ok((settle, promise))
 }
+
+/// The numeric error codes by name (`{ CompileError: 5000, … }`), in numeric
+/// order: the one table `ErrorCode` in lib/errors.js is built from.
+#[napi]
+pub fn error_codes(env: &Env) -> Result<Object<'_>> {
+    let mut table = Object::new(env)?;
+    for code in core::ErrorCode::ALL {
+        table.set_named_property(code.name(), code.number())?;
+    }
+    Ok(table)
+}

@@ -2,9 +2,10 @@
 //! here on the JS thread; in an async call the guest's worker sends it to the
 //! JS thread and serves its caller's memory requests until it settles.
 
-use crate::convert::{to_arg, ValueList};
+use crate::convert::{to_arg, Results};
 use crate::error::js_error;
 use crate::js_thread::{JsRef, JsThread};
+use crate::options::{describe, object, own_entries, Read};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use runtime_wasm as core;
@@ -106,8 +107,8 @@ type Mem = Option<String>;
 #[napi]
 impl HostCall {
     #[napi(getter, ts_return_type = "unknown[]")]
-    pub fn args(&self) -> ValueList {
-        ValueList(self.args.clone())
+    pub fn args(&self) -> Results {
+        Results(self.args.clone())
     }
 
     /// True when the guest waits on a worker, so a returned Promise may be awaited.
@@ -321,40 +322,27 @@ impl JsHostFunc {
     }
 }
 
-fn bad_imports(message: String) -> core::Error {
-    core::Error::Instantiate {
-        message,
-        trap: None,
-    }
-}
-
-/// Reads `{ module: { name: fn } }` into core imports; non-functions are
-/// passed on for the core to report against the module's imports.
+/// Reads `{ module: { name: fn } }` into core imports (own properties only);
+/// non-functions are passed on for the core to report against the module's
+/// imports.
 pub fn imports(
-    obj: Option<Object>,
+    env: &Env,
+    obj: Object,
     dispatch: &Arc<JsRef>,
     js: &JsThread,
-) -> Result<core::Result<core::Imports>> {
+) -> Read<core::Imports> {
     let mut out = core::Imports::default();
-    let Some(obj) = obj else { return Ok(Ok(out)) };
-    for module in Object::keys(&obj)? {
-        let names: Unknown = obj.get_named_property(&module)?;
-        if names.get_type()? != ValueType::Object {
-            return Ok(Err(bad_imports(format!(
-                "imports.{module} must be an object of functions"
-            ))));
-        }
-        let names = unsafe { names.cast::<Object>() }?;
-        for name in Object::keys(&names)? {
-            let value: Unknown = names.get_named_property(&name)?;
+    for (module, names) in own_entries(env, &obj)? {
+        let names = object(names, &format!("imports.{module}"))?;
+        for (name, value) in own_entries(env, &names)? {
             let import = match value.get_type()? {
                 ValueType::Function => {
                     core::Import::Func(Arc::new(JsHostFunc::new(&value, dispatch, js)?))
                 }
-                other => core::Import::NotAFunction(format!("{other}")),
+                _ => core::Import::NotAFunction(describe(&value)?.to_string()),
             };
             out.add(module.clone(), name, import);
         }
     }
-    Ok(Ok(out))
+    Ok(out)
 }

@@ -50,6 +50,12 @@ impl JsInstance {
         self.inst.id().to_string()
     }
 
+    /// Whether the instance was dropped (its handle is no longer usable).
+    #[napi(getter)]
+    pub fn is_dropped(&self) -> bool {
+        self.inst.is_dropped()
+    }
+
     #[napi(getter)]
     pub fn module_id(&self) -> String {
         self.inst.module_id().to_string()

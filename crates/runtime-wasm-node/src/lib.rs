@@ -10,6 +10,7 @@ mod fast_call;
 mod host;
 mod instance;
 mod js_thread;
+mod options;
 mod runtime;
 
 /// The cheapest possible call into the addon: the floor that `callSync`'s

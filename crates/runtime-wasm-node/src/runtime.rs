@@ -1,11 +1,12 @@
 //! The `Runtime` class: module functions and instantiation, each in a sync
 //! form and a promise form that runs on runtime-wasm's worker threads.
 
-use crate::convert::{Bytes, InstanceConfigJs, ModuleInfoJs, RuntimeOptionsJs};
+use crate::convert::{Bytes, ModuleInfoJs};
 use crate::error::{promise, sync};
 use crate::host;
 use crate::instance::JsInstance;
 use crate::js_thread::{JsRef, JsThread};
+use crate::options;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
 use std::sync::Arc;
@@ -26,32 +27,25 @@ fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
 }
 
 impl JsRuntime {
-    /// Instance config with the JS host functions given in `imports`.
-    fn config(
-        &self,
-        config: Option<InstanceConfigJs>,
-        imports: Option<Object>,
-    ) -> Result<core::Result<core::InstanceConfig>> {
-        let imports = host::imports(imports, &self.dispatch, &self.js)?;
-        let config = config.map(TryInto::try_into).transpose();
-        Ok(imports.and_then(|imports| {
-            Ok(core::InstanceConfig {
-                imports,
-                ..config?.unwrap_or_default()
-            })
-        }))
+    /// The instance config read from `config` (none given: the defaults).
+    fn config(&self, env: &Env, config: Option<Unknown>) -> Result<core::InstanceConfig> {
+        match config {
+            None => Ok(core::InstanceConfig::default()),
+            Some(c) => options::instance_config(env, c, &self.dispatch, &self.js)
+                .map_err(|f| f.into_js(env)),
+        }
     }
 }
 
 #[napi]
 impl JsRuntime {
     #[napi(constructor)]
-    pub fn new(env: Env, options: Option<RuntimeOptionsJs>, dispatch: Unknown) -> Result<Self> {
-        let options = options.map(TryInto::try_into).transpose();
-        let rt = sync(
-            &env,
-            options.and_then(|o| core::Runtime::new(o.unwrap_or_default())),
-        )?;
+    pub fn new(env: Env, options: Option<Unknown>, dispatch: Unknown) -> Result<Self> {
+        let options = match options {
+            None => core::RuntimeOptions::default(),
+            Some(o) => options::runtime_options(&env, o).map_err(|f| f.into_js(&env))?,
+        };
+        let rt = sync(&env, core::Runtime::new(options))?;
         let js = JsThread::new(&env)?;
         let dispatch = Arc::new(JsRef::new(&dispatch, &js)?);
         Ok(JsRuntime { rt, js, dispatch })
@@ -127,13 +121,10 @@ impl JsRuntime {
         &self,
         env: Env,
         id: String,
-        config: Option<InstanceConfigJs>,
-        imports: Option<Object>,
+        config: Option<Unknown>,
     ) -> Result<JsInstance> {
-        let config = self.config(config, imports)?;
-        let inst = host::on_js_thread(&env, || {
-            config.and_then(|c| self.rt.instantiate(id.parse()?, &c))
-        });
+        let config = self.config(&env, config)?;
+        let inst = host::on_js_thread(&env, || self.rt.instantiate(id.parse()?, &config));
         Ok(JsInstance::new(self.rt.clone(), sync(&env, inst)?))
     }
 
@@ -142,17 +133,22 @@ impl JsRuntime {
         &self,
         env: &'e Env,
         id: String,
-        config: Option<InstanceConfigJs>,
-        imports: Option<Object>,
+        config: Option<Unknown>,
     ) -> Result<Object<'e>> {
+        let config = self.config(env, config)?;
         let (settle, p) = promise(env)?;
-        let config = self.config(config, imports)?;
         let work = move |rt: &core::Runtime| {
-            let inst = rt.instantiate(id.parse()?, &config?)?;
+            let inst = rt.instantiate(id.parse()?, &config)?;
             Ok(JsInstance::new(rt.clone(), inst))
         };
         self.rt.spawn(work, settle);
         Ok(p)
+    }
+
+    /// Frees every module and instance of this runtime.
+    #[napi]
+    pub fn close(&self) {
+        self.rt.close()
     }
 
     /// How many instances are live (dropped and collected ones are not).

@@ -147,11 +147,13 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     }
     let engine = Engine::new(&config).map_err(invalid)?;
     let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut StoreData| {
-        d.wasi
-            .as_mut()
-            .expect("a module importing WASI always gets a WASI context")
-    })
-    .map_err(invalid)?;
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, wasi_ctx).map_err(invalid)?;
+    crate::wasi::cap_path_open(&mut linker, wasi_ctx).map_err(invalid)?;
     Ok(Variant { engine, linker })
+}
+
+fn wasi_ctx(d: &mut StoreData) -> &mut wasmtime_wasi::p1::WasiP1Ctx {
+    d.wasi
+        .as_mut()
+        .expect("a module importing WASI always gets a WASI context")
 }

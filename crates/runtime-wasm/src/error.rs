@@ -31,6 +31,25 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in numeric order: the table embedders build their own
+    /// name -> number maps from (the JS `ErrorCode` object is made from it).
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::CompileError,
+        ErrorCode::InstantiateError,
+        ErrorCode::CallError,
+        ErrorCode::ExportNotFound,
+        ErrorCode::InvalidModuleHandle,
+        ErrorCode::InvalidInstanceHandle,
+        ErrorCode::MemoryError,
+        ErrorCode::TypeError,
+        ErrorCode::IoError,
+        ErrorCode::PermissionDenied,
+        ErrorCode::WasiError,
+        ErrorCode::FuelExhausted,
+        ErrorCode::Timeout,
+        ErrorCode::LimitExceeded,
+    ];
+
     /// The number 5000–5013.
     pub fn number(self) -> u16 {
         self as u16

@@ -104,8 +104,11 @@ impl Live {
             Err(e) => return Err(e),
         };
         let module = compiled.module(flavor, &variant)?;
-        let wasi = if compiled.uses_wasi {
-            Some(config.wasi.build(policy)?)
+        // WASI settings are checked (policy included) even when the module
+        // does not import WASI, so a refused preopen is refused either way.
+        let wasi = if compiled.uses_wasi || config.wasi != WasiConfig::default() {
+            Some(config.wasi.build(policy, config.limits.max_open_files)?)
+                .filter(|_| compiled.uses_wasi)
         } else {
             None
         };
@@ -470,6 +473,12 @@ impl Instance {
             // caller reacting to it finds the instance idle.
             done();
         }
+    }
+
+    /// True once dropped (by `drop`, its module's drop or its runtime's
+    /// close), whether or not the store is freed yet.
+    pub fn is_dropped(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     /// True while a store exists (not yet freed).

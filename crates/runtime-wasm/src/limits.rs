@@ -1,5 +1,6 @@
-//! Per-instance limits — fuel, a wall-clock deadline per call, memory and
-//! table caps — and the epoch ticker that makes deadlines fire.
+//! Per-instance limits — fuel, a wall-clock deadline per call, memory,
+//! table and descriptor caps with their defaults — and the epoch ticker
+//! that makes deadlines fire.
 
 use crate::error::{Error, Result};
 use std::sync::{Arc, Condvar, Mutex};
@@ -13,11 +14,27 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Wall-clock budget of every call.
     pub timeout: Option<Duration>,
-    /// Bytes all of the instance's linear memories may hold together.
+    /// Bytes all of the instance's linear memories may hold together. Unset,
+    /// each memory may hold 4 GiB ([`DEFAULT_MAX_MEMORY64_BYTES`]): the most
+    /// a 32-bit memory can, and the bound on 64-bit memories too.
     pub max_memory_bytes: Option<u64>,
-    /// Elements any one table may hold.
+    /// Elements any one table may hold (default 10,000,000,
+    /// [`DEFAULT_MAX_TABLE_ELEMENTS`]).
     pub max_table_elements: Option<u64>,
+    /// WASI descriptors the guest may hold open at once, preopens included
+    /// and stdio not (default 1024); one more `path_open` gets `EMFILE`.
+    pub max_open_files: Option<u64>,
 }
+
+/// Elements a table may hold when `max_table_elements` is not given, on
+/// pooled and on-demand instances alike: a guest cannot make the host
+/// allocate gigabytes for a table with one `table.grow`.
+pub const DEFAULT_MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+/// Bytes any one memory may hold when `max_memory_bytes` is not given. A
+/// 32-bit memory cannot exceed it anyway; a `memory64` memory otherwise
+/// could grow to the whole address space.
+pub const DEFAULT_MAX_MEMORY64_BYTES: u64 = 4 << 30;
 
 /// How often the ticker advances engine epochs while a deadline is armed.
 pub(crate) const TICK: Duration = Duration::from_millis(2);
@@ -43,8 +60,11 @@ impl std::error::Error for CapExceeded {}
 /// Enforces the memory and table caps of one store.
 #[derive(Debug)]
 pub(crate) struct Limiter {
+    /// Bytes all memories may hold together, when configured.
     max_memory: Option<usize>,
-    max_table: Option<usize>,
+    /// Bytes any one memory may hold: the configured total, else the default.
+    max_one_memory: usize,
+    max_table: usize,
     /// Bytes currently held by all memories of the store.
     memory_total: usize,
     /// While true, exceeding a cap fails instantiation instead of
@@ -54,10 +74,16 @@ pub(crate) struct Limiter {
 
 impl Limiter {
     pub(crate) fn new(limits: &Limits) -> Limiter {
-        let clamp = |v: Option<u64>| v.map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+        let clamp = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let max_memory = limits.max_memory_bytes.map(clamp);
         Limiter {
-            max_memory: clamp(limits.max_memory_bytes),
-            max_table: clamp(limits.max_table_elements),
+            max_memory,
+            max_one_memory: max_memory.unwrap_or(clamp(DEFAULT_MAX_MEMORY64_BYTES)),
+            max_table: clamp(
+                limits
+                    .max_table_elements
+                    .unwrap_or(DEFAULT_MAX_TABLE_ELEMENTS),
+            ),
             memory_total: 0,
             instantiating: true,
         }
@@ -84,6 +110,10 @@ impl ResourceLimiter for Limiter {
             Some(max) if total > max => self.refuse(format!(
                 "memory of {desired} bytes would exceed maxMemoryBytes ({max})"
             )),
+            None if desired > self.max_one_memory => self.refuse(format!(
+                "memory of {desired} bytes would exceed the default memory cap ({} bytes; set maxMemoryBytes)",
+                self.max_one_memory
+            )),
             _ => {
                 self.memory_total = total;
                 Ok(true)
@@ -97,12 +127,13 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        match self.max_table {
-            Some(max) if desired > max => self.refuse(format!(
-                "table of {desired} elements would exceed maxTableElements ({max})"
-            )),
-            _ => Ok(true),
+        if desired > self.max_table {
+            return self.refuse(format!(
+                "table of {desired} elements would exceed maxTableElements ({})",
+                self.max_table
+            ));
         }
+        Ok(true)
     }
 }
 

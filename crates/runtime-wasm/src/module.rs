@@ -218,6 +218,85 @@ pub fn wat2wasm(source: &[u8]) -> Result<Vec<u8>> {
     to_binary(source).map(|b| b.into_owned())
 }
 
+/// Largest module `compile_file` reads unless the runtime says otherwise.
+pub const DEFAULT_MAX_MODULE_BYTES: u64 = 1 << 30;
+
+/// What a file that is not a regular file is, for the error naming it.
+fn kind_of(ty: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ty.is_fifo() {
+            return "a FIFO";
+        }
+        if ty.is_char_device() {
+            return "a character device";
+        }
+        if ty.is_block_device() {
+            return "a block device";
+        }
+        if ty.is_socket() {
+            return "a socket";
+        }
+    }
+    if ty.is_dir() {
+        "a directory"
+    } else if ty.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// Reads a module from a file the policy opened: only a regular file, and
+/// at most `max` bytes, since a FIFO would block, a device never end and a
+/// huge file exhaust memory.
+pub(crate) fn read_source(
+    file: std::fs::File,
+    path: &std::path::Path,
+    max: u64,
+) -> Result<Vec<u8>> {
+    use std::io::{self, Read};
+    let fail = |source: io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_big = || {
+        fail(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than the maximum module size ({max} bytes, `maxModuleBytes`)"),
+        ))
+    };
+    let meta = file.metadata().map_err(fail)?;
+    let ty = meta.file_type();
+    if !ty.is_file() {
+        let kind = if ty.is_dir() {
+            io::ErrorKind::IsADirectory
+        } else {
+            io::ErrorKind::InvalidInput
+        };
+        let what = kind_of(ty);
+        return Err(fail(io::Error::new(
+            kind,
+            format!("{what}, not a regular file; only regular files are compiled"),
+        )));
+    }
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The file may grow after the size check: read one byte past the cap
+    // at most, to tell.
+    (&file)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Turns WAT text into binary; binary input passes through untouched.
 pub(crate) fn to_binary(source: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
     if source.starts_with(b"\0asm") {

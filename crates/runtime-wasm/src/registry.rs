@@ -36,10 +36,11 @@ macro_rules! handle {
 
         impl FromStr for $name {
             type Err = Error;
-            /// Any text that is not a handle of this kind is an invalid handle.
+            /// Any text that is not exactly a handle's text form (no sign,
+            /// no leading zero) is an invalid handle.
             fn from_str(s: &str) -> Result<Self, Error> {
                 s.strip_prefix($prefix)
-                    .filter(|d| !d.starts_with('+'))
+                    .filter(|d| d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0'))
                     .and_then(|d| d.parse().ok())
                     .map($name)
                     .ok_or_else(|| $invalid(s.to_string()))

@@ -28,6 +28,8 @@ pub struct RuntimeOptions {
     /// instances beyond them are allocated on demand; 0 turns pooling off.
     /// Runtimes with the same value share their engines.
     pub pool: Option<u32>,
+    /// Largest module `compile_file` reads, in bytes (default 1 GiB).
+    pub max_module_bytes: Option<u64>,
 }
 
 /// Pool slots per engine. Engines are shared by the runtimes of a process
@@ -40,6 +42,7 @@ struct Inner {
     engines: Arc<Engines>,
     policy: Policy,
     max_instances: Option<usize>,
+    max_module_bytes: u64,
     disk: Option<DiskCache>,
     executor: Executor,
     modules: Registry<ModuleId, Compiled>,
@@ -65,6 +68,9 @@ impl Runtime {
                 engines,
                 policy: options.policy,
                 max_instances: options.max_instances,
+                max_module_bytes: options
+                    .max_module_bytes
+                    .unwrap_or(module::DEFAULT_MAX_MODULE_BYTES),
                 disk: options.cache_dir.as_deref().map(DiskCache::new),
                 executor: Executor::default(),
                 modules: Registry::new(),
@@ -108,13 +114,14 @@ impl Runtime {
     }
 
     /// Reads (policy permitting) and compiles a `.wasm` or `.wat` file; the
-    /// format is told from the content, not the name.
+    /// format is told from the content, not the name. The file the policy
+    /// approved is the one read (one handle, opened beneath the allowed
+    /// directory); anything but a regular file, or one over
+    /// `max_module_bytes`, is 5008.
     pub fn compile_file(&self, path: impl AsRef<Path>) -> Result<ModuleId> {
-        let canon = self.inner.policy.check_read(path.as_ref())?;
-        let bytes = std::fs::read(&canon).map_err(|source| Error::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        })?;
+        let path = path.as_ref();
+        let file = self.inner.policy.open_read(path)?;
+        let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
         self.compile(&bytes)
     }
 
@@ -161,6 +168,15 @@ impl Runtime {
             let _ = inst.drop_sync();
         }
         Ok(())
+    }
+
+    /// Frees every module and instance this runtime holds (what `using`
+    /// does at the end of a runtime's scope); the runtime stays usable.
+    pub fn close(&self) {
+        self.inner.modules.remove_where(|_| true);
+        for inst in self.inner.instances.remove_where(|_| true) {
+            let _ = inst.drop_sync();
+        }
     }
 
     /// Makes a new instance with its own store, memory, state and limits.

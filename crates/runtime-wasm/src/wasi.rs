@@ -1,12 +1,17 @@
-//! WASI preview1 configuration: preopens checked against the policy, env,
-//! args, and stdio that is inherited, fed from memory or captured (bounded).
+//! WASI preview1 configuration: preopens opened by the policy, env, args,
+//! stdio that is inherited, fed from memory or captured (bounded), and the
+//! cap on descriptors a guest may hold.
 
 use crate::error::{Error, Result};
+use crate::open;
 use crate::policy::Policy;
+use std::fs::File;
 use std::path::PathBuf;
+use wasmtime_wasi::filesystem::{Descriptor, WasiFilesystemView};
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::bindings::filesystem::preopens::Host as _;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder, WasiView};
 
 /// Default bound on captured output per stream, over the instance's life.
 pub const DEFAULT_CAPTURE_LIMIT: usize = 16 << 20;
@@ -21,7 +26,7 @@ pub struct Preopen {
 }
 
 /// What a WASI guest sees of the outside world; nothing unless granted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WasiConfig {
     pub preopens: Vec<Preopen>,
     pub env: Vec<(String, String)>,
@@ -83,22 +88,27 @@ fn output(capture: bool, inherit: bool, name: &str, limit: usize) -> Result<Opti
 }
 
 impl WasiConfig {
-    /// Builds the context, checking every preopen against `policy`.
-    pub(crate) fn build(&self, policy: &Policy) -> Result<Wasi> {
+    /// Builds the context: every preopen is the directory `policy` opened,
+    /// and the guest may hold `max_open_files` descriptors (default 1024).
+    pub(crate) fn build(&self, policy: &Policy, max_open_files: Option<u64>) -> Result<Wasi> {
         let mut b = WasiCtxBuilder::new();
         b.allow_blocking_current_thread(true);
+        let mut opened = Vec::with_capacity(self.preopens.len());
         for p in &self.preopens {
-            let host = policy.check_preopen(&p.host)?;
+            let dir = policy.open_preopen(&p.host)?;
             let perms = if p.readonly {
                 FsPerms::ReadOnly
             } else {
                 FsPerms::ReadWrite
             };
-            b.preopened_dir(&host, &p.guest, perms)
+            // The builder takes a path, not a handle: give it one that
+            // reopens this very directory, and check below that it did.
+            b.preopened_dir(open::reopenable(&dir, &p.host), &p.guest, perms)
                 .map_err(|e| Error::Wasi {
-                    message: format!("cannot preopen `{}`: {e}", host.display()),
+                    message: format!("cannot preopen `{}`: {e}", p.host.display()),
                     exit_code: None,
                 })?;
+            opened.push((dir, &p.host));
         }
         for (k, v) in &self.env {
             if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
@@ -134,10 +144,165 @@ impl WasiConfig {
         if let Some(c) = &stderr {
             b.stderr(c.pipe.clone());
         }
+        let mut ctx = b.build_p1();
+        same_preopens(&mut ctx, &opened)?;
+        let cap = max_open_files.unwrap_or(DEFAULT_MAX_OPEN_FILES);
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+        ctx.ctx()
+            .table
+            .set_max_capacity(cap.saturating_add(HEADROOM));
         Ok(Wasi {
-            ctx: b.build_p1(),
+            ctx,
             stdout,
             stderr,
         })
+    }
+}
+
+/// Checks that each preopen the context holds is the directory the policy
+/// opened (same device and inode): where the handle could not be passed on
+/// as such, a name swapped meanwhile is refused rather than given out.
+fn same_preopens(ctx: &mut WasiP1Ctx, opened: &[(File, &PathBuf)]) -> Result<()> {
+    let mut view = ctx.filesystem();
+    let held = view.get_directories().map_err(|e| Error::Wasi {
+        message: format!("cannot list preopens: {e}"),
+        exit_code: None,
+    })?;
+    let mut refused = None;
+    for ((fd, _), (ours, host)) in held.into_iter().zip(opened) {
+        let same = match view.table.get(&fd) {
+            Ok(Descriptor::Dir(dir)) => open::same_file(&dir.dir, ours).unwrap_or(false),
+            _ => false,
+        };
+        let _ = view.table.delete(fd);
+        if !same && refused.is_none() {
+            refused = Some(Error::PermissionDenied(format!(
+                "preopen `{}` changed while it was being opened",
+                host.display()
+            )));
+        }
+    }
+    refused.map_or(Ok(()), Err)
+}
+
+/// Descriptors a guest may hold when `maxOpenFiles` is not given.
+pub const DEFAULT_MAX_OPEN_FILES: u64 = 1024;
+
+/// Table entries allowed beyond the descriptor cap: wasmtime-wasi's own
+/// default capacity, left as it was for stdio streams and the short-lived
+/// entries of single calls (pollables of `poll_oneoff`, directory
+/// listings), none of which holds a host descriptor. The cap itself rides
+/// on the table (capacity minus this), so it needs no state of its own.
+const HEADROOM: usize = 1_000_000;
+
+/// Files and directories the guest holds open (its preopens included), and
+/// how many it may.
+fn open_files(ctx: &mut WasiP1Ctx) -> (usize, usize) {
+    let table = ctx.ctx().table;
+    let cap = table.max_capacity().saturating_sub(HEADROOM);
+    let held = table
+        .iter_mut()
+        .filter(|entry| entry.is::<Descriptor>())
+        .count();
+    (held, cap)
+}
+
+/// Replaces WASI's `path_open` with one that answers `EMFILE` once the guest
+/// holds its cap of descriptors, before any host descriptor is taken; below
+/// the cap it runs wasmtime-wasi's own `path_open`.
+///
+/// wasmtime-wasi has no descriptor cap of its own: its resource table's
+/// capacity makes a full table a trap, not an errno. Calling the linker's
+/// original definition from here is no way out either (a host function
+/// called from the host sees no caller memory), so this repeats the few
+/// lines of glue the generated binding has around the same generated
+/// function.
+pub(crate) fn cap_path_open<T: 'static>(
+    linker: &mut wasmtime::Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiP1Ctx + Copy + Send + Sync + 'static,
+) -> wasmtime::Result<()> {
+    use wasmtime_wasi::p1::types::Errno;
+    use wasmtime_wasi::p1::wasi_snapshot_preview1::{path_open, WasiSnapshotPreview1};
+    linker.allow_shadowing(true);
+    let defined = linker
+        .func_wrap(
+            "wasi_snapshot_preview1",
+            "path_open",
+            move |mut caller: wasmtime::Caller<'_, T>,
+                  fd: i32,
+                  dirflags: i32,
+                  path: i32,
+                  path_len: i32,
+                  oflags: i32,
+                  rights_base: i64,
+                  rights_inheriting: i64,
+                  fdflags: i32,
+                  opened: i32|
+                  -> wasmtime::Result<i32> {
+                let (held, cap) = open_files(get(caller.data_mut()));
+                if held >= cap {
+                    return Ok(Errno::Mfile as i32);
+                }
+                let fuel = wasmtime::AsContextMut::as_context_mut(&mut caller).hostcall_fuel();
+                let export = caller.get_export("memory");
+                let (mut memory, ctx) = match &export {
+                    Some(wasmtime::Extern::Memory(m)) => {
+                        let (bytes, data) = m.data_and_store_mut(&mut caller);
+                        (wiggle::GuestMemory::Unshared(bytes), get(data))
+                    }
+                    Some(wasmtime::Extern::SharedMemory(m)) => (
+                        wiggle::GuestMemory::Shared(m.data()),
+                        get(caller.data_mut()),
+                    ),
+                    _ => wasmtime::bail!("missing required memory export"),
+                };
+                ctx.set_hostcall_fuel(fuel);
+                wasmtime_wasi::runtime::in_tokio(path_open(
+                    ctx,
+                    &mut memory,
+                    fd,
+                    dirflags,
+                    path,
+                    path_len,
+                    oflags,
+                    rights_base,
+                    rights_inheriting,
+                    fdflags,
+                    opened,
+                ))
+            },
+        )
+        .map(|_| ());
+    linker.allow_shadowing(false);
+    defined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::open::Kind;
+    use crate::ErrorCode;
+
+    /// Where a preopen has to be passed on by name (no `/proc/self/fd`),
+    /// one that is not the directory the policy opened is refused.
+    #[test]
+    fn a_preopen_other_than_the_opened_directory_is_refused() {
+        let base = std::env::temp_dir().join(format!("runtime-wasm-same-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let build = |host: &PathBuf| {
+            let mut builder = WasiCtxBuilder::new();
+            builder
+                .preopened_dir(host, "/d", FsPerms::ReadOnly)
+                .unwrap();
+            builder.build_p1()
+        };
+        let ours = open::ambient(&b, Kind::Dir).unwrap();
+        let err = same_preopens(&mut build(&a), &[(ours, &b)]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::PermissionDenied);
+        let ours = open::ambient(&b, Kind::Dir).unwrap();
+        same_preopens(&mut build(&b), &[(ours, &b)]).unwrap();
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

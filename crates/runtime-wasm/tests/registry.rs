@@ -16,6 +16,10 @@ fn handles_parse_back_and_garbage_is_an_invalid_handle() {
         "instance-1",
         " module-1",
         "module-1 ",
+        "module-01",
+        "module-+1",
+        "module-0",
+        "module-١",
     ] {
         assert_eq!(
             text.parse::<ModuleId>().unwrap_err().code(),

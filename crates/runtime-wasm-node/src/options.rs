@@ -1,0 +1,300 @@
+//! Option objects from JS read as untrusted input: own enumerable string keys
+//! only, each read once, in the order given; unknown keys and wrong types are
+//! 5007 in the API's words.
+
+use crate::error::js_error;
+use crate::host;
+use crate::js_thread::{JsRef, JsThread};
+use napi::bindgen_prelude::*;
+use napi::{check_status, sys};
+use runtime_wasm as core;
+use std::ptr;
+use std::sync::Arc;
+
+/// Why reading options stopped: a JS exception (a throwing getter) or a
+/// core error to report.
+pub enum Fail {
+    Js(Error),
+    Core(core::Error),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Js(e)
+    }
+}
+
+impl From<core::Error> for Fail {
+    fn from(e: core::Error) -> Self {
+        Fail::Core(e)
+    }
+}
+
+impl Fail {
+    pub fn into_js(self, env: &Env) -> Error {
+        match self {
+            Fail::Js(e) => e,
+            Fail::Core(e) => js_error(env, &e),
+        }
+    }
+}
+
+pub type Read<T> = std::result::Result<T, Fail>;
+
+fn type_error(message: String) -> Fail {
+    Fail::Core(core::Error::Type(message))
+}
+
+/// How a JS value is named in an error: its type, with arrays and null told apart.
+pub fn describe(v: &Unknown) -> Result<&'static str> {
+    Ok(match v.get_type()? {
+        ValueType::Null => "null",
+        ValueType::Undefined => "undefined",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::BigInt => "bigint",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Function => "function",
+        ValueType::Object if v.is_array()? => "an array",
+        _ => "object",
+    })
+}
+
+/// The own enumerable string-keyed properties of `obj`, in property order,
+/// each read exactly once; the prototype chain is never consulted.
+pub fn own_entries<'e>(env: &Env, obj: &Object<'e>) -> Result<Vec<(String, Unknown<'e>)>> {
+    let mut names = ptr::null_mut();
+    // SAFETY: `env` and `obj` are live for this call on the JS thread and
+    // `names` receives a new array value.
+    check_status!(unsafe {
+        sys::napi_get_all_property_names(
+            env.raw(),
+            obj.raw(),
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut names,
+        )
+    })?;
+    let names = Object::from_raw(env.raw(), names);
+    let mut out = Vec::new();
+    for i in 0..names.get_array_length()? {
+        let key: Unknown = names.get_element(i)?;
+        let value: Unknown = obj.get_property(key)?;
+        // SAFETY: keys converted with `numbers_to_strings` are strings.
+        let name = unsafe { key.cast::<String>() }?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// `v` as a plain object (not null, an array or a function).
+pub fn object<'e>(v: Unknown<'e>, what: &str) -> Read<Object<'e>> {
+    if v.get_type()? != ValueType::Object || v.is_array()? {
+        return Err(type_error(format!(
+            "{what} must be an object, got {}",
+            describe(&v)?
+        )));
+    }
+    // SAFETY: checked to be an object just above.
+    Ok(unsafe { v.cast::<Object>() }?)
+}
+
+/// Own entries of `v`, an object, leaving out those set to `undefined`.
+fn entries<'e>(env: &Env, v: Unknown<'e>, what: &str) -> Read<Vec<(String, Unknown<'e>)>> {
+    let obj = object(v, what)?;
+    let mut all = own_entries(env, &obj)?;
+    all.retain(|(_, v)| !matches!(v.get_type(), Ok(ValueType::Undefined)));
+    Ok(all)
+}
+
+fn string(v: &Unknown, what: &str) -> Read<String> {
+    if v.get_type()? != ValueType::String {
+        return Err(type_error(format!(
+            "{what} must be a string, got {}",
+            describe(v)?
+        )));
+    }
+    // SAFETY: checked to be a string just above.
+    Ok(unsafe { v.cast::<String>() }?)
+}
+
+fn boolean(v: &Unknown, what: &str) -> Read<bool> {
+    if v.get_type()? != ValueType::Boolean {
+        return Err(type_error(format!(
+            "{what} must be a boolean, got {}",
+            describe(v)?
+        )));
+    }
+    // SAFETY: checked to be a boolean just above.
+    Ok(unsafe { v.cast::<bool>() }?)
+}
+
+fn number(v: &Unknown, what: &str) -> Read<f64> {
+    if v.get_type()? != ValueType::Number {
+        return Err(type_error(format!(
+            "{what} must be a number, got {}",
+            describe(v)?
+        )));
+    }
+    // SAFETY: checked to be a number just above.
+    Ok(unsafe { v.cast::<f64>() }?)
+}
+
+fn count(v: &Unknown, what: &str) -> Read<u64> {
+    Ok(core::count(number(v, what)?, what)?)
+}
+
+/// A whole amount given as a number or a bigint (fuel).
+fn amount(v: &Unknown, what: &str) -> Read<u64> {
+    match v.get_type()? {
+        ValueType::Number | ValueType::BigInt => Ok(crate::convert::to_arg(v)?.amount(what)?),
+        _ => Err(type_error(format!(
+            "{what} must be a number or bigint, got {}",
+            describe(v)?
+        ))),
+    }
+}
+
+/// An array of strings, read by index (holes and extra properties aside).
+fn strings(v: &Unknown, what: &str) -> Read<Vec<String>> {
+    if !v.is_array()? {
+        return Err(type_error(format!(
+            "{what} must be an array of strings, got {}",
+            describe(v)?
+        )));
+    }
+    // SAFETY: checked to be an array just above.
+    let arr = unsafe { v.cast::<Object>() }?;
+    (0..arr.get_array_length()?)
+        .map(|i| string(&arr.get_element::<Unknown>(i)?, &format!("{what}[{i}]")))
+        .collect()
+}
+
+/// Bytes of a string (UTF-8) or of any `ArrayBufferView` / `ArrayBuffer`.
+fn text_or_bytes(v: &Unknown, what: &str) -> Read<Vec<u8>> {
+    if v.get_type()? == ValueType::String {
+        return Ok(string(v, what)?.into_bytes());
+    }
+    crate::convert::view_bytes(v)?.ok_or_else(|| {
+        type_error(format!(
+            "{what} must be a string or a Uint8Array, got {}",
+            describe(v).unwrap_or("object")
+        ))
+    })
+}
+
+fn string_pairs(env: &Env, v: Unknown, what: &str) -> Read<Vec<(String, String)>> {
+    entries(env, v, what)?
+        .into_iter()
+        .map(|(k, v)| {
+            let value = string(&v, &format!("{what}.{k}"))?;
+            Ok((k, value))
+        })
+        .collect()
+}
+
+fn preopens(env: &Env, v: Unknown) -> Read<Vec<core::Preopen>> {
+    let mut out = Vec::new();
+    for (guest, spec) in entries(env, v, "preopens")? {
+        let at = format!("preopens[{guest:?}]");
+        let (host, readonly) = match spec.get_type()? {
+            ValueType::String => (string(&spec, &at)?, false),
+            ValueType::Object => {
+                let (mut path, mut readonly) = (None, false);
+                for (key, value) in entries(env, spec, &at)? {
+                    match key.as_str() {
+                        "path" => path = Some(string(&value, &format!("{at}.path"))?),
+                        "readonly" => readonly = boolean(&value, &format!("{at}.readonly"))?,
+                        _ => return Err(core::unknown_key(&at, &key, core::PREOPEN_KEYS).into()),
+                    }
+                }
+                let path = path.ok_or_else(|| type_error(format!("{at}.path is required")))?;
+                (path, readonly)
+            }
+            _ => {
+                return Err(type_error(format!(
+                    "{at} must be a host path or {{ path, readonly }}, got {}",
+                    describe(&spec)?
+                )))
+            }
+        };
+        out.push(core::Preopen {
+            guest,
+            host: host.into(),
+            readonly,
+        });
+    }
+    Ok(out)
+}
+
+/// An instance configuration, host functions of `imports` included.
+pub fn instance_config(
+    env: &Env,
+    config: Unknown,
+    dispatch: &Arc<JsRef>,
+    js: &JsThread,
+) -> Read<core::InstanceConfig> {
+    let mut c = core::InstanceConfig::default();
+    for (key, v) in entries(env, config, "instance config")? {
+        let k = key.as_str();
+        let (wasi, limits) = (&mut c.wasi, &mut c.limits);
+        match k {
+            "preopens" => wasi.preopens = preopens(env, v)?,
+            "env" => wasi.env = string_pairs(env, v, "env")?,
+            "args" => wasi.args = strings(&v, k)?,
+            "inheritStdin" => wasi.inherit_stdin = boolean(&v, k)?,
+            "inheritStdout" => wasi.inherit_stdout = boolean(&v, k)?,
+            "inheritStderr" => wasi.inherit_stderr = boolean(&v, k)?,
+            "stdin" => wasi.stdin = Some(text_or_bytes(&v, k)?),
+            "captureStdout" => wasi.capture_stdout = boolean(&v, k)?,
+            "captureStderr" => wasi.capture_stderr = boolean(&v, k)?,
+            "captureLimit" => wasi.capture_limit = Some(count(&v, k)? as usize),
+            "fuel" => limits.fuel = Some(amount(&v, k)?),
+            "timeoutMs" => limits.timeout = Some(core::millis(number(&v, k)?, k)?),
+            "maxMemoryBytes" => limits.max_memory_bytes = Some(count(&v, k)?),
+            "maxTableElements" => limits.max_table_elements = Some(count(&v, k)?),
+            "maxOpenFiles" => limits.max_open_files = Some(count(&v, k)?),
+            "imports" => c.imports = host::imports(env, object(v, "imports")?, dispatch, js)?,
+            _ => {
+                let known = core::INSTANCE_CONFIG_KEYS;
+                return Err(core::unknown_key("instance config", k, known).into());
+            }
+        }
+    }
+    Ok(c)
+}
+
+fn policy(env: &Env, v: Unknown) -> Read<core::Policy> {
+    let mut p = core::Policy::default();
+    for (key, v) in entries(env, v, "policy")? {
+        let paths = |what| Read::Ok(strings(&v, what)?.into_iter().map(Into::into).collect());
+        match key.as_str() {
+            "read" => p.read = Some(paths("policy.read")?),
+            "preopen" => p.preopen = Some(paths("policy.preopen")?),
+            _ => return Err(core::unknown_key("policy", &key, core::POLICY_KEYS).into()),
+        }
+    }
+    Ok(p)
+}
+
+/// A runtime's options.
+pub fn runtime_options(env: &Env, options: Unknown) -> Read<core::RuntimeOptions> {
+    let mut o = core::RuntimeOptions::default();
+    for (key, v) in entries(env, options, "Runtime options")? {
+        let k = key.as_str();
+        match k {
+            "policy" => o.policy = policy(env, v)?,
+            "maxInstances" => o.max_instances = Some(count(&v, k)? as usize),
+            "cacheDir" => o.cache_dir = Some(string(&v, k)?.into()),
+            "pool" => o.pool = Some(count(&v, k)?.min(u64::from(u32::MAX)) as u32),
+            "maxModuleBytes" => o.max_module_bytes = Some(count(&v, k)?),
+            _ => {
+                let known = core::RUNTIME_OPTION_KEYS;
+                return Err(core::unknown_key("Runtime options", k, known).into());
+            }
+        }
+    }
+    Ok(o)
+}
