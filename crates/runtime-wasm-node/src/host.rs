@@ -1,6 +1,6 @@
-//! JS functions as host functions. In a sync call the function runs right
-//! here on the JS thread; in an async call the guest's worker sends it to the
-//! JS thread and serves its caller's memory requests until it settles.
+//! JS functions as host functions: each call is converted to and from JS
+//! and run on the JS thread; the core owns the waiting, the deadline and
+//! the caller's memory while the function works.
 
 use crate::convert::{to_arg, Results};
 use crate::error::js_error;
@@ -10,9 +10,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use runtime_wasm as core;
 use std::cell::Cell;
-use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 thread_local! {
     /// Set while a sync operation runs guest code on this (JS) thread.
@@ -28,112 +26,72 @@ pub fn on_js_thread<R>(env: &Env, f: impl FnOnce() -> R) -> R {
     r
 }
 
-type Op = Box<dyn FnOnce(&mut core::Caller<'_>) + Send>;
-type Outcome = core::Result<core::Arg>;
-
-enum Msg {
-    Op(Op),
-    Done(Outcome),
-}
-
-fn gone() -> core::Error {
-    core::Error::InvalidInstanceHandle("caller of a finished host call".into())
-}
-
-/// How a `HostCall` reaches the guest's caller.
-enum Link {
-    /// Same thread: the caller's address while the host call lasts, else 0.
-    Direct(Arc<Mutex<usize>>),
-    /// The worker waiting on the guest's behalf.
-    Remote(Sender<Msg>),
-}
-
-impl Link {
-    fn with<R: Send + 'static>(
-        &self,
-        op: impl FnOnce(&mut core::Caller<'_>) -> core::Result<R> + Send + 'static,
-    ) -> core::Result<R> {
-        match self {
-            Link::Direct(slot) => {
-                let addr = *slot.lock().unwrap_or_else(|e| e.into_inner());
-                if addr == 0 {
-                    return Err(gone());
-                }
-                // Non-zero only while `JsHostFunc::direct` holds the caller
-                // on this thread's stack.
-                op(unsafe { &mut *(addr as *mut core::Caller<'_>) })
-            }
-            Link::Remote(tx) => {
-                let (reply, wait) = channel();
-                let op: Op = Box::new(move |c| {
-                    let _ = reply.send(op(c));
-                });
-                tx.send(Msg::Op(op)).map_err(|_| gone())?;
-                wait.recv().map_err(|_| gone())?
-            }
-        }
+fn failed(message: &str) -> core::Error {
+    core::Error::Call {
+        message: message.into(),
+        trap: None,
     }
-}
-
-enum SettleTo {
-    Here(Arc<Mutex<Option<Outcome>>>),
-    Worker(Sender<Msg>),
 }
 
 /// One invocation of a JS host function, handed to the JS dispatcher
 /// (`lib/host.js`): its arguments, its caller's memory, and how to settle.
 #[napi]
 pub struct HostCall {
-    args: Vec<core::Value>,
-    link: Link,
-    settle: Option<SettleTo>,
+    call: Arc<core::HostCall>,
+    /// The guest waits on a worker (a returned Promise may be awaited), not
+    /// on this thread.
+    waits_elsewhere: bool,
     js: JsThread,
 }
 
+type Mem = Option<String>;
+
 impl HostCall {
-    fn finish(&mut self, outcome: Outcome) {
-        match self.settle.take() {
-            Some(SettleTo::Here(slot)) => {
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome)
-            }
-            Some(SettleTo::Worker(tx)) => drop(tx.send(Msg::Done(outcome))),
-            None => {}
-        }
+    fn memory<R>(
+        &self,
+        env: &Env,
+        mem: Mem,
+        op: impl FnOnce(&mut core::HostMemory<'_>) -> core::Result<R>,
+    ) -> Result<R> {
+        let r = self
+            .call
+            .memory(mem.as_deref())
+            .and_then(|mut m| op(&mut m));
+        r.map_err(|e| js_error(env, &e))
     }
 }
-
-type Mem = Option<String>;
 
 #[napi]
 impl HostCall {
     #[napi(getter, ts_return_type = "unknown[]")]
     pub fn args(&self) -> Results {
-        Results(self.args.clone())
+        Results(self.call.args().to_vec())
     }
 
     /// True when the guest waits on a worker, so a returned Promise may be awaited.
     #[napi(getter)]
     pub fn is_async(&self) -> bool {
-        matches!(self.settle, Some(SettleTo::Worker(_)))
+        self.waits_elsewhere
     }
 
     #[napi]
-    pub fn resolve(&mut self, value: Unknown) -> Result<()> {
-        let outcome = if !self.is_async() && value.is_promise()? {
+    pub fn resolve(&self, value: Unknown) -> Result<()> {
+        let outcome = if !self.waits_elsewhere && value.is_promise()? {
             Err(core::Error::Type(
                 "a host function returned a Promise during a synchronous call; use call() for async host functions".into(),
             ))
         } else {
             Ok(to_arg(&value)?)
         };
-        self.finish(outcome);
+        self.call.settle(outcome);
         Ok(())
     }
 
     #[napi]
-    pub fn reject(&mut self, error: Unknown) -> Result<()> {
+    pub fn reject(&self, error: Unknown) -> Result<()> {
         let payload = JsRef::new(&error, &self.js)?;
-        self.finish(Err(core::Error::Host(core::HostError(Box::new(payload)))));
+        self.call
+            .settle(Err(core::Error::Host(core::HostError(Box::new(payload)))));
         Ok(())
     }
 
@@ -145,43 +103,29 @@ impl HostCall {
         offset: f64,
         length: f64,
     ) -> Result<crate::convert::Bytes> {
-        let r = self
-            .link
-            .with(move |c| c.memory(mem.as_deref())?.read(offset, length));
-        r.map(crate::convert::Bytes).map_err(|e| js_error(&env, &e))
+        self.memory(&env, mem, |m| m.read(offset, length))
+            .map(crate::convert::Bytes)
     }
 
     #[napi]
     pub fn write(&self, env: Env, mem: Mem, offset: f64, bytes: Uint8Array) -> Result<()> {
-        let bytes = bytes.to_vec();
-        let r = self
-            .link
-            .with(move |c| c.memory(mem.as_deref())?.write(offset, &bytes));
-        r.map_err(|e| js_error(&env, &e))
+        self.memory(&env, mem, |m| m.write(offset, &bytes))
     }
 
     #[napi]
     pub fn read_string(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<String> {
-        let r = self
-            .link
-            .with(move |c| c.memory(mem.as_deref())?.read_string(offset, length));
-        r.map_err(|e| js_error(&env, &e))
+        self.memory(&env, mem, |m| m.read_string(offset, length))
     }
 
     #[napi]
     pub fn write_string(&self, env: Env, mem: Mem, offset: f64, text: String) -> Result<u32> {
-        let r = self
-            .link
-            .with(move |c| c.memory(mem.as_deref())?.write_string(offset, &text));
-        r.map(|n| n as u32).map_err(|e| js_error(&env, &e))
+        self.memory(&env, mem, |m| m.write_string(offset, &text))
+            .map(|n| n as u32)
     }
 
     #[napi]
     pub fn size(&self, env: Env, mem: Mem) -> Result<f64> {
-        let r = self
-            .link
-            .with(move |c| Ok(c.memory(mem.as_deref())?.size() as f64));
-        r.map_err(|e| js_error(&env, &e))
+        self.memory(&env, mem, |m| Ok(m.size() as f64))
     }
 }
 
@@ -204,18 +148,17 @@ impl JsHostFunc {
 
 /// Calls `dispatch(hostCall, func)` on the JS thread.
 fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Result<()> {
-    let failed = |e: Error| core::Error::Call {
-        message: format!("cannot call the host function: {e}"),
-        trap: None,
-    };
     let run = || -> Result<()> {
         let argv = [
+            // SAFETY: `env` is the live env of this (JS) thread.
             unsafe { HostCall::to_napi_value(env.raw(), call) }?,
             func.get(env)?.raw(),
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
-        unsafe { sys::napi_get_undefined(env.raw(), &mut this) };
+        // SAFETY: plain Node-API calls on this thread's env with live handles;
+        // `argv` holds two values, as passed.
         let status = unsafe {
+            sys::napi_get_undefined(env.raw(), &mut this);
             sys::napi_call_function(
                 env.raw(),
                 this,
@@ -229,95 +172,48 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
             return Ok(());
         }
         let mut exception = std::ptr::null_mut();
+        // SAFETY: clears the pending exception of this thread's env.
         unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
         Err(Error::from_reason("the host dispatcher threw"))
     };
-    run().map_err(failed)
+    run().map_err(|e| failed(&format!("cannot call the host function: {e}")))
 }
 
 impl core::HostFunc for JsHostFunc {
-    fn call(&self, caller: &mut core::Caller<'_>, args: &[core::Value]) -> Outcome {
+    fn call(&self, call: core::HostCall) {
+        let call = Arc::new(call);
         let env = SYNC_ENV.with(|c| c.get());
-        if !env.is_null() {
-            return self.direct(&Env::from_raw(env), caller, args);
+        if !env.is_null() && self.js.is_current() {
+            // A sync call: the guest waits right here, so the function must
+            // settle before it returns.
+            let host = HostCall {
+                call: call.clone(),
+                waits_elsewhere: false,
+                js: self.js.clone(),
+            };
+            let env = Env::from_raw(env);
+            if let Err(e) = invoke(&env, &self.dispatch, &self.func, host) {
+                call.settle(Err(e));
+            }
+            if !call.is_settled() {
+                call.settle(Err(failed("the host function did not settle")));
+            }
+            return;
         }
-        if self.js.is_current() {
-            return Err(core::Error::Call {
-                message: "a host function was reached on the JS thread outside a synchronous call"
-                    .into(),
-                trap: None,
-            });
-        }
-        self.remote(caller, args)
-    }
-}
-
-impl JsHostFunc {
-    fn direct(&self, env: &Env, caller: &mut core::Caller<'_>, args: &[core::Value]) -> Outcome {
-        let slot = Arc::new(Mutex::new(caller as *mut core::Caller<'_> as usize));
-        let out = Arc::new(Mutex::new(None));
-        let call = HostCall {
-            args: args.to_vec(),
-            link: Link::Direct(slot.clone()),
-            settle: Some(SettleTo::Here(out.clone())),
-            js: self.js.clone(),
-        };
-        let invoked = invoke(env, &self.dispatch, &self.func, call);
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = 0;
-        invoked?;
-        let settled = out.lock().unwrap_or_else(|e| e.into_inner()).take();
-        settled.unwrap_or_else(|| {
-            Err(core::Error::Call {
-                message: "the host function did not settle".into(),
-                trap: None,
-            })
-        })
-    }
-
-    fn remote(&self, caller: &mut core::Caller<'_>, args: &[core::Value]) -> Outcome {
-        let (tx, rx) = channel();
-        let (func, dispatch, js, args, settle) = (
-            self.func.clone(),
-            self.dispatch.clone(),
-            self.js.clone(),
-            args.to_vec(),
-            tx.clone(),
-        );
+        let (func, dispatch, js) = (self.func.clone(), self.dispatch.clone(), self.js.clone());
+        let pending = call.clone();
         let sent = self.js.run(move |env| {
-            let call = HostCall {
-                args,
-                link: Link::Remote(settle.clone()),
-                settle: Some(SettleTo::Worker(settle.clone())),
+            let host = HostCall {
+                call: pending.clone(),
+                waits_elsewhere: true,
                 js,
             };
-            if let Err(e) = invoke(&env, &dispatch, &func, call) {
-                let _ = settle.send(Msg::Done(Err(e)));
+            if let Err(e) = invoke(&env, &dispatch, &func, host) {
+                pending.settle(Err(e));
             }
         });
-        drop(tx);
         if !sent {
-            return Err(core::Error::Call {
-                message: "the JS thread is shutting down".into(),
-                trap: None,
-            });
-        }
-        let deadline = caller.deadline();
-        loop {
-            let msg = match deadline {
-                Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match msg {
-                Ok(Msg::Done(outcome)) => return outcome,
-                Ok(Msg::Op(op)) => op(caller),
-                Err(RecvTimeoutError::Timeout) => return Err(core::Error::Timeout { trap: None }),
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(core::Error::Call {
-                        message: "the host function was dropped without settling".into(),
-                        trap: None,
-                    })
-                }
-            }
+            call.settle(Err(failed("the JS thread is shutting down")));
         }
     }
 }

@@ -102,8 +102,10 @@ impl JsInstance {
     pub fn call<'e>(&self, env: &'e Env, name: String, args: Vec<Unknown>) -> Result<Object<'e>> {
         let args = to_args(&args)?;
         let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.call(&name, &args).map(Results), settle);
+        self.inst.spawn(
+            move |l| Box::pin(async move { l.call_async(&name, &args).await.map(Results) }),
+            settle,
+        );
         Ok(p)
     }
 
@@ -142,8 +144,10 @@ impl JsInstance {
             .map(|b| to_args(b))
             .collect::<Result<Vec<_>>>()?;
         let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.call_many(&name, &batches).map(Batch), settle);
+        self.inst.spawn(
+            move |l| Box::pin(async move { l.call_many_async(&name, &batches).await.map(Batch) }),
+            settle,
+        );
         Ok(p)
     }
 
@@ -174,7 +178,10 @@ impl JsInstance {
     )]
     pub fn run<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
         let (settle, p) = promise(env)?;
-        self.inst.run_async(|l| l.run().map(RunResult), settle);
+        self.inst.spawn(
+            |l| Box::pin(async move { l.run_async().await.map(RunResult) }),
+            settle,
+        );
         Ok(p)
     }
 
@@ -294,8 +301,10 @@ impl JsInstance {
     pub fn call_ref<'e>(&self, env: &'e Env, id: u32, args: Vec<Unknown>) -> Result<Object<'e>> {
         let args = to_args(&args)?;
         let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.call_ref(id, &args).map(Results), settle);
+        self.inst.spawn(
+            move |l| Box::pin(async move { l.call_ref_async(id, &args).await.map(Results) }),
+            settle,
+        );
         Ok(p)
     }
 

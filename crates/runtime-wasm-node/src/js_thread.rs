@@ -10,6 +10,9 @@ use std::thread::ThreadId;
 
 type Task = Box<dyn FnOnce(Env) + Send>;
 
+/// Stack the code of a JS thread may use, V8's own limit with a margin.
+const JS_STACK_BUDGET: usize = 920 * 1024;
+
 struct Tsfn(sys::napi_threadsafe_function);
 // A threadsafe function may be called from any thread; the mutex around it
 // orders calls against its finalization.
@@ -63,6 +66,9 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 impl JsThread {
     /// Binds to the current (JS) thread.
     pub fn new(env: &Env) -> Result<JsThread> {
+        // V8 stops JS at its own stack limit (984 KiB below the top of the
+        // thread's stack by default): nested sync calls stop before it.
+        runtime_wasm::stack::set_budget(JS_STACK_BUDGET);
         let shared = Arc::new(Shared {
             tsfn: Mutex::new(None),
             thread: std::thread::current().id(),

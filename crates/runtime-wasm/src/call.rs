@@ -2,8 +2,10 @@
 //! handles once, called either with loosely typed arguments converted by the
 //! signature, or, for all-number signatures, without allocating at all.
 
+use crate::block_on::block_on;
 use crate::error::{Error, Result};
-use crate::instance::{Live, StoreData};
+use crate::instance::Live;
+use crate::store::StoreData;
 use crate::value::{convert_args, from_number, type_name, Arg, Value};
 use std::sync::Arc;
 use wasmtime::{Store, Val, ValRaw, ValType};
@@ -113,32 +115,55 @@ impl Live {
     }
 
     /// Calls export `name`, converting `args` by its signature.
-    pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
+    pub async fn call_async(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
         let id = self.export_id(name)?;
-        self.call_ref(id, args)
+        self.call_ref_async(id, args).await
     }
 
     /// Calls export `name` once per argument list, converting each by its
     /// signature; the first failure ends the batch (earlier calls stand).
-    pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
+    pub async fn call_many_async(
+        &mut self,
+        name: &str,
+        batches: &[Vec<Arg>],
+    ) -> Result<Vec<Vec<Value>>> {
         let id = self.export_id(name)?;
-        batches.iter().map(|args| self.call_ref(id, args)).collect()
+        let mut out = Vec::with_capacity(batches.len());
+        for args in batches {
+            out.push(self.call_ref_async(id, args).await?);
+        }
+        Ok(out)
     }
 
     /// Calls handle `id` (from `export_func` or `table_get`).
-    pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
+    pub async fn call_ref_async(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
         let callee = self.callee(id)?;
         let (func, results) = (callee.func, callee.results.len());
         let vals = convert_args(&callee.params, args, &callee.label)?;
         let mut out = vec![Val::I32(0); results];
-        self.guest(|store| func.call(store, &vals, &mut out))?
-            .map_err(Error::from_guest)?;
+        self.enter(func, &vals, &mut out).await?;
         out.iter().map(Value::from_val).collect()
+    }
+
+    /// `call_async` on the calling thread.
+    pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
+        block_on(self.call_async(name, args))
+    }
+
+    /// `call_many_async` on the calling thread.
+    pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
+        block_on(self.call_many_async(name, batches))
+    }
+
+    /// `call_ref_async` on the calling thread.
+    pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
+        block_on(self.call_ref_async(id, args))
     }
 
     /// Calls handle `id`, whose parameters and result (if any) are all
     /// number types, with plain numbers converted exactly as `Arg::Number`
-    /// would be, allocating nothing. A bad argument gets `call_ref`'s error.
+    /// would be, allocating nothing (stores with async host functions take
+    /// `call_ref`'s path). A bad argument gets `call_ref`'s error.
     pub fn call_numbers(&mut self, id: u32, args: &[f64]) -> Result<Option<Value>> {
         let mut out = None;
         self.numbers_each(id, args.len(), args, |v| out = Some(v))?;
@@ -182,15 +207,14 @@ impl Live {
         let mut raw = [ValRaw::i32(0); MAX_NUMBERS];
         let calls = args.len().checked_div(arity).unwrap_or(1);
         for chunk in (0..calls).map(|i| &args[i * arity..(i + 1) * arity]) {
-            if !lower(&params, chunk, &mut raw) {
+            if self.needs_async() || !lower(&params, chunk, &mut raw) {
                 let args: Vec<Arg> = chunk.iter().map(|&n| Arg::Number(n)).collect();
                 self.call_ref(id, &args)?.into_iter().for_each(&mut each);
                 continue;
             }
             // SAFETY: `lower` wrote one value of each parameter's type, and
             // the buffer holds the single result too; no references here.
-            self.guest(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?
-                .map_err(Error::from_guest)?;
+            self.enter_direct(|store| unsafe { func.call_unchecked(store, &mut raw[..len]) })?;
             if let Some(ty) = &result {
                 each(lift(raw[0], ty));
             }

@@ -3,8 +3,8 @@
 //! allocation: instances from a pool of ready slots, or mapped on demand.
 
 use crate::error::{describe, Error, Result};
-use crate::instance::StoreData;
 use crate::limits::{Limits, Ticker};
+use crate::store::StoreData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
@@ -53,7 +53,8 @@ pub(crate) const POOL_TABLE_ELEMENTS: u64 = 100_000;
 /// Bytes a pooled memory may hold, at its start and as it grows.
 pub(crate) const POOL_MEMORY_BYTES: u64 = 4 << 30;
 
-/// An engine and the linker (WASI preview1) built for it.
+/// An engine and the linker (WASI preview1, async: a guest blocked in
+/// WASI is a suspended future) built for it.
 pub(crate) struct Variant {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<StoreData>,
@@ -142,12 +143,13 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
             // functions or globals still fit.
             .max_core_instance_size(1 << 28)
             .max_memory_size(POOL_MEMORY_BYTES as usize)
-            .total_stacks(0);
+            // One fiber stack per slot: an instance runs one call at a time.
+            .total_stacks(pool);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     }
     let engine = Engine::new(&config).map_err(invalid)?;
     let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, wasi_ctx).map_err(invalid)?;
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, wasi_ctx).map_err(invalid)?;
     crate::wasi::cap_path_open(&mut linker, wasi_ctx).map_err(invalid)?;
     Ok(Variant { engine, linker })
 }

@@ -1,24 +1,16 @@
 //! Host functions supplied by the embedder: a trait the embedder implements,
-//! the caller handle it gets (memory access during the call), and the glue
-//! that turns each into a wasm import with the module's declared signature.
+//! and the glue that turns each into an async wasm import with the module's
+//! declared signature (the guest waits on its reply holding no thread).
 
+use crate::block_on;
 use crate::error::{Error, Result};
-use crate::instance::StoreData;
-use crate::memory::{self, MemoryView};
+use crate::host_call::{HostCall, HostFunc, Memories, Reply, Wait};
+use crate::store::StoreData;
 use crate::value::{type_name, Arg, Value};
 use std::any::Any;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 use wasmtime::{AsContextMut, FuncType, Val};
-
-/// A function the guest imports, implemented by the embedder.
-pub trait HostFunc: Send + Sync + 'static {
-    /// Runs the function. `args` follow the import's declared parameters;
-    /// the returned value is converted by its declared results: ignored for
-    /// none, the value for one, an `Arg::List` for several.
-    fn call(&self, caller: &mut Caller<'_>, args: &[Value]) -> Result<Arg>;
-}
 
 /// What an embedder offers for one import name.
 #[derive(Clone)]
@@ -68,32 +60,6 @@ impl std::fmt::Debug for HostError {
     }
 }
 
-/// The guest's side of a host call: memory access while the call lasts.
-pub struct Caller<'a> {
-    inner: wasmtime::Caller<'a, StoreData>,
-}
-
-impl Caller<'_> {
-    /// A memory of the calling instance, chosen as `Live::memory` does.
-    pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
-        match self.inner.data().instance {
-            Some(instance) => memory::locate(self.inner.as_context_mut(), instance, name),
-            // Inside the start function the instance is not built yet.
-            None => {
-                let label = name.unwrap_or("memory");
-                let found = self.inner.get_export(label);
-                memory::view(self.inner.as_context_mut(), found, label)
-            }
-        }
-    }
-
-    /// When the running call's deadline passes, if it has one: a host that
-    /// waits should give up then.
-    pub fn deadline(&self) -> Option<Instant> {
-        self.inner.data().deadline
-    }
-}
-
 /// The wasm-facing failure of a host call; unwrapped again by `Error::from_guest`.
 #[derive(Debug)]
 pub(crate) struct HostFailure(pub(crate) Error);
@@ -106,6 +72,20 @@ impl std::fmt::Display for HostFailure {
 
 impl std::error::Error for HostFailure {}
 
+/// Counts an open host call, and ends its memory access when the guest
+/// resumes or the call is abandoned (a deadline, a dropped future, a panic).
+struct Open {
+    memories: Arc<Memories>,
+    host_calls: Arc<AtomicUsize>,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.memories.close();
+        self.host_calls.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Wraps `func` as a wasm function of type `ty` imported as `module.name`.
 pub(crate) fn wrap(
     store: impl AsContextMut<Data = StoreData>,
@@ -113,16 +93,32 @@ pub(crate) fn wrap(
     func: Arc<dyn HostFunc>,
     label: String,
 ) -> wasmtime::Func {
-    let results: Vec<_> = ty.results().collect();
-    wasmtime::Func::new(store, ty, move |caller, params, out| {
-        let host_calls = caller.data().host_calls.clone();
-        let args: Result<Vec<Value>> = params.iter().map(Value::from_val).collect();
-        host_calls.fetch_add(1, Ordering::SeqCst);
-        let mut caller = Caller { inner: caller };
-        let ret = args.and_then(|args| func.call(&mut caller, &args));
-        host_calls.fetch_sub(1, Ordering::SeqCst);
-        let converted = ret.and_then(|ret| convert_results(&results, ret, &label, out));
-        converted.map_err(|e| wasmtime::Error::new(HostFailure(e)))
+    let results: Arc<[wasmtime::ValType]> = ty.results().collect();
+    let label: Arc<str> = label.into();
+    wasmtime::Func::new_async(store, ty, move |mut caller, params, out| {
+        let (func, results, label) = (func.clone(), results.clone(), label.clone());
+        Box::new(async move {
+            let fail = |e: Error| wasmtime::Error::new(HostFailure(e));
+            let args = params
+                .iter()
+                .map(Value::from_val)
+                .collect::<Result<Vec<_>>>()
+                .map_err(fail)?;
+            let host_calls = caller.data().host_calls.clone();
+            host_calls.fetch_add(1, Ordering::SeqCst);
+            let open = Open {
+                memories: Arc::new(Memories::of(&mut caller)),
+                host_calls,
+            };
+            let reply = Arc::new(Reply::default());
+            let deadline = caller.data().deadline;
+            let call = HostCall::new(args, open.memories.clone(), reply.clone(), deadline);
+            block_on::start(func, call);
+            let ret = Wait(reply).await;
+            drop(open);
+            ret.and_then(|ret| convert_results(&results, ret, &label, out))
+                .map_err(fail)
+        })
     })
 }
 

@@ -1,24 +1,28 @@
 //! An instance: its store, the work queue that serializes calls into it in
 //! arrival order, and the operations that run against the live store.
 
+use crate::block_on::block_on;
 use crate::call::Callee;
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::imports::{self, Import, Imports};
-use crate::limits::{ticks, Armed, Limiter, Limits, Ticker};
+use crate::limits::{ticks, within, Armed, Limiter, Limits, Ticker};
 use crate::module::ExternInfo;
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
+use crate::stack;
+use crate::store::StoreData;
 use crate::wasi::{Capture, WasiConfig};
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use wasmtime::Store;
-use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::I32Exit;
 
 /// How an instance is set up; everything is denied unless granted.
 #[derive(Debug, Clone, Default)]
@@ -26,19 +30,6 @@ pub struct InstanceConfig {
     pub wasi: WasiConfig,
     pub limits: Limits,
     pub imports: Imports,
-}
-
-/// Per-store state the engine hands to host functions.
-pub(crate) struct StoreData {
-    pub(crate) wasi: Option<WasiP1Ctx>,
-    limiter: Limiter,
-    /// The instance, once built (host functions find memories through it).
-    pub(crate) instance: Option<wasmtime::Instance>,
-    /// When the running call must end, if it has a timeout.
-    pub(crate) deadline: Option<Instant>,
-    /// Host functions of this store running now; shared with `Instance`,
-    /// which refuses re-entrant calls while it is non-zero.
-    pub(crate) host_calls: Arc<AtomicUsize>,
 }
 
 /// The result of running a WASI command to completion.
@@ -66,6 +57,9 @@ pub struct Live {
     pub(crate) exported: HashMap<String, u32>,
     /// Handles of functions taken from tables, by the engine's reference.
     pub(crate) from_tables: HashMap<usize, u32>,
+    /// The store holds async host functions (JS imports, WASI), so guest
+    /// code is entered through a fiber; otherwise directly.
+    needs_async: bool,
 }
 
 impl Live {
@@ -119,7 +113,7 @@ impl Live {
         let data = StoreData {
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
-            instance: None,
+            memories: None,
             deadline: None,
             host_calls: Arc::default(),
         };
@@ -133,14 +127,36 @@ impl Live {
             .map(|import| resolve(&mut store, &variant.linker, &config.imports, import))
             .collect::<Result<Vec<_>>>()?;
         let timeout = config.limits.timeout;
+        let needs_async = module
+            .imports()
+            .any(|i| matches!(i.ty(), wasmtime::ExternType::Func(_)));
         let _armed = arm(&mut store, timeout, &engines.ticker)?;
-        let instance = match wasmtime::Instance::new(&mut store, &module, &externs) {
+        let made = if needs_async {
+            let deadline = store.data().deadline;
+            let building = wasmtime::Instance::new_async(&mut store, &module, &externs);
+            block_on(async { within(deadline, building).await })
+        } else {
+            Ok(wasmtime::Instance::new(&mut store, &module, &externs))
+        };
+        let instance = match made? {
             Ok(instance) => instance,
             Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => return Ok(None),
             Err(e) => return Err(Error::from_instantiate(e)),
         };
         store.data_mut().limiter.instantiating = false;
-        store.data_mut().instance = Some(instance);
+        let memories: Vec<_> = instance
+            .exports(&mut store)
+            .filter_map(|e| {
+                let name: Arc<str> = e.name().into();
+                let ext = e.into_extern();
+                matches!(
+                    ext,
+                    wasmtime::Extern::Memory(_) | wasmtime::Extern::SharedMemory(_)
+                )
+                .then_some((name, ext))
+            })
+            .collect();
+        store.data_mut().memories = Some(memories.into());
         Ok(Some(Live {
             store,
             instance,
@@ -151,16 +167,46 @@ impl Live {
             funcs: Vec::new(),
             exported: HashMap::new(),
             from_tables: HashMap::new(),
+            needs_async,
         }))
     }
 
-    /// Runs guest code under the instance's deadline, if it has one.
-    pub(crate) fn guest<R>(
+    /// Runs guest code under the instance's deadline, if it has one: guest
+    /// code stops at the deadline by an epoch trap, and a wait (a host
+    /// function's reply, blocking WASI) is abandoned then. Without async host
+    /// functions in the store the call is direct, with no fiber.
+    pub(crate) async fn enter(
+        &mut self,
+        func: wasmtime::Func,
+        params: &[wasmtime::Val],
+        results: &mut [wasmtime::Val],
+    ) -> Result<()> {
+        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
+        let done = if self.needs_async {
+            let deadline = self.store.data().deadline;
+            within(deadline, func.call_async(&mut self.store, params, results)).await?
+        } else {
+            stack::check()?;
+            func.call(&mut self.store, params, results)
+        };
+        done.map_err(Error::from_guest)
+    }
+
+    /// Whether guest code is entered through a fiber (see `enter`).
+    pub(crate) fn needs_async(&self) -> bool {
+        self.needs_async
+    }
+
+    /// Runs raw-valued guest code directly under the instance's deadline;
+    /// only for stores without async host functions.
+    pub(crate) fn enter_direct<R>(
         &mut self,
         f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
-    ) -> Result<wasmtime::Result<R>> {
+    ) -> Result<R> {
+        debug_assert!(!self.needs_async);
+        stack::check()?;
         let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
-        Ok(f(&mut self.store))
+        f(&mut self.store).map_err(Error::from_guest)
     }
 
     /// Fuel left; 5007 when the instance was not given fuel.
@@ -174,20 +220,26 @@ impl Live {
     }
 
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
-    pub fn run(&mut self) -> Result<RunOutput> {
+    pub async fn run_async(&mut self) -> Result<RunOutput> {
         let func = self.func("_start")?;
-        let exit_code = match self.guest(|store| func.call(store, &[], &mut []))? {
+        let exit_code = match self.enter(func, &[], &mut []).await {
             Ok(()) => 0,
-            Err(e) => match e.downcast_ref::<I32Exit>() {
-                Some(exit) => exit.0,
-                None => return Err(Error::from_guest(e)),
-            },
+            Err(Error::Wasi {
+                exit_code: Some(code),
+                ..
+            }) => code,
+            Err(e) => return Err(e),
         };
         Ok(RunOutput {
             exit_code,
             stdout: self.stdout.as_mut().map(Capture::take),
             stderr: self.stderr.as_mut().map(Capture::take),
         })
+    }
+
+    /// `run_async` on the calling thread.
+    pub fn run(&mut self) -> Result<RunOutput> {
+        block_on(self.run_async())
     }
 
     /// Drains captured stdout; empty when stdout is not captured.
@@ -272,12 +324,45 @@ fn resolve(
 }
 
 type Done = Box<dyn FnOnce() + Send>;
-type Task = Box<dyn FnOnce(&Instance) -> Done + Send>;
+
+/// An operation on the live store, as a future: the one definition behind
+/// both the sync form (`Instance::run_sync` with `block_on`) and the async one.
+pub type Op<'a, R> = Pin<Box<dyn Future<Output = Result<R>> + Send + 'a>>;
+
+type Work = Box<
+    dyn for<'a> FnOnce(Option<&'a mut Live>) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>>
+        + Send,
+>;
+
+enum Task {
+    /// Runs against the store (`None` once it is freed).
+    Run(Work),
+    /// Frees the store, then settles.
+    Free(Done),
+}
 
 #[derive(Default)]
 struct Queue {
     tasks: VecDeque<Task>,
     running: bool,
+}
+
+/// Turns a panic inside an operation into an error for its caller.
+struct CatchPanic<F>(F);
+
+impl<F: Future<Output = Result<R>>, R> Future for CatchPanic<F> {
+    type Output = Result<R>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
+        // SAFETY: structural pinning of the only field; it is never moved.
+        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.0) };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => Poll::Ready(Err(Error::Call {
+                message: "internal error: the operation panicked".into(),
+                trap: None,
+            })),
+        }
+    }
 }
 
 /// A handle on one instance; calls into it run one at a time in arrival
@@ -391,23 +476,39 @@ impl Instance {
         f: impl FnOnce(&mut Live) -> Result<R> + Send + 'static,
         done: impl FnOnce(Result<R>) + Send + 'static,
     ) {
+        self.spawn(move |live| Box::pin(async move { f(live) }), done)
+    }
+
+    /// Queues the operation `op` behind earlier work; while it waits (on a
+    /// host function's reply, a WASI sleep) it holds no thread. `done`
+    /// receives the result once the queue no longer counts it.
+    pub fn spawn<R: Send + 'static>(
+        self: &Arc<Self>,
+        op: impl for<'a> FnOnce(&'a mut Live) -> Op<'a, R> + Send + 'static,
+        done: impl FnOnce(Result<R>) + Send + 'static,
+    ) {
         if self.closing.load(Ordering::SeqCst) {
             return done(Err(self.gone()));
         }
         if let Err(e) = self.reentrant() {
             return done(Err(e));
         }
-        self.enqueue(Box::new(move |inst: &Instance| {
-            // A panic must still settle the caller's promise.
-            let run = std::panic::AssertUnwindSafe(|| inst.with(relock(&inst.live), f));
-            let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
-                Err(Error::Call {
-                    message: "internal error: the operation panicked".into(),
-                    trap: None,
-                })
-            });
-            Box::new(move || done(result))
-        }));
+        let gone = self.gone();
+        let work: Work = Box::new(move |live| {
+            Box::pin(async move {
+                let result = match live {
+                    Some(live) => CatchPanic(op(live)).await,
+                    None => Err(gone),
+                };
+                Box::new(move || done(result)) as Done
+            })
+        });
+        self.enqueue(Task::Run(work));
+    }
+
+    /// Runs the operation `op` on the calling thread (see `run_sync`).
+    pub fn block<R>(&self, op: impl for<'a> FnOnce(&'a mut Live) -> Op<'a, R>) -> Result<R> {
+        self.run_sync(|live| block_on(op(live)))
     }
 
     fn with<R>(
@@ -445,10 +546,7 @@ impl Instance {
         if !self.close() {
             return done(Err(self.gone()));
         }
-        self.enqueue(Box::new(move |inst: &Instance| {
-            *relock(&inst.live) = None;
-            Box::new(move || done(Ok(())))
-        }));
+        self.enqueue(Task::Free(Box::new(move || done(Ok(())))));
     }
 
     fn enqueue(self: &Arc<Self>, task: Task) {
@@ -457,14 +555,32 @@ impl Instance {
         if !queue.running {
             queue.running = true;
             let me = self.clone();
-            self.executor.spawn(move || me.drain());
+            self.executor.spawn_future(async move { me.drain().await });
         }
     }
 
-    fn drain(&self) {
+    /// Runs queued tasks in order; the store is taken out of its slot while
+    /// a task runs (sync callers find the queue running and are refused).
+    async fn drain(&self) {
         let mut next = relock(&self.queue).tasks.pop_front();
         while let Some(task) = next {
-            let done = task(self);
+            let done = match task {
+                Task::Run(work) => {
+                    let mut live = relock(&self.live).take();
+                    let done = work(live.as_mut()).await;
+                    if !self.free_now.load(Ordering::SeqCst) {
+                        let mut slot = relock(&self.live);
+                        if slot.is_none() {
+                            *slot = live;
+                        }
+                    }
+                    done
+                }
+                Task::Free(done) => {
+                    *relock(&self.live) = None;
+                    done
+                }
+            };
             let mut queue = relock(&self.queue);
             next = queue.tasks.pop_front();
             queue.running = next.is_some();

@@ -1,13 +1,16 @@
 //! runtime-wasm: a WebAssembly sandbox on Wasmtime for embedders in any host
 //! language — typed module and instance handles, WASI preview1, capability
-//! policy, serialized off-thread calls and one structured error type.
+//! policy, serialized calls that wait without holding a thread, and one
+//! structured error type.
 
+mod block_on;
 mod cache;
 mod call;
 mod engine;
 mod error;
 mod executor;
 mod global;
+mod host_call;
 mod imports;
 mod instance;
 mod keys;
@@ -18,6 +21,8 @@ mod open;
 mod policy;
 mod registry;
 mod runtime;
+pub mod stack;
+mod store;
 mod table;
 mod value;
 mod wasi;
@@ -25,8 +30,9 @@ mod wasi;
 pub use call::{FuncRef, MAX_NUMBERS};
 pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
 pub use global::GlobalValue;
-pub use imports::{Caller, HostError, HostFunc, Import, Imports};
-pub use instance::{Instance, InstanceConfig, Live, RunOutput};
+pub use host_call::{HostCall, HostFunc, HostMemory};
+pub use imports::{HostError, Import, Imports};
+pub use instance::{Instance, InstanceConfig, Live, Op, RunOutput};
 pub use keys::{unknown_key, INSTANCE_CONFIG_KEYS, POLICY_KEYS, PREOPEN_KEYS, RUNTIME_OPTION_KEYS};
 pub use limits::{Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS};
 pub use memory::{MemoryView, PAGE_SIZE};

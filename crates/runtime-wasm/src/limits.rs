@@ -204,3 +204,17 @@ impl Ticker {
         }
     }
 }
+
+/// Runs `future` until `deadline`, if there is one; past it the future is
+/// dropped (a waiting guest is unwound) and the call fails with 5012.
+pub(crate) async fn within<F: std::future::Future>(
+    deadline: Option<std::time::Instant>,
+    future: F,
+) -> Result<F::Output> {
+    match deadline {
+        None => Ok(future.await),
+        Some(at) => tokio::time::timeout_at(at.into(), future)
+            .await
+            .map_err(|_| Error::Timeout { trap: None }),
+    }
+}

@@ -2,7 +2,8 @@
 //! length from the embedder is validated here before it touches the store.
 
 use crate::error::{Error, Result};
-use crate::instance::{Live, StoreData};
+use crate::instance::Live;
+use crate::store::StoreData;
 use wasmtime::{AsContextMut, Extern, Memory, StoreContextMut};
 
 /// Bytes in one wasm page.
@@ -78,18 +79,36 @@ impl Live {
     }
 }
 
-impl MemoryView<'_> {
-    /// Byte range `[offset, offset + len)` if it lies inside the memory.
-    fn range(&self, offset: usize, len: usize) -> Result<std::ops::Range<usize>> {
-        let size = self.memory.data_size(&self.store);
-        match offset.checked_add(len) {
-            Some(end) if end <= size => Ok(offset..end),
-            _ => Err(Error::Memory(format!(
-                "out of bounds: {len} byte(s) at offset {offset} in a memory of {size} bytes"
-            ))),
-        }
+/// Byte range `[offset, offset + len)` of `data`, if it lies inside.
+fn range(data: &[u8], offset: usize, len: usize) -> Result<std::ops::Range<usize>> {
+    let size = data.len();
+    match offset.checked_add(len) {
+        Some(end) if end <= size => Ok(offset..end),
+        _ => Err(Error::Memory(format!(
+            "out of bounds: {len} byte(s) at offset {offset} in a memory of {size} bytes"
+        ))),
     }
+}
 
+/// Lends the bytes `[offset, offset + len)` of `data` to `f`.
+pub(crate) fn read_with<R>(
+    data: &[u8],
+    offset: f64,
+    len: f64,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R> {
+    let range = range(data, index(offset, "offset")?, index(len, "length")?)?;
+    Ok(f(&data[range]))
+}
+
+/// Copies `bytes` into `data` at `offset`.
+pub(crate) fn write(data: &mut [u8], offset: f64, bytes: &[u8]) -> Result<()> {
+    let range = range(data, index(offset, "offset")?, bytes.len())?;
+    data[range].copy_from_slice(bytes);
+    Ok(())
+}
+
+impl MemoryView<'_> {
     pub fn read(&self, offset: f64, len: f64) -> Result<Vec<u8>> {
         self.read_with(offset, len, <[u8]>::to_vec)
     }
@@ -97,27 +116,24 @@ impl MemoryView<'_> {
     /// Lends the bytes `[offset, offset + len)` to `f`, so an embedder can
     /// copy them once, straight into a buffer of its own.
     pub fn read_with<R>(&self, offset: f64, len: f64, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
-        Ok(f(&self.memory.data(&self.store)[range]))
+        read_with(self.memory.data(&self.store), offset, len, f)
     }
 
     pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
-        let range = self.range(index(offset, "offset")?, bytes.len())?;
-        self.memory.data_mut(&mut self.store)[range].copy_from_slice(bytes);
-        Ok(())
+        write(self.memory.data_mut(&mut self.store), offset, bytes)
     }
 
     /// Copies `out.len()` bytes at `offset` into `out` (no allocation).
     pub fn read_into(&self, offset: f64, out: &mut [u8]) -> Result<usize> {
-        let range = self.range(index(offset, "offset")?, out.len())?;
-        out.copy_from_slice(&self.memory.data(&self.store)[range]);
+        let data = self.memory.data(&self.store);
+        let range = range(data, index(offset, "offset")?, out.len())?;
+        out.copy_from_slice(&data[range]);
         Ok(out.len())
     }
 
     /// Reads UTF-8 text; invalid sequences become U+FFFD (as `TextDecoder`).
     pub fn read_string(&self, offset: f64, len: f64) -> Result<String> {
-        let range = self.range(index(offset, "offset")?, index(len, "length")?)?;
-        Ok(String::from_utf8_lossy(&self.memory.data(&self.store)[range]).into_owned())
+        self.read_with(offset, len, |b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Writes `text` as UTF-8 and returns the number of bytes written.

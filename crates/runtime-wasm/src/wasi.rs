@@ -91,8 +91,11 @@ impl WasiConfig {
     /// Builds the context: every preopen is the directory `policy` opened,
     /// and the guest may hold `max_open_files` descriptors (default 1024).
     pub(crate) fn build(&self, policy: &Policy, max_open_files: Option<u64>) -> Result<Wasi> {
+        // No blocking on the guest's thread: sleeps and file I/O are futures
+        // (file I/O on tokio's blocking pool), so the call's deadline can
+        // abandon them and a waiting guest holds no worker.
         let mut b = WasiCtxBuilder::new();
-        b.allow_blocking_current_thread(true);
+        b.allow_blocking_current_thread(false);
         let mut opened = Vec::with_capacity(self.preopens.len());
         for p in &self.preopens {
             let dir = policy.open_preopen(&p.host)?;
@@ -217,59 +220,55 @@ fn open_files(ctx: &mut WasiP1Ctx) -> (usize, usize) {
 /// called from the host sees no caller memory), so this repeats the few
 /// lines of glue the generated binding has around the same generated
 /// function.
-pub(crate) fn cap_path_open<T: 'static>(
+pub(crate) fn cap_path_open<T: Send + 'static>(
     linker: &mut wasmtime::Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiP1Ctx + Copy + Send + Sync + 'static,
 ) -> wasmtime::Result<()> {
     use wasmtime_wasi::p1::types::Errno;
     use wasmtime_wasi::p1::wasi_snapshot_preview1::{path_open, WasiSnapshotPreview1};
+    type Params = (i32, i32, i32, i32, i32, i64, i64, i32, i32);
     linker.allow_shadowing(true);
     let defined = linker
-        .func_wrap(
+        .func_wrap_async(
             "wasi_snapshot_preview1",
             "path_open",
-            move |mut caller: wasmtime::Caller<'_, T>,
-                  fd: i32,
-                  dirflags: i32,
-                  path: i32,
-                  path_len: i32,
-                  oflags: i32,
-                  rights_base: i64,
-                  rights_inheriting: i64,
-                  fdflags: i32,
-                  opened: i32|
-                  -> wasmtime::Result<i32> {
-                let (held, cap) = open_files(get(caller.data_mut()));
-                if held >= cap {
-                    return Ok(Errno::Mfile as i32);
-                }
-                let fuel = wasmtime::AsContextMut::as_context_mut(&mut caller).hostcall_fuel();
-                let export = caller.get_export("memory");
-                let (mut memory, ctx) = match &export {
-                    Some(wasmtime::Extern::Memory(m)) => {
-                        let (bytes, data) = m.data_and_store_mut(&mut caller);
-                        (wiggle::GuestMemory::Unshared(bytes), get(data))
+            move |mut caller: wasmtime::Caller<'_, T>, params: Params| {
+                Box::new(async move {
+                    let (fd, dirflags, path, path_len, oflags, base, inheriting, fdflags, opened) =
+                        params;
+                    let (held, cap) = open_files(get(caller.data_mut()));
+                    if held >= cap {
+                        return Ok(Errno::Mfile as i32);
                     }
-                    Some(wasmtime::Extern::SharedMemory(m)) => (
-                        wiggle::GuestMemory::Shared(m.data()),
-                        get(caller.data_mut()),
-                    ),
-                    _ => wasmtime::bail!("missing required memory export"),
-                };
-                ctx.set_hostcall_fuel(fuel);
-                wasmtime_wasi::runtime::in_tokio(path_open(
-                    ctx,
-                    &mut memory,
-                    fd,
-                    dirflags,
-                    path,
-                    path_len,
-                    oflags,
-                    rights_base,
-                    rights_inheriting,
-                    fdflags,
-                    opened,
-                ))
+                    let fuel = wasmtime::AsContextMut::as_context_mut(&mut caller).hostcall_fuel();
+                    let export = caller.get_export("memory");
+                    let (mut memory, ctx) = match &export {
+                        Some(wasmtime::Extern::Memory(m)) => {
+                            let (bytes, data) = m.data_and_store_mut(&mut caller);
+                            (wiggle::GuestMemory::Unshared(bytes), get(data))
+                        }
+                        Some(wasmtime::Extern::SharedMemory(m)) => (
+                            wiggle::GuestMemory::Shared(m.data()),
+                            get(caller.data_mut()),
+                        ),
+                        _ => wasmtime::bail!("missing required memory export"),
+                    };
+                    ctx.set_hostcall_fuel(fuel);
+                    path_open(
+                        ctx,
+                        &mut memory,
+                        fd,
+                        dirflags,
+                        path,
+                        path_len,
+                        oflags,
+                        base,
+                        inheriting,
+                        fdflags,
+                        opened,
+                    )
+                    .await
+                })
             },
         )
         .map(|_| ());

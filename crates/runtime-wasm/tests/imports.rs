@@ -4,8 +4,8 @@
 mod common;
 use common::*;
 use runtime_wasm::{
-    Arg, Caller, ErrorCode, HostError, HostFunc, Import, Imports, Instance, InstanceConfig, Limits,
-    Value,
+    Arg, ErrorCode, HostCall, HostError, HostFunc, Import, Imports, Instance, InstanceConfig,
+    Limits, Value,
 };
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -14,16 +14,17 @@ struct FnHost<F>(F);
 
 impl<F> HostFunc for FnHost<F>
 where
-    F: Fn(&mut Caller<'_>, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
+    F: Fn(&HostCall, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
 {
-    fn call(&self, caller: &mut Caller<'_>, args: &[Value]) -> runtime_wasm::Result<Arg> {
-        (self.0)(caller, args)
+    fn call(&self, call: HostCall) {
+        let outcome = (self.0)(&call, call.args());
+        call.settle(outcome);
     }
 }
 
 fn host<F>(f: F) -> Import
 where
-    F: Fn(&mut Caller<'_>, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
+    F: Fn(&HostCall, &[Value]) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
 {
     Import::Func(Arc::new(FnHost(f)))
 }

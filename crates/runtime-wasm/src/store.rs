@@ -1,0 +1,24 @@
+//! Per-store state the engine hands to host functions: the WASI context, the
+//! resource limiter, the running call's deadline, and the open host calls.
+
+use crate::limits::Limiter;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::time::Instant;
+use wasmtime::Extern;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+/// An instance's exported memories by name, in export order.
+pub(crate) type MemoryExports = Arc<[(Arc<str>, Extern)]>;
+
+pub(crate) struct StoreData {
+    pub(crate) wasi: Option<WasiP1Ctx>,
+    pub(crate) limiter: Limiter,
+    /// The instance's memories, once it is built (host calls reach them).
+    pub(crate) memories: Option<MemoryExports>,
+    /// When the running call must end, if it has a timeout.
+    pub(crate) deadline: Option<Instant>,
+    /// Host functions of this store waiting to be answered now; shared with
+    /// `Instance`, which refuses re-entrant calls while it is non-zero.
+    pub(crate) host_calls: Arc<AtomicUsize>,
+}
