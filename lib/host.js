@@ -1,7 +1,7 @@
 // Runs JS host functions for the addon: each call arrives as a native
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
-// while the guest waits on its worker thread.
+// while the guest waits, suspended, holding no thread.
 import { Thrown, sync } from "./errors.js";
 
 /**

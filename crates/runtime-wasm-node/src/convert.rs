@@ -11,8 +11,10 @@ use std::ptr;
 /// the signature.
 pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
     Ok(match v.get_type()? {
+        // SAFETY: `get_type` just reported a number, which `f64` converts.
         ValueType::Number => core::Arg::Number(unsafe { v.cast::<f64>() }?),
         ValueType::BigInt => {
+            // SAFETY: `get_type` just reported a bigint, which `BigInt` converts.
             let b = unsafe { v.cast::<BigInt>() }?;
             core::Arg::BigInt {
                 negative: b.sign_bit,
@@ -26,13 +28,21 @@ pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
 }
 
 fn object_arg(v: &Unknown) -> Result<core::Arg> {
+    // SAFETY: `v` is a live object of this call's env, and `Uint8Array`'s
+    // conversion checks the value itself (`napi_get_typedarray_info` and the
+    // element type), failing with an error and dropping its reference for
+    // any other object, so trying it on an arbitrary object is sound.
     if let Ok(bytes) = unsafe { v.cast::<Uint8Array>() } {
         return Ok(core::Arg::Bytes(bytes.to_vec()));
     }
     if v.is_array()? {
+        // SAFETY: `is_array` just confirmed `v` is an array, which
+        // `Vec<Unknown>` converts element by element.
         let items = unsafe { v.cast::<Vec<Unknown>>() }?;
         return Ok(core::Arg::List(to_args(&items)?));
     }
+    // SAFETY: `to_arg` only calls this for `ValueType::Object`, and an
+    // `Object` wraps any object value as is.
     let obj = unsafe { v.cast::<Object>() }?;
     // Only a typed value's own `wasmType` counts, never an inherited one.
     if !obj.has_own_property("wasmType")? {
@@ -72,6 +82,9 @@ pub struct JsValue(pub core::Value);
 
 impl ToNapiValue for JsValue {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: `env` is the env napi-rs handed this conversion on the JS
+        // thread, and each arm converts an owned Rust value into it, which is
+        // all these `to_napi_value`s require.
         unsafe {
             match val.0 {
                 core::Value::I32(v) => i32::to_napi_value(env, v),
@@ -104,6 +117,8 @@ pub struct Batch(pub Vec<Vec<core::Value>>);
 
 impl ToNapiValue for Batch {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: `env` is the env napi-rs handed this conversion on the JS
+        // thread; the array and every `Results` in it are created in it now.
         unsafe { Vec::to_napi_value(env, val.0.into_iter().map(Results).collect::<Vec<_>>()) }
     }
 }
@@ -184,12 +199,20 @@ pub fn js_bytes(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
         ptr::null_mut(),
         ptr::null_mut(),
     );
+    // SAFETY: `env` is the env of the Node-API call running on this (JS)
+    // thread: both callers, `Bytes::to_napi_value` and `read_sync`, pass the
+    // one they were handed. Both out-pointers are live locals.
     check_status!(unsafe { sys::napi_create_arraybuffer(env, len, &mut data, &mut buffer) })?;
     if len > 0 {
-        // SAFETY: V8 just allocated `len` writable bytes at `data`.
+        // SAFETY: V8 just allocated `len` writable bytes at `data` (status
+        // checked); they cannot overlap `bytes`, which live in a `Vec` or in
+        // wasm memory, never in a buffer V8 has only now created.
         unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), len) };
     }
     let uint8 = sys::TypedarrayType::uint8_array;
+    // SAFETY: same `env`; `buffer` is the `len`-byte ArrayBuffer created
+    // just above, so `len` one-byte elements from offset 0 fit in it, and
+    // `array` is a live local.
     check_status!(unsafe { sys::napi_create_typedarray(env, uint8, len, buffer, 0, &mut array) })?;
     Ok(array)
 }

@@ -62,9 +62,13 @@ unsafe extern "C" fn call_numbers(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
+    // SAFETY: `env` and `info` are exactly what Node passed to this callback,
+    // which runs on the JS thread; that is all `call_numbers_inner` needs.
     match unsafe { call_numbers_inner(env, info) } {
         Ok(v) => v,
         Err(e) => {
+            // SAFETY: `env` is this callback's live, non-null env on the JS
+            // thread; `throw_into` itself skips an exception already pending.
             unsafe { JsError::from(e).throw_into(env) };
             ptr::null_mut()
         }
@@ -77,6 +81,9 @@ unsafe fn call_numbers_inner(
 ) -> Result<sys::napi_value> {
     let mut argv = [ptr::null_mut(); MAX_NUMBERS + 2];
     let mut argc = argv.len();
+    // SAFETY: `env` and `info` are this callback's (see `call_numbers`);
+    // `argc` holds the capacity of `argv`, so Node writes at most that many
+    // handles, and `this`/`data` may be null when not wanted.
     let status = unsafe {
         sys::napi_get_cb_info(
             env,
@@ -94,9 +101,15 @@ unsafe fn call_numbers_inner(
     }
     let mut numbers = [0f64; MAX_NUMBERS];
     for (n, &arg) in numbers.iter_mut().zip(&argv[2..argc]) {
+        // SAFETY: `arg` is one of the `argc` handles Node just filled in for
+        // this callback's `env`; a non-number fails the conversion's own
+        // `napi_get_value_double` check with an error.
         *n = unsafe { f64::from_napi_value(env, arg) }?;
     }
+    // SAFETY: `argc >= 2` was checked, so `argv[0]` is an argument handle
+    // Node filled in for this `env`; a non-number fails with an error.
     let slot = unsafe { u32::from_napi_value(env, argv[0]) }?;
+    // SAFETY: as for `slot`, with `argv[1]`.
     let id = unsafe { u32::from_napi_value(env, argv[1]) }?;
     let inst = instance(slot)?;
     let env = Env::from_raw(env);
@@ -104,7 +117,10 @@ unsafe fn call_numbers_inner(
         inst.run_sync(|l| l.call_numbers(id, &numbers[..argc - 2]))
     });
     match sync(&env, r)? {
+        // SAFETY: `env` wraps this callback's env, still on the JS thread;
+        // the result value is created in it now and returned to Node.
         Some(v) => unsafe { JsValue::to_napi_value(env.raw(), JsValue(v)) },
+        // SAFETY: as above; this only fetches `undefined` from `env`.
         None => unsafe { <()>::to_napi_value(env.raw(), ()) },
     }
 }
@@ -153,6 +169,10 @@ fn number(v: &core::Value) -> f64 {
 pub fn init(exports: Object, env: Env) -> Result<()> {
     let name = "callNumbers";
     let mut func = ptr::null_mut();
+    // SAFETY: `env` is the env registering this module, on the JS thread;
+    // `name` is valid UTF-8 whose length is passed (no NUL needed);
+    // `call_numbers` has the Node-API callback signature and expects no
+    // data pointer, hence null; `func` is a live out-pointer.
     let status = unsafe {
         sys::napi_create_function(
             env.raw(),
@@ -166,6 +186,9 @@ pub fn init(exports: Object, env: Env) -> Result<()> {
     if status != sys::Status::napi_ok {
         return Err(Error::from_reason("cannot create callNumbers"));
     }
+    // SAFETY: same `env`; `exports` is the module's exports object in it,
+    // the key is a NUL-terminated C string literal, and `func` is the
+    // function created just above (status checked).
     let status = unsafe {
         sys::napi_set_named_property(
             env.raw(),

@@ -155,10 +155,15 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
             func.get(env)?.raw(),
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: plain Node-API calls on this thread's env with live handles;
-        // `argv` holds two values, as passed.
+        // SAFETY: `env` is the JS thread's env (`invoke` runs either in a
+        // sync call that set `SYNC_ENV` on this thread, or in a `JsThread`
+        // task handed that env); `this` is a live out-pointer.
+        unsafe { sys::napi_get_undefined(env.raw(), &mut this) };
+        // SAFETY: same `env`; `this` and the dispatcher are handles in its
+        // current scope, `argv` holds the two live values passed as argc 2,
+        // and `out` is a live out-pointer. A non-function dispatcher only
+        // yields an error status.
         let status = unsafe {
-            sys::napi_get_undefined(env.raw(), &mut this);
             sys::napi_call_function(
                 env.raw(),
                 this,

@@ -159,7 +159,13 @@ impl JsInstance {
         offset: f64,
         mut target: Uint8Array,
     ) -> Result<f64> {
-        // The view is borrowed from JS for this synchronous call only.
+        // SAFETY: the view is borrowed from JS for this synchronous call only:
+        // `target` holds a reference, so its buffer stays alive, and no JS
+        // runs on this thread until we return (`read_into` only copies out of
+        // wasm memory), so nothing here can detach or resize it. Its bytes
+        // are V8's and never alias the wasm memory copied from. As with any
+        // view, another worker could write a SharedArrayBuffer behind it
+        // meanwhile; that race is the caller's, as with `TypedArray.set`.
         let out = unsafe { target.as_mut() };
         let r = self
             .inst

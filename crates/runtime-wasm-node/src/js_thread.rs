@@ -14,8 +14,11 @@ type Task = Box<dyn FnOnce(Env) + Send>;
 const JS_STACK_BUDGET: usize = 920 * 1024;
 
 struct Tsfn(sys::napi_threadsafe_function);
-// A threadsafe function may be called from any thread; the mutex around it
-// orders calls against its finalization.
+// SAFETY: Node-API documents a threadsafe function's handle as usable from
+// any thread for `napi_call_threadsafe_function` and
+// `napi_release_threadsafe_function`, the only calls made off the JS thread;
+// the mutex around it (`Shared::tsfn`) orders them against `finalize`
+// taking it out.
 unsafe impl Send for Tsfn {}
 
 struct Shared {
@@ -26,6 +29,13 @@ struct Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         if let Some(t) = self.tsfn.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            // SAFETY: `t.0` was created by `JsThread::new` and is released
+            // only here, once, as it leaves the mutex; release may be called
+            // from any thread. It is still live: Node finalizes it only after
+            // this release or at env teardown, and a teardown `finalize` takes
+            // it out under the same lock while any `JsThread` exists. (Not
+            // covered: a teardown racing this last drop on another thread,
+            // after `finalize` can no longer upgrade its `Weak`.)
             unsafe {
                 sys::napi_release_threadsafe_function(
                     t.0,
@@ -48,6 +58,10 @@ unsafe extern "C" fn call_js(
     _ctx: *mut c_void,
     data: *mut c_void,
 ) {
+    // SAFETY: the only data queued on this threadsafe function is a
+    // `Box<Task>` made by `Box::into_raw` in `JsThread::run`, and Node hands
+    // each queued item to this callback exactly once (with a null env at
+    // teardown), so the Box is reclaimed exactly once here.
     let task = unsafe { Box::from_raw(data.cast::<Task>()) };
     // A null env means the environment is tearing down: drop the task unrun.
     if !env.is_null() {
@@ -56,6 +70,11 @@ unsafe extern "C" fn call_js(
 }
 
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the finalize data given to
+    // `napi_create_threadsafe_function` in `JsThread::new`, a
+    // `Box<Weak<Shared>>` from `Box::into_raw`; creation succeeded (else `new`
+    // reclaims it), and Node calls this finalizer once, so it is reclaimed
+    // exactly once here.
     let slot = unsafe { Box::from_raw(data.cast::<std::sync::Weak<Shared>>()) };
     if let Some(shared) = slot.upgrade() {
         // Already finalized by Node (teardown): nothing left to release.
@@ -76,6 +95,11 @@ impl JsThread {
         let weak = Box::into_raw(Box::new(Arc::downgrade(&shared))).cast::<c_void>();
         let name = env.create_string("runtime-wasm")?;
         let mut tsfn = ptr::null_mut();
+        // SAFETY: `env` is the env of the JS call running `new` on this
+        // thread; no JS function is given, which Node-API allows when a
+        // `call_js` callback is; `name` is a string just created in `env`;
+        // `weak` passes to `finalize` (both callbacks have the expected
+        // signatures); `tsfn` is a live out-pointer.
         let status = unsafe {
             sys::napi_create_threadsafe_function(
                 env.raw(),
@@ -92,10 +116,15 @@ impl JsThread {
             )
         };
         if status != sys::Status::napi_ok {
+            // SAFETY: creation failed, so Node never took `weak` and will not
+            // call `finalize`; this reclaims the `Box::into_raw` from above,
+            // once.
             drop(unsafe { Box::from_raw(weak.cast::<std::sync::Weak<Shared>>()) });
             return Err(Error::from_reason("cannot create a threadsafe function"));
         }
         // Waiting guests keep the loop alive through their own promises.
+        // SAFETY: `tsfn` was just created (status checked) in `env`, and this
+        // runs on its JS thread, the only one allowed to unref it.
         unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
         *shared.tsfn.lock().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
         Ok(JsThread { shared })
@@ -113,6 +142,11 @@ impl JsThread {
             return false;
         };
         let data = Box::into_raw(Box::new(Box::new(task) as Task)).cast::<c_void>();
+        // SAFETY: calls may come from any thread. `t.0` is live: it is still
+        // in the mutex, held by `guard` until after this call, so neither
+        // `Shared::drop` (which cannot run while `self` holds an `Arc`) nor
+        // `finalize` (which takes it out under this lock before Node frees
+        // it) has released it. `data` is a `Box<Task>` that `call_js` reclaims.
         let status = unsafe {
             sys::napi_call_threadsafe_function(
                 t.0,
@@ -121,6 +155,9 @@ impl JsThread {
             )
         };
         if status != sys::Status::napi_ok {
+            // SAFETY: the call failed, so Node did not queue `data` and
+            // `call_js` will never see it; this reclaims the `Box::into_raw`
+            // from above, once.
             drop(unsafe { Box::from_raw(data.cast::<Task>()) });
             return false;
         }
@@ -135,12 +172,17 @@ pub struct JsRef {
     js: JsThread,
 }
 
-// The reference is only read through an `Env`, which exists on the JS thread
-// alone, and released there; sharing the handle elsewhere is harmless.
+// SAFETY: through `&JsRef` the reference is only read by `get`, which needs
+// an `Env`; an `Env` is `!Send` and exists on the JS thread alone, so the
+// `napi_ref` is never touched off that thread. Releasing it takes ownership
+// (`Drop`), and that is sent to the JS thread. `JsThread` is `Sync` itself.
 unsafe impl Sync for JsRef {}
 
 impl JsRef {
     pub fn new(value: &Unknown, js: &JsThread) -> Result<JsRef> {
+        // SAFETY: `value` is a live `Unknown` borrowed from the JS call in
+        // progress on this thread, and `value.value().env` is the env it
+        // belongs to, as creating a reference to it requires.
         let inner =
             unsafe { UnknownRef::<false>::from_napi_value(value.value().env, value.raw()) }?;
         Ok(JsRef {

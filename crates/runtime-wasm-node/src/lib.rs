@@ -1,6 +1,8 @@
 //! Node-API binding of runtime-wasm: converts JS values and core errors and
 //! nothing more; every decision lives in the `runtime-wasm` crate.
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 #[macro_use]
 extern crate napi_derive;
 

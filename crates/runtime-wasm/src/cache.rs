@@ -66,7 +66,7 @@ impl DiskCache {
         if crc.finalize().to_le_bytes() != sum {
             return None;
         }
-        // The artifact is byte for byte what `Module::serialize` wrote for an
+        // SAFETY: the artifact is byte for byte what `Module::serialize` wrote for an
         // engine with this configuration (checked above), and entries are
         // only ever replaced by rename, never rewritten in place, so the
         // mapped file stays as checked; the engine verifies its own header

@@ -4,66 +4,10 @@
 
 use crate::block_on::block_on;
 use crate::error::{Error, Result};
+use crate::func::{Callee, FuncRef, MAX_NUMBERS};
 use crate::instance::Live;
-use crate::store::StoreData;
-use crate::value::{convert_args, from_number, type_name, Arg, Value};
-use std::sync::Arc;
-use wasmtime::{Store, Val, ValRaw, ValType};
-
-/// Most parameters a signature may have for the allocation-free path.
-pub const MAX_NUMBERS: usize = 16;
-
-/// A callable function: `id` calls it through [`Live::call_ref`] (any
-/// arguments) or, when `numeric`, [`Live::call_numbers`] (plain numbers),
-/// as long as the instance lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FuncRef {
-    pub id: u32,
-    pub params: Vec<String>,
-    pub results: Vec<String>,
-    /// Every parameter and the result (at most one) is a number type, and
-    /// there are at most [`MAX_NUMBERS`] parameters.
-    pub numeric: bool,
-}
-
-/// A function with the signature calls are converted against.
-pub(crate) struct Callee {
-    func: wasmtime::Func,
-    params: Arc<[ValType]>,
-    results: Arc<[ValType]>,
-    /// Every parameter and the result (at most one) is a number type.
-    numeric: bool,
-    /// How errors name the function.
-    label: Arc<str>,
-}
-
-impl Callee {
-    fn of(func: wasmtime::Func, store: &Store<StoreData>, label: String) -> Callee {
-        let ty = func.ty(store);
-        let params: Arc<[ValType]> = ty.params().collect();
-        let results: Arc<[ValType]> = ty.results().collect();
-        let number = |t: &ValType| t.is_num();
-        Callee {
-            func,
-            numeric: params.len() <= MAX_NUMBERS
-                && results.len() <= 1
-                && params.iter().all(number)
-                && results.iter().all(number),
-            params,
-            results,
-            label: label.into(),
-        }
-    }
-
-    fn describe(&self, id: u32) -> FuncRef {
-        FuncRef {
-            id,
-            params: self.params.iter().map(type_name).collect(),
-            results: self.results.iter().map(type_name).collect(),
-            numeric: self.numeric,
-        }
-    }
-}
+use crate::value::{convert_args, from_number, Arg, Value};
+use wasmtime::{Val, ValRaw, ValType};
 
 impl Live {
     /// Registers `func` as a new handle; `label` names it in errors.

@@ -96,31 +96,42 @@ impl Engines {
         self.pool > 0 && !self.pool_failed.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn get(&self, flavor: Flavor) -> Result<Arc<Variant>> {
+    /// The engine for `flavor`, built on first use; `None` when `flavor` is
+    /// pooled and there is no pool (pooling is off, or its address space
+    /// reservation was refused), so the caller goes on demand.
+    pub(crate) fn get(&self, flavor: Flavor) -> Result<Option<Arc<Variant>>> {
         let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(v) = &variants[flavor.index()] {
-            return Ok(v.clone());
+            return Ok(Some(v.clone()));
         }
         if flavor.pooled && !self.pooling() {
-            return Err(Error::Type("instance pools are off".into()));
+            return Ok(None);
         }
-        let v = build(flavor, self.pool).inspect_err(|_| {
-            if flavor.pooled {
+        let v = match build(flavor, self.pool) {
+            Ok(v) => Arc::new(v),
+            Err(_) if flavor.pooled => {
                 self.pool_failed.store(true, Ordering::Relaxed);
+                return Ok(None);
             }
-        });
-        let v = Arc::new(v?);
+            Err(e) => return Err(e),
+        };
         if flavor.epochs {
             self.ticker.watch(&v.engine);
         }
         variants[flavor.index()] = Some(v.clone());
-        Ok(v)
+        Ok(Some(v))
+    }
+
+    /// The on-demand engine with `flavor`'s metering.
+    pub(crate) fn on_demand(&self, flavor: Flavor) -> Result<Arc<Variant>> {
+        self.get(flavor.unpooled())?
+            .ok_or_else(|| Error::Engine("an on-demand engine is always available".into()))
     }
 }
 
 fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     let invalid =
-        |e: wasmtime::Error| Error::Type(format!("invalid engine settings: {}", describe(&e)));
+        |e: wasmtime::Error| Error::Engine(format!("cannot set up the engine: {}", describe(&e)));
     let mut config = Config::new();
     // Wasm backtraces are on by default: frames in trap errors are part of
     // the public error shape.

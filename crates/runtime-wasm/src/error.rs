@@ -1,8 +1,7 @@
 //! The one error type of runtime-wasm and its mapping to the numeric codes
 //! 5000–5013; engine errors are classified here by downcasting, never by text.
 
-use crate::imports::{HostError, HostFailure};
-use crate::limits::CapExceeded;
+use std::any::Any;
 use std::path::PathBuf;
 use wasmtime::{Trap, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
@@ -94,6 +93,41 @@ pub struct TrapInfo {
     pub backtrace: Vec<Frame>,
 }
 
+/// An error a host function raised, carried through the guest to the caller
+/// of the wasm call unchanged (the embedder's own exception value).
+pub struct HostError(pub Box<dyn Any + Send + Sync>);
+
+impl std::fmt::Debug for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostError(..)")
+    }
+}
+
+/// The wasm-facing failure of a host call; unwrapped again by `Error::from_guest`.
+#[derive(Debug)]
+pub(crate) struct HostFailure(pub(crate) Error);
+
+impl std::fmt::Display for HostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for HostFailure {}
+
+/// The error instantiation fails with when a memory or table is born
+/// bigger than the instance's cap; classified by type, not text.
+#[derive(Debug)]
+pub(crate) struct CapExceeded(pub(crate) String);
+
+impl std::fmt::Display for CapExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CapExceeded {}
+
 /// Every failure runtime-wasm reports; each variant has exactly one code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -140,6 +174,9 @@ pub enum Error {
     Timeout { trap: Option<TrapInfo> },
     #[error("{0}")]
     LimitExceeded(String),
+    /// The engine could not be set up (its address space refused, say).
+    #[error("{0}")]
+    Engine(String),
     /// A host function failed; the embedder's own error value rides along.
     #[error("a host function failed")]
     Host(HostError),
@@ -162,7 +199,7 @@ impl Error {
             Error::Wasi { .. } => ErrorCode::WasiError,
             Error::FuelExhausted { .. } => ErrorCode::FuelExhausted,
             Error::Timeout { .. } => ErrorCode::Timeout,
-            Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Error::LimitExceeded(_) | Error::Engine(_) => ErrorCode::LimitExceeded,
             Error::Host(_) => ErrorCode::CallError,
         }
     }

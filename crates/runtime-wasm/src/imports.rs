@@ -3,11 +3,10 @@
 //! declared signature (the guest waits on its reply holding no thread).
 
 use crate::block_on;
-use crate::error::{Error, Result};
+use crate::error::{Error, HostFailure, Result};
 use crate::host_call::{HostCall, HostFunc, Memories, Reply, Wait};
 use crate::store::StoreData;
 use crate::value::{type_name, Arg, Value};
-use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, FuncType, Val};
@@ -49,28 +48,6 @@ impl Imports {
             .map(|(_, _, i)| i)
     }
 }
-
-/// An error a host function raised, carried through the guest to the caller
-/// of the wasm call unchanged (the embedder's own exception value).
-pub struct HostError(pub Box<dyn Any + Send + Sync>);
-
-impl std::fmt::Debug for HostError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HostError(..)")
-    }
-}
-
-/// The wasm-facing failure of a host call; unwrapped again by `Error::from_guest`.
-#[derive(Debug)]
-pub(crate) struct HostFailure(pub(crate) Error);
-
-impl std::fmt::Display for HostFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for HostFailure {}
 
 /// Counts an open host call, and ends its memory access when the guest
 /// resumes or the call is abandoned (a deadline, a dropped future, a panic).

@@ -3,12 +3,15 @@
 //! policy, serialized calls that wait without holding a thread, and one
 //! structured error type.
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod block_on;
 mod cache;
 mod call;
 mod engine;
 mod error;
 mod executor;
+mod func;
 mod global;
 mod host_call;
 mod imports;
@@ -27,11 +30,11 @@ mod table;
 mod value;
 mod wasi;
 
-pub use call::{FuncRef, MAX_NUMBERS};
-pub use error::{Error, ErrorCode, Frame, Result, TrapInfo};
+pub use error::{Error, ErrorCode, Frame, HostError, Result, TrapInfo};
+pub use func::{FuncRef, MAX_NUMBERS};
 pub use global::GlobalValue;
 pub use host_call::{HostCall, HostFunc, HostMemory};
-pub use imports::{HostError, Import, Imports};
+pub use imports::{Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, Op, RunOutput};
 pub use keys::{unknown_key, INSTANCE_CONFIG_KEYS, POLICY_KEYS, PREOPEN_KEYS, RUNTIME_OPTION_KEYS};
 pub use limits::{Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS};

@@ -2,7 +2,7 @@
 //! table and descriptor caps with their defaults — and the epoch ticker
 //! that makes deadlines fire.
 
-use crate::error::{Error, Result};
+use crate::error::{CapExceeded, Error, Result};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use wasmtime::{Engine, ResourceLimiter};
@@ -43,19 +43,6 @@ pub(crate) const TICK: Duration = Duration::from_millis(2);
 pub(crate) fn ticks(timeout: Duration) -> u64 {
     (timeout.as_nanos() / TICK.as_nanos()) as u64 + 2
 }
-
-/// The error instantiation fails with when a memory or table is born
-/// bigger than the instance's cap; classified by type, not text.
-#[derive(Debug)]
-pub(crate) struct CapExceeded(pub(crate) String);
-
-impl std::fmt::Display for CapExceeded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for CapExceeded {}
 
 /// Enforces the memory and table caps of one store.
 #[derive(Debug)]

@@ -2,9 +2,8 @@
 //! length from the embedder is validated here before it touches the store.
 
 use crate::error::{Error, Result};
-use crate::instance::Live;
 use crate::store::StoreData;
-use wasmtime::{AsContextMut, Extern, Memory, StoreContextMut};
+use wasmtime::{Extern, Memory, StoreContextMut};
 
 /// Bytes in one wasm page.
 pub const PAGE_SIZE: u64 = 65536;
@@ -68,14 +67,6 @@ pub(crate) fn view<'a>(
         None => Err(Error::Memory(format!(
             "instance exports no memory `{label}`"
         ))),
-    }
-}
-
-impl Live {
-    /// The memory named `name`, or with `None` the export `memory`, else the
-    /// first exported memory.
-    pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
-        locate(self.store.as_context_mut(), self.instance, name)
     }
 }
 

@@ -146,16 +146,19 @@ impl Compiled {
         key: [u8; 32],
         disk: Option<DiskCache>,
     ) -> Result<Compiled> {
-        let compile = |flavor: Flavor| {
-            let variant = engines.get(flavor)?;
-            build(&variant.engine, &binary, &key, disk.as_ref())
+        let compile = |variant: &Variant| build(&variant.engine, &binary, &key, disk.as_ref());
+        let pool = match fits_pool(&binary) {
+            true => engines.get(Flavor::PLAIN)?,
+            false => None,
         };
-        let pooled = (engines.pooling() && fits_pool(&binary)).then(|| compile(Flavor::PLAIN));
-        let (flavor, module) = match pooled {
+        let (flavor, module) = match pool.map(|v| compile(&v)) {
             Some(Ok(module)) => (Flavor::PLAIN, module),
             Some(Err(e)) if invalid_offset(&binary).is_some() => return Err(e),
             // Valid bytes the pooled engine refused do not fit a slot after all.
-            _ => (Flavor::PLAIN.unpooled(), compile(Flavor::PLAIN.unpooled())?),
+            _ => (
+                Flavor::PLAIN.unpooled(),
+                compile(&*engines.on_demand(Flavor::PLAIN)?)?,
+            ),
         };
         let uses_wasi = module
             .imports()

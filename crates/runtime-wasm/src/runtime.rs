@@ -62,7 +62,7 @@ pub struct Runtime {
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Runtime> {
         let engines = Engines::shared(options.pool.unwrap_or(DEFAULT_POOL));
-        engines.get(Flavor::PLAIN.unpooled())?;
+        engines.on_demand(Flavor::PLAIN)?;
         Ok(Runtime {
             inner: Arc::new(Inner {
                 engines,
@@ -131,7 +131,7 @@ impl Runtime {
     /// compiled, and kept until the next `validate` so that compiling it
     /// right after costs nothing.
     pub fn validate(&self, source: &[u8]) -> bool {
-        let Ok(plain) = self.inner.engines.get(Flavor::PLAIN.unpooled()) else {
+        let Ok(plain) = self.inner.engines.on_demand(Flavor::PLAIN) else {
             return false;
         };
         let compiled = module::to_binary(source)

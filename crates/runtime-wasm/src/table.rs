@@ -1,8 +1,8 @@
 //! Exported tables: size, growth, and function entries handed out as
 //! callable handles that stay valid while the instance lives.
 
-use crate::call::FuncRef;
 use crate::error::{Error, Result};
+use crate::func::FuncRef;
 use crate::instance::Live;
 use wasmtime::{Extern, Ref};
 
