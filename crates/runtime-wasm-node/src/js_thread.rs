@@ -3,10 +3,17 @@
 
 use napi::bindgen_prelude::*;
 use napi::{sys, UnknownRef};
+use std::cell::RefCell;
 use std::ffi::c_void;
 use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
+
+thread_local! {
+    /// This JS thread's handle, made on first use.
+    static CURRENT: RefCell<Option<JsThread>> = const { RefCell::new(None) };
+}
 
 type Task = Box<dyn FnOnce(Env) + Send>;
 
@@ -24,6 +31,10 @@ unsafe impl Send for Tsfn {}
 struct Shared {
     tsfn: Mutex<Option<Tsfn>>,
     thread: ThreadId,
+    /// Promises waiting to be settled through this thread; while there are
+    /// any, the threadsafe function keeps the event loop alive. Only
+    /// touched on the JS thread.
+    pending: AtomicUsize,
 }
 
 impl Drop for Shared {
@@ -91,6 +102,7 @@ impl JsThread {
         let shared = Arc::new(Shared {
             tsfn: Mutex::new(None),
             thread: std::thread::current().id(),
+            pending: AtomicUsize::new(0),
         });
         let weak = Box::into_raw(Box::new(Arc::downgrade(&shared))).cast::<c_void>();
         let name = env.create_string("runtime-wasm")?;
@@ -128,6 +140,60 @@ impl JsThread {
         unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
         *shared.tsfn.lock().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
         Ok(JsThread { shared })
+    }
+
+    /// The handle of the calling JS thread, shared by everything on it.
+    pub fn current(env: &Env) -> Result<JsThread> {
+        let cached = CURRENT.with(|c| c.borrow().clone());
+        if let Some(js) = cached.filter(JsThread::is_open) {
+            return Ok(js);
+        }
+        let js = JsThread::new(env)?;
+        CURRENT.with(|c| *c.borrow_mut() = Some(js.clone()));
+        Ok(js)
+    }
+
+    fn is_open(&self) -> bool {
+        self.shared
+            .tsfn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Sets `f` on the threadsafe function, on the JS thread.
+    fn with_tsfn(&self, f: impl FnOnce(sys::napi_threadsafe_function)) {
+        if let Some(t) = self
+            .shared
+            .tsfn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            f(t.0);
+        }
+    }
+
+    /// Keeps the event loop alive until a matching `release`: a promise
+    /// that will be settled through this thread is pending.
+    pub fn hold(&self, env: &Env) {
+        if self.shared.pending.fetch_add(1, Ordering::Relaxed) == 0 {
+            // SAFETY: called on the JS thread (from a JS call's `env`), the
+            // only thread allowed to ref; the handle is live under the lock.
+            self.with_tsfn(|t| unsafe {
+                sys::napi_ref_threadsafe_function(env.raw(), t);
+            });
+        }
+    }
+
+    /// Ends one `hold`; the last lets the loop exit again.
+    pub fn release(&self, env: &Env) {
+        if self.shared.pending.fetch_sub(1, Ordering::Relaxed) == 1 {
+            // SAFETY: as in `hold`: on the JS thread, with a live handle.
+            self.with_tsfn(|t| unsafe {
+                sys::napi_unref_threadsafe_function(env.raw(), t);
+            });
+        }
     }
 
     /// True on the JS thread itself.

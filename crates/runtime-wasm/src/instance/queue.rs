@@ -186,12 +186,12 @@ impl Instance {
         if let Err(e) = self.reentrant() {
             return done(Err(e));
         }
-        let gone = self.gone();
+        let id = self.id;
         let work: Work = Box::new(move |live| {
             Box::pin(async move {
                 let result = match live {
                     Some(live) => CatchPanic(op(live)).await,
-                    None => Err(gone),
+                    None => Err(Error::InvalidInstanceHandle(id.to_string())),
                 };
                 Box::new(move || done(result)) as Done
             })
