@@ -2,7 +2,23 @@
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits, suspended, holding no thread.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Thrown, sync } from "./errors.js";
+
+/**
+ * The instances whose async host functions the running code descends from,
+ * through `await`s too: `{ id, up }`, innermost first.
+ */
+const inside = new AsyncLocalStorage();
+
+/** True inside one of native instance `n`'s async host functions (or code they started). */
+export function insideHostOf(n) {
+  let c = inside.getStore();
+  if (c === undefined) return false;
+  const id = n.id;
+  for (; c !== undefined; c = c.up) if (c.id === id) return true;
+  return false;
+}
 
 /**
  * Wraps what a host function threw, whatever it is, in a `Thrown` (an Error,
@@ -32,7 +48,10 @@ export class Caller {
 export function dispatch(hostCall, fn) {
   let result;
   try {
-    result = fn.apply(new Caller(hostCall), hostCall.args);
+    const caller = new Caller(hostCall);
+    result = hostCall.isAsync
+      ? inside.run({ id: hostCall.instanceId, up: inside.getStore() }, () => fn.apply(caller, hostCall.args))
+      : fn.apply(caller, hostCall.args);
   } catch (e) {
     hostCall.reject(boxed(e));
     return;

@@ -3,7 +3,7 @@
 // (run on runtime-wasm's own threads) and a `…Sync` form.
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
-import { Caller, dispatch } from "./host.js";
+import { Caller, dispatch, insideHostOf } from "./host.js";
 import { buildExports } from "./exports.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
@@ -63,6 +63,20 @@ function object(value, what) {
 }
 
 /** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
+/**
+ * Starts an async operation on native instance `n`. From inside one of that
+ * instance's own host functions (an async one's continuations included) it
+ * would wait for the very call that waits on the host function, so it is
+ * refused at once (5002), as the core refuses a synchronous one.
+ */
+function queued(n, fn) {
+  if (insideHostOf(n)) {
+    return Promise.reject(new WasmError(ErrorCode.CallError,
+      `instance \`${n.id}\` is waiting on one of its host functions; calls into it from there are refused`));
+  }
+  return async(fn);
+}
+
 export class Memory {
   #n;
   #name;
@@ -71,26 +85,26 @@ export class Memory {
     this.#n = nativeInstance;
     this.#name = name;
   }
-  read(offset, length) { return async(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"))); }
+  read(offset, length) { return queued(this.#n, () => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"))); }
   readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, num(offset, "offset"), num(length, "length"))); }
-  write(offset, data) { return async(() => this.#n.write(this.#name, num(offset, "offset"), bytes(data))); }
+  write(offset, data) { return queued(this.#n, () => this.#n.write(this.#name, num(offset, "offset"), bytes(data))); }
   writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, num(offset, "offset"), bytes(data))); }
   /** Fills `target` (any ArrayBufferView) from `offset`; resolves to the byte count. */
   readInto(offset, target) {
-    return async(() => {
+    return queued(this.#n, () => {
       const view = target8(target);
       return this.#n.read(this.#name, num(offset, "offset"), view.length).then((b) => { view.set(b); return b.length; });
     });
   }
   /** Copies straight into `target` (any ArrayBufferView) with no intermediate buffer. */
   readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, num(offset, "offset"), target8(target))); }
-  readString(offset, length) { return async(() => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"))); }
+  readString(offset, length) { return queued(this.#n, () => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"))); }
   readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, num(offset, "offset"), num(length, "length"))); }
-  writeString(offset, text) { return async(() => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"))); }
+  writeString(offset, text) { return queued(this.#n, () => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"))); }
   writeStringSync(offset, text) { return sync(() => this.#n.writeStringSync(this.#name, num(offset, "offset"), str(text, "text"))); }
-  size() { return async(() => this.#n.size(this.#name)); }
+  size() { return queued(this.#n, () => this.#n.size(this.#name)); }
   sizeSync() { return sync(() => this.#n.sizeSync(this.#name)); }
-  grow(deltaPages) { return async(() => this.#n.grow(this.#name, num(deltaPages, "deltaPages"))); }
+  grow(deltaPages) { return queued(this.#n, () => this.#n.grow(this.#name, num(deltaPages, "deltaPages"))); }
   growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, num(deltaPages, "deltaPages"))); }
 }
 
@@ -109,7 +123,7 @@ export class TableFunction {
     this.results = results;
     this.#numeric = numeric;
   }
-  call(...args) { return async(() => this.#n.callRef(this.#id, args)); }
+  call(...args) { return queued(this.#n, () => this.#n.callRef(this.#id, args)); }
   callSync(...args) {
     if (this.#numeric && numbers(args, this.params.length)) {
       return resultList(this, callNumbers((this.#slot ??= this.#n.slot()), this.#id, args));
@@ -127,12 +141,12 @@ export class Table {
     this.#n = nativeInstance;
     this.#name = name;
   }
-  size() { return async(() => this.#n.tableSize(this.#name)); }
+  size() { return queued(this.#n, () => this.#n.tableSize(this.#name)); }
   sizeSync() { return sync(() => this.#n.tableSizeSync(this.#name)); }
   /** Grows by `delta` null entries; returns the previous size. */
-  grow(delta) { return async(() => this.#n.tableGrow(this.#name, num(delta, "delta"))); }
+  grow(delta) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"))); }
   growSync(delta) { return sync(() => this.#n.tableGrowSync(this.#name, num(delta, "delta"))); }
-  get(index) { return async(() => this.#n.tableGet(this.#name, num(index, "index"))).then((f) => this.#wrap(f)); }
+  get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"))).then((f) => this.#wrap(f)); }
   getSync(index) { return this.#wrap(sync(() => this.#n.tableGetSync(this.#name, num(index, "index")))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
 }
@@ -185,14 +199,14 @@ export class Instance {
     }));
   }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
-  call(name, ...args) { return async(() => this.#n.call(str(name, "export name"), args)); }
+  call(name, ...args) { return queued(this.#n, () => this.#n.call(str(name, "export name"), args)); }
   callSync(name, ...args) {
     const f = this.#numericFunc(name);
     if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
     return sync(() => this.#n.callSync(str(name, "export name"), args));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
-  callMany(name, argsList) { return async(() => this.#n.callMany(str(name, "export name"), list(argsList))); }
+  callMany(name, argsList) { return queued(this.#n, () => this.#n.callMany(str(name, "export name"), list(argsList))); }
   callManySync(name, argsList) {
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
@@ -220,7 +234,7 @@ export class Instance {
     return f;
   }
   /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
-  run() { return async(() => this.#n.run()); }
+  run() { return queued(this.#n, () => this.#n.run()); }
   runSync() { return sync(() => this.#n.runSync()); }
   /** Drains captured stdout / stderr collected since the last take. */
   takeStdout() { return sync(() => this.#n.takeStdout()); }
@@ -232,23 +246,23 @@ export class Instance {
     return new Memory(this.#n, name);
   }
   /** `{ type, mutable, value }` of an exported global. */
-  getGlobal(name) { return async(() => this.#n.global(str(name, "global name"))); }
+  getGlobal(name) { return queued(this.#n, () => this.#n.global(str(name, "global name"))); }
   getGlobalSync(name) { return sync(() => this.#n.globalSync(str(name, "global name"))); }
   /** Sets a mutable global, converting `value` by its type; immutable: 5007. */
-  setGlobal(name, value) { return async(() => this.#n.setGlobal(str(name, "global name"), value)); }
+  setGlobal(name, value) { return queued(this.#n, () => this.#n.setGlobal(str(name, "global name"), value)); }
   setGlobalSync(name, value) { return sync(() => this.#n.setGlobalSync(str(name, "global name"), value)); }
   getTable(name) {
     if (typeof name !== "string") throw typeError(`table name must be a string, got ${describe(name)}`);
     return new Table(this.#n, name);
   }
   /** Fuel left (bigint); 5007 when the instance was not given `fuel`. */
-  fuel() { return async(() => this.#n.fuel()); }
+  fuel() { return queued(this.#n, () => this.#n.fuel()); }
   fuelSync() { return sync(() => this.#n.fuelSync()); }
   /** Sets the fuel left (number or bigint); a guest stopped by 5011 can then go on. */
-  setFuel(amount) { return async(() => this.#n.setFuel(amount)); }
+  setFuel(amount) { return queued(this.#n, () => this.#n.setFuel(amount)); }
   setFuelSync(amount) { return sync(() => this.#n.setFuelSync(amount)); }
   /** Frees the store after the calls already queued; later use fails with 5005. */
-  drop() { return async(() => this.#n.drop()); }
+  drop() { return queued(this.#n, () => this.#n.drop()); }
   /** Frees the store now; queued calls fail with 5005. */
   dropSync() { return sync(() => this.#n.dropSync()); }
   /** `using inst = …`: dropped at the end of the scope (a dropped instance is left as it is). */

@@ -61,6 +61,9 @@ const outcome = (e) => e instanceof WasmError
   ? { kind: "WasmError", code: e.code, trap: e.trap ?? null, message: String(e.message).slice(0, 400) }
   : { kind: e?.constructor?.name ?? typeof e, message: String(e?.message ?? e).slice(0, 400) };
 const settle = async (fn) => { try { return { kind: "value", value: await fn() }; } catch (e) { return outcome(e); } };
+/** Keeps a value reachable for the child's life (a Promise only a deadline may end). */
+const held = [];
+const hold = (p) => (held.push(p), p);
 const deferred = () => { let resolve; const promise = new Promise((r) => { resolve = r; }); return { promise, resolve }; };
 /** The thread count once it is at most \`limit\`, polling a bounded number of times; else the last count. */
 async function threadsDownTo(limit, tries = 200) {
@@ -82,7 +85,7 @@ async function threadsDownTo(limit, tries = 200) {
  * `killAfterMs` or when the test ends first (its timeout), so it never
  * outlives its test.
  */
-function inChild(t, body, vars = {}, { killAfterMs = 45_000, helpers = {} } = {}) {
+function inChild(t, body, vars = {}, { killAfterMs = 45_000, helpers = {}, flags = [] } = {}) {
   const src = `${prelude}
 ${Object.entries(helpers).map(([name, fn]) => `const ${name} = ${fn.toString()};`).join("\n")}
 const V = ${JSON.stringify(vars)};
@@ -90,7 +93,7 @@ report("result", { value: await (${body.toString()})(V) });
 process.exit(0);
 `;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", src], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...flags, "--input-type=module", "-e", src], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let killed = null;
@@ -226,7 +229,8 @@ test("a never-settling host Promise: 5012 at the deadline, no thread left behind
     const wait = (x) => {
       entries++;
       entered.resolve();
-      return hang ? new Promise(() => {}) : Promise.resolve(x * 2);
+      // Held, so only the deadline (not garbage collection) can end the wait.
+      return hang ? hold(new Promise(() => {})) : Promise.resolve(x * 2);
     };
     const inst = await wasm.instantiate(id, { timeoutMs: 300, imports: { env: { wait } } });
     const pending = settle(() => inst.call("f", 1));
@@ -259,7 +263,7 @@ test("64 guests on never-settling host Promises hold no thread each and leave no
     const wait = () => {
       entries++;
       maxWhileWaiting = Math.max(maxWhileWaiting, threads());
-      return new Promise(() => {});
+      return hold(new Promise(() => {}));
     };
     const insts = [];
     for (let i = 0; i < V.n; i++) insts.push(wasm.instantiateSync(id, { timeoutMs: 300, imports: { env: { wait } } }));
@@ -431,4 +435,75 @@ test("a host Promise that settles gives the call its value under a deadline", as
   const inst = await wasm.instantiate(await wasm.compile(waitWat), { timeoutMs: 60_000, imports: { env: { wait: async (x) => x * 3 } } });
   assert.deepEqual(await inst.call("f", 5), [15]);
   assert.deepEqual(inst.callSync("plain", 5), [6]);
+});
+
+test("calls queued behind a guest waiting on its host function run in order, none refused", async () => {
+  const id = await wasm.compile(waitWat);
+  let release, entered;
+  const first = new Promise((r) => (entered = r));
+  const inst = wasm.instantiateSync(id, {
+    imports: {
+      env: {
+        wait: (x) => {
+          if (x !== 1) return x * 2;
+          entered();
+          return new Promise((r) => (release = () => r(2)));
+        },
+      },
+    },
+  });
+  const p1 = inst.call("f", 1);
+  await first; // the guest now waits on its host function
+  const queued = Array.from({ length: 49 }, (_, k) => inst.call("f", k + 2));
+  release();
+  assert.deepEqual(await p1, [2]);
+  assert.deepEqual(await Promise.all(queued), Array.from({ length: 49 }, (_, k) => [(k + 2) * 2]));
+});
+
+test("a host function calling into its own instance is refused at once, in both forms", async () => {
+  const id = await wasm.compile(waitWat);
+  let inst;
+  const seen = [];
+  inst = wasm.instantiateSync(id, {
+    imports: {
+      env: {
+        wait: (x) => {
+          for (const attempt of [() => inst.callSync("f", 9), () => inst.call("f", 9)]) {
+            try {
+              const r = attempt();
+              if (r && typeof r.then === "function") r.catch((e) => seen.push(e.code));
+              else seen.push("ran");
+            } catch (e) {
+              seen.push(e.code);
+            }
+          }
+          return x;
+        },
+      },
+    },
+  });
+  assert.deepEqual(inst.callSync("f", 1), [1]);
+  assert.deepEqual(await inst.call("f", 2), [2]);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, [5002, 5002, 5002, 5002]);
+});
+
+test("a host Promise that nothing can settle any more fails its call once collected, even without a deadline", { timeout: 60_000 }, async (t) => {
+  const r = await inChild(t, async (V) => {
+    const id = await wasm.compile(V.waitWat);
+    // Unreachable once returned: no deadline, and nothing will ever settle it.
+    const inst = wasm.instantiateSync(id, { imports: { env: { wait: () => new Promise(() => {}) } } });
+    let done = null;
+    inst.call("f", 1).then((v) => { done = { kind: "value", value: v }; }, (e) => { done = outcome(e); });
+    for (let i = 0; i < 500 && done === null; i++) {
+      globalThis.gc();
+      await new Promise((r) => setImmediate(r));
+    }
+    return done;
+  }, { waitWat }, { flags: ["--expose-gc"] });
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.result?.kind, "WasmError", JSON.stringify(r.result));
+  assert.equal(r.result.code, 5002);
+  assert.match(r.result.message, /dropped without settling/);
 });

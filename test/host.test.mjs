@@ -208,8 +208,11 @@ test("one host function serves two instances running in parallel", async () => {
 });
 
 test("a deadline ends a call waiting on a host Promise that never settles", async () => {
-  const inst = await wasm.instantiate(importsModule, { timeoutMs: 100, imports: { env: { log: () => new Promise(() => {}) } } });
+  const held = [];
+  const log = () => { const p = new Promise(() => {}); held.push(p); return p; };
+  const inst = await wasm.instantiate(importsModule, { timeoutMs: 100, imports: { env: { log } } });
   await code(() => inst.call("hello"), E.Timeout);
+  assert.equal(held.length, 1);
 });
 
 test("the caller refuses use after its host call returned", async () => {

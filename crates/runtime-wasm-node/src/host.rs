@@ -68,6 +68,12 @@ impl HostCall {
         Results(self.call.args().to_vec())
     }
 
+    /// The calling instance's id.
+    #[napi(getter)]
+    pub fn instance_id(&self) -> String {
+        self.call.instance().to_string()
+    }
+
     /// True when the guest waits on a worker, so a returned Promise may be awaited.
     #[napi(getter)]
     pub fn is_async(&self) -> bool {
@@ -213,7 +219,8 @@ impl core::HostFunc for JsHostFunc {
                 waits_elsewhere: true,
                 js,
             };
-            if let Err(e) = invoke(&env, &dispatch, &func, host) {
+            // Calls into the instance from the function itself are refused.
+            if let Err(e) = pending.run_inside(|| invoke(&env, &dispatch, &func, host)) {
                 pending.settle(Err(e));
             }
         });

@@ -3,7 +3,7 @@
 //! the guest's fiber, between polls.
 
 use crate::error::Result;
-use crate::host_call::{HostCall, HostFunc};
+use crate::host_call::{self, HostCall, HostFunc};
 use crate::stack;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -52,8 +52,14 @@ pub(crate) fn start(func: Arc<dyn HostFunc>, call: HostCall) {
     if DEPTH.with(Cell::get) > 0 {
         DEFERRED.with(|d| d.borrow_mut().push((func, call)));
     } else {
-        func.call(call);
+        run(&*func, call);
     }
+}
+
+/// Runs a host function marked as inside its instance (see `run_inside`).
+fn run(func: &dyn HostFunc, call: HostCall) {
+    let owner = call.owner();
+    host_call::run_inside(owner, || func.call(call));
 }
 
 /// Restores this thread's depth and drops host calls left behind, even on
@@ -96,7 +102,7 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
             // Every nesting level passes through here: a host function that
             // calls another instance synchronously comes back to `block_on`.
             Some((func, call)) => match stack::check() {
-                Ok(()) => func.call(call),
+                Ok(()) => run(&*func, call),
                 Err(e) => call.settle(Err(e)),
             },
             None => {

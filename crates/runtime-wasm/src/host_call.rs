@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::memory::{self, PAGE_SIZE};
+use crate::registry::InstanceId;
 use crate::store::StoreData;
 use crate::value::{Arg, Value};
 use std::future::Future;
@@ -125,6 +126,33 @@ pub struct HostCall {
     memories: Arc<Memories>,
     reply: Arc<Reply>,
     deadline: Option<Instant>,
+    /// The calling instance, as `inside` knows it.
+    owner: usize,
+    instance: InstanceId,
+}
+
+thread_local! {
+    /// Instances whose host function is running on this thread right now.
+    static INSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` marked as inside a host function of the instance `owner`.
+pub(crate) fn run_inside<R>(owner: usize, f: impl FnOnce() -> R) -> R {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            INSIDE.with(|i| i.borrow_mut().pop());
+        }
+    }
+    INSIDE.with(|i| i.borrow_mut().push(owner));
+    let _leave = Leave;
+    f()
+}
+
+/// Whether a host function of the instance `owner` is running on this
+/// thread: a call into that instance from here is re-entrant.
+pub(crate) fn inside(owner: usize) -> bool {
+    INSIDE.with(|i| i.borrow().contains(&owner))
 }
 
 impl std::fmt::Debug for HostCall {
@@ -141,13 +169,36 @@ impl HostCall {
         memories: Arc<Memories>,
         reply: Arc<Reply>,
         deadline: Option<Instant>,
+        owner: usize,
+        instance: InstanceId,
     ) -> HostCall {
         HostCall {
             args,
             memories,
             reply,
             deadline,
+            owner,
+            instance,
         }
+    }
+
+    /// The calling instance: an embedder that runs the function in its own
+    /// async context can refuse calls from there into that instance.
+    pub fn instance(&self) -> InstanceId {
+        self.instance
+    }
+
+    /// Runs `f`, the host function's work for this call, marking this
+    /// thread as inside the calling instance's host function: calls into
+    /// that instance from `f` are refused (5002) instead of queueing behind
+    /// the call that waits for `f`. The core marks its own starts; an
+    /// embedder that runs the function later on another thread marks there.
+    pub fn run_inside<R>(&self, f: impl FnOnce() -> R) -> R {
+        run_inside(self.owner, f)
+    }
+
+    pub(crate) fn owner(&self) -> usize {
+        self.owner
     }
 
     /// The arguments, as the import's declared parameters give them.

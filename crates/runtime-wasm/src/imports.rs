@@ -89,7 +89,16 @@ pub(crate) fn wrap(
             };
             let reply = Arc::new(Reply::default());
             let deadline = caller.data().deadline;
-            let call = HostCall::new(args, open.memories.clone(), reply.clone(), deadline);
+            let owner = Arc::as_ptr(&open.host_calls) as usize;
+            let instance = caller.data().id;
+            let call = HostCall::new(
+                args,
+                open.memories.clone(),
+                reply.clone(),
+                deadline,
+                owner,
+                instance,
+            );
             block_on::start(func, call);
             let ret = Wait(reply).await;
             drop(open);

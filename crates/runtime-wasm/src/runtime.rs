@@ -188,8 +188,8 @@ impl Runtime {
         if inner.instances.len() >= cap {
             return Err(over());
         }
-        let live = Live::new(&inner.engines, &compiled, &inner.policy, config)?;
         let inst_id = InstanceId::fresh();
+        let live = Live::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
         let executor = inner.executor.clone();
         let inst = Arc::new(Instance::new(inst_id, id, compiled, executor, live));
         // Checked again on insertion: instantiations may race past the first check.

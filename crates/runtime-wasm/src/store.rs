@@ -2,6 +2,7 @@
 //! resource limiter, the running call's deadline, and the open host calls.
 
 use crate::limits::Limiter;
+use crate::registry::InstanceId;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +13,8 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 pub(crate) type MemoryExports = Arc<[(Arc<str>, Extern)]>;
 
 pub(crate) struct StoreData {
+    /// The instance this store belongs to.
+    pub(crate) id: InstanceId,
     pub(crate) wasi: Option<WasiP1Ctx>,
     pub(crate) limiter: Limiter,
     /// The instance's memories, once it is built (host calls reach them).

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::imports::{self, Import, Imports};
 use crate::limits::{within, Limiter};
 use crate::module::{Compiled, ExternInfo};
+use crate::registry::InstanceId;
 use crate::store::StoreData;
 use crate::wasi::WasiConfig;
 use std::collections::HashMap;
@@ -20,16 +21,17 @@ impl Live {
     /// Instantiates from the pool when the module fits it, else (or when
     /// the pool is full) on demand.
     pub(crate) fn new(
+        id: InstanceId,
         engines: &Engines,
         compiled: &Compiled,
         policy: &crate::Policy,
         config: &InstanceConfig,
     ) -> Result<Live> {
         let flavor = Flavor::of(&config.limits, compiled.poolable);
-        if let Some(live) = Live::build(engines, compiled, policy, config, flavor)? {
+        if let Some(live) = Live::build(id, engines, compiled, policy, config, flavor)? {
             return Ok(live);
         }
-        let unpooled = Live::build(engines, compiled, policy, config, flavor.unpooled())?;
+        let unpooled = Live::build(id, engines, compiled, policy, config, flavor.unpooled())?;
         unpooled.ok_or_else(|| Error::Instantiate {
             message: "no instance slot is free".into(),
             trap: None,
@@ -39,6 +41,7 @@ impl Live {
     /// `None` when `flavor` is pooled and the pool has no free slot (or
     /// there is no pool).
     fn build(
+        id: InstanceId,
         engines: &Engines,
         compiled: &Compiled,
         policy: &crate::Policy,
@@ -63,6 +66,7 @@ impl Live {
             None => (None, None, None),
         };
         let data = StoreData {
+            id,
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
             memories: None,

@@ -5,6 +5,7 @@
 use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
+use crate::host_call;
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use std::collections::VecDeque;
@@ -128,9 +129,10 @@ impl Instance {
     }
 
     /// Refuses work that would wait for a call that is itself waiting on
-    /// one of this instance's host functions: it could never start.
+    /// one of this instance's host functions, when it comes from inside that
+    /// host function (on this thread): it could never start.
     fn reentrant(&self) -> Result<()> {
-        if self.host_calls.load(Ordering::SeqCst) > 0 {
+        if host_call::inside(Arc::as_ptr(&self.host_calls) as usize) {
             return Err(Error::Call {
                 message: format!(
                     "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
@@ -152,13 +154,19 @@ impl Instance {
         if relock(&self.queue).running {
             return Err(Error::busy(&self.id.to_string()));
         }
-        let guard = self.live.try_lock().map_err(|e| match e {
-            std::sync::TryLockError::Poisoned(p) => {
-                drop(p.into_inner());
-                self.gone()
+        let guard = match self.live.try_lock() {
+            Ok(guard) => guard,
+            // A panic unwound through an earlier sync operation; the guest
+            // was unwound with it, as after a panic in an async one (see
+            // `CatchPanic`): the instance goes on.
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                self.live.clear_poison();
+                p.into_inner()
             }
-            std::sync::TryLockError::WouldBlock => Error::busy(&self.id.to_string()),
-        })?;
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(Error::busy(&self.id.to_string()))
+            }
+        };
         self.with(guard, f)
     }
 
