@@ -441,17 +441,22 @@ fn unbounded_nested_sync_calls_stop_with_a_stack_overflow_trap() {
     nest.instances.lock().unwrap().clear();
 }
 
-#[test]
-fn a_panicking_host_function_fails_its_async_call_and_the_instance_goes_on() {
-    let rt = runtime();
-    let inst = wait_instance(
-        &rt,
+/// An instance whose `run(x)` host function panics for 0 and returns `x` otherwise.
+fn panicking_instance(rt: &Runtime) -> Arc<Instance> {
+    wait_instance(
+        rt,
         host(|call| match i32_arg(call) {
             0 => panic!("a host function panicking on purpose"),
             x => Ok(n(f64::from(x))),
         }),
         Limits::default(),
-    );
+    )
+}
+
+#[test]
+fn a_panicking_host_function_fails_its_async_call_and_the_instance_goes_on() {
+    let rt = runtime();
+    let inst = panicking_instance(&rt);
     let err = finished(&spawn_call(&inst, "run", vec![n(0.0)])).unwrap_err();
     assert_eq!(err.code(), ErrorCode::CallError, "{err}");
     assert!(err.to_string().contains("panicked"), "{err}");
@@ -466,17 +471,9 @@ fn a_panicking_host_function_fails_its_async_call_and_the_instance_goes_on() {
 }
 
 #[test]
-fn a_panicking_host_function_in_a_sync_call_panics_its_caller_and_the_instance_is_gone_to_sync_calls(
-) {
+fn a_panicking_host_function_in_a_sync_call_panics_its_caller_and_the_instance_goes_on() {
     let rt = runtime();
-    let inst = wait_instance(
-        &rt,
-        host(|call| match i32_arg(call) {
-            0 => panic!("a host function panicking on purpose"),
-            x => Ok(n(f64::from(x))),
-        }),
-        Limits::default(),
-    );
+    let inst = panicking_instance(&rt);
     // In a sync call the host function runs on the calling thread, outside
     // any guest: its panic unwinds to the caller of `run_sync`, no hang.
     let inst2 = inst.clone();
