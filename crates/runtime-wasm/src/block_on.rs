@@ -58,8 +58,8 @@ pub(crate) fn start(func: Arc<dyn HostFunc>, call: HostCall) {
 
 /// Runs a host function marked as inside its instance (see `run_inside`).
 fn run(func: &dyn HostFunc, call: HostCall) {
-    let owner = call.owner();
-    host_call::run_inside(owner, || func.call(call));
+    let instance = call.instance();
+    host_call::run_inside(instance, || func.call(call));
 }
 
 /// Restores this thread's depth and drops host calls left behind, even on

@@ -126,33 +126,31 @@ pub struct HostCall {
     memories: Arc<Memories>,
     reply: Arc<Reply>,
     deadline: Option<Instant>,
-    /// The calling instance, as `inside` knows it.
-    owner: usize,
     instance: InstanceId,
 }
 
 thread_local! {
     /// Instances whose host function is running on this thread right now.
-    static INSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+    static INSIDE: std::cell::RefCell<Vec<InstanceId>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` marked as inside a host function of the instance `owner`.
-pub(crate) fn run_inside<R>(owner: usize, f: impl FnOnce() -> R) -> R {
+/// Runs `f` marked as inside a host function of `instance`.
+pub(crate) fn run_inside<R>(instance: InstanceId, f: impl FnOnce() -> R) -> R {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
             INSIDE.with(|i| i.borrow_mut().pop());
         }
     }
-    INSIDE.with(|i| i.borrow_mut().push(owner));
+    INSIDE.with(|i| i.borrow_mut().push(instance));
     let _leave = Leave;
     f()
 }
 
-/// Whether a host function of the instance `owner` is running on this
-/// thread: a call into that instance from here is re-entrant.
-pub(crate) fn inside(owner: usize) -> bool {
-    INSIDE.with(|i| i.borrow().contains(&owner))
+/// Whether a host function of `instance` is running on this thread: a
+/// call into that instance from here is re-entrant.
+pub(crate) fn inside(instance: InstanceId) -> bool {
+    INSIDE.with(|i| i.borrow().contains(&instance))
 }
 
 impl std::fmt::Debug for HostCall {
@@ -169,7 +167,6 @@ impl HostCall {
         memories: Arc<Memories>,
         reply: Arc<Reply>,
         deadline: Option<Instant>,
-        owner: usize,
         instance: InstanceId,
     ) -> HostCall {
         HostCall {
@@ -177,7 +174,6 @@ impl HostCall {
             memories,
             reply,
             deadline,
-            owner,
             instance,
         }
     }
@@ -194,11 +190,7 @@ impl HostCall {
     /// the call that waits for `f`. The core marks its own starts; an
     /// embedder that runs the function later on another thread marks there.
     pub fn run_inside<R>(&self, f: impl FnOnce() -> R) -> R {
-        run_inside(self.owner, f)
-    }
-
-    pub(crate) fn owner(&self) -> usize {
-        self.owner
+        run_inside(self.instance, f)
     }
 
     /// The arguments, as the import's declared parameters give them.

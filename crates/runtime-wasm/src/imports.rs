@@ -7,7 +7,6 @@ use crate::error::{Error, HostFailure, Result};
 use crate::host_call::{HostCall, HostFunc, Memories, Reply, Wait};
 use crate::store::StoreData;
 use crate::value::{type_name, Arg, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, FuncType, Val};
 
@@ -49,17 +48,15 @@ impl Imports {
     }
 }
 
-/// Counts an open host call, and ends its memory access when the guest
-/// resumes or the call is abandoned (a deadline, a dropped future, a panic).
+/// Ends a host call's memory access when the guest resumes or the call is
+/// abandoned (a deadline, a dropped future, a panic).
 struct Open {
     memories: Arc<Memories>,
-    host_calls: Arc<AtomicUsize>,
 }
 
 impl Drop for Open {
     fn drop(&mut self) {
         self.memories.close();
-        self.host_calls.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -81,22 +78,16 @@ pub(crate) fn wrap(
                 .map(Value::from_val)
                 .collect::<Result<Vec<_>>>()
                 .map_err(fail)?;
-            let host_calls = caller.data().host_calls.clone();
-            host_calls.fetch_add(1, Ordering::SeqCst);
             let open = Open {
                 memories: Arc::new(Memories::of(&mut caller)),
-                host_calls,
             };
             let reply = Arc::new(Reply::default());
-            let deadline = caller.data().deadline;
-            let owner = Arc::as_ptr(&open.host_calls) as usize;
-            let instance = caller.data().id;
+            let (deadline, instance) = (caller.data().deadline, caller.data().id);
             let call = HostCall::new(
                 args,
                 open.memories.clone(),
                 reply.clone(),
                 deadline,
-                owner,
                 instance,
             );
             block_on::start(func, call);

@@ -1,9 +1,8 @@
 //! Per-store state the engine hands to host functions: the WASI context, the
-//! resource limiter, the running call's deadline, and the open host calls.
+//! resource limiter, and the running call's deadline.
 
 use crate::limits::Limiter;
 use crate::registry::InstanceId;
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::Extern;
@@ -21,7 +20,4 @@ pub(crate) struct StoreData {
     pub(crate) memories: Option<MemoryExports>,
     /// When the running call must end, if it has a timeout.
     pub(crate) deadline: Option<Instant>,
-    /// Host functions of this store waiting to be answered now; shared with
-    /// `Instance`, which refuses re-entrant calls while it is non-zero.
-    pub(crate) host_calls: Arc<AtomicUsize>,
 }

@@ -71,7 +71,6 @@ impl Live {
             limiter: Limiter::new(&config.limits),
             memories: None,
             deadline: None,
-            host_calls: Arc::default(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);

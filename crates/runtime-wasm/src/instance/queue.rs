@@ -11,7 +11,7 @@ use crate::registry::{InstanceId, ModuleId};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -72,8 +72,6 @@ pub struct Instance {
     closing: AtomicBool,
     /// The store is to be freed as soon as the running operation ends.
     free_now: AtomicBool,
-    /// Host functions of this instance running now (see `StoreData`).
-    host_calls: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -103,7 +101,6 @@ impl Instance {
             module_id,
             compiled,
             executor,
-            host_calls: live.store.data().host_calls.clone(),
             live: Mutex::new(Some(live)),
             queue: Mutex::default(),
             closing: AtomicBool::new(false),
@@ -132,7 +129,7 @@ impl Instance {
     /// one of this instance's host functions, when it comes from inside that
     /// host function (on this thread): it could never start.
     fn reentrant(&self) -> Result<()> {
-        if host_call::inside(Arc::as_ptr(&self.host_calls) as usize) {
+        if host_call::inside(self.id) {
             return Err(Error::Call {
                 message: format!(
                     "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
