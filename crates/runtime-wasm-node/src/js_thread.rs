@@ -95,7 +95,7 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 
 impl JsThread {
     /// Binds to the current (JS) thread.
-    pub fn new(env: &Env) -> Result<JsThread> {
+    fn new(env: &Env) -> Result<JsThread> {
         // V8 stops JS at its own stack limit (984 KiB below the top of the
         // thread's stack by default): nested sync calls stop before it.
         runtime_wasm::stack::set_budget(JS_STACK_BUDGET);

@@ -46,7 +46,8 @@ impl JsRuntime {
             Some(o) => options::runtime_options(&env, o).map_err(|f| f.into_js(&env))?,
         };
         let rt = sync(&env, core::Runtime::new(options))?;
-        let js = JsThread::new(&env)?;
+        // The thread's one handle, which its promises settle through too.
+        let js = JsThread::current(&env)?;
         let dispatch = Arc::new(JsRef::new(&dispatch, &js)?);
         Ok(JsRuntime { rt, js, dispatch })
     }

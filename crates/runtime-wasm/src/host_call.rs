@@ -50,20 +50,23 @@ impl Memories {
     /// The exported memories of the caller's instance (before the instance
     /// exists, inside the start function, its export `memory` only).
     pub(crate) fn of(caller: &mut Caller<'_, StoreData>) -> Memories {
-        let found: Vec<(Arc<str>, Extern)> = match caller.data().memories.clone() {
-            Some(list) => list
-                .iter()
-                .map(|(name, m)| (name.clone(), m.clone()))
-                .collect(),
-            None => caller
-                .get_export("memory")
-                .map(|e| vec![(Arc::<str>::from("memory"), e)])
-                .unwrap_or_default(),
+        // A handle of its own, so `caller` is free for the lookups below.
+        let exported = caller.data().memories.clone();
+        let in_start: Vec<(Arc<str>, Extern)>;
+        let found: &[(Arc<str>, Extern)] = match &exported {
+            Some(list) => list,
+            None => {
+                in_start = caller
+                    .get_export("memory")
+                    .map(|e| vec![(Arc::<str>::from("memory"), e)])
+                    .unwrap_or_default();
+                &in_start
+            }
         };
         let regions = found
-            .into_iter()
+            .iter()
             .map(|(name, ext)| Region {
-                name,
+                name: name.clone(),
                 bytes: match ext {
                     Extern::Memory(m) => Some((m.data_ptr(&caller), m.data_size(&caller))),
                     _ => None,
