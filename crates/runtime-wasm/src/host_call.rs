@@ -251,15 +251,11 @@ impl HostCall {
                 .or(if regions.is_empty() { None } else { Some(0) }),
         };
         let Some(index) = index else {
-            return Err(Error::Memory(format!(
-                "instance exports no memory `{label}`"
-            )));
+            return Err(memory::missing(label));
         };
         match regions[index].bytes {
             Some(_) => Ok(HostMemory { guard, index }),
-            None => Err(Error::Memory(format!(
-                "memory `{label}` is shared; shared memories are not accessible from the host"
-            ))),
+            None => Err(memory::shared(label)),
         }
     }
 }

@@ -60,14 +60,22 @@ pub(crate) fn view<'a>(
 ) -> Result<MemoryView<'a>> {
     match found {
         Some(Extern::Memory(memory)) => Ok(MemoryView { store, memory }),
-        Some(Extern::SharedMemory(_)) => Err(Error::Memory(format!(
-            "memory `{label}` is shared; shared memories are not accessible from the host"
-        ))),
+        Some(Extern::SharedMemory(_)) => Err(shared(label)),
         Some(_) => Err(Error::Memory(format!("export `{label}` is not a memory"))),
-        None => Err(Error::Memory(format!(
-            "instance exports no memory `{label}`"
-        ))),
+        None => Err(missing(label)),
     }
+}
+
+/// No exported memory is named `label`.
+pub(crate) fn missing(label: &str) -> Error {
+    Error::Memory(format!("instance exports no memory `{label}`"))
+}
+
+/// Memory `label` is shared, which the host may not touch.
+pub(crate) fn shared(label: &str) -> Error {
+    Error::Memory(format!(
+        "memory `{label}` is shared; shared memories are not accessible from the host"
+    ))
 }
 
 /// Byte range `[offset, offset + len)` of `data`, if it lies inside.
