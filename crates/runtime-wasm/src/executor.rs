@@ -23,9 +23,14 @@ struct State {
     jobs: VecDeque<Job>,
     idle: usize,
     workers: usize,
+    /// Idle workers told to wake that have not yet woken: each will take
+    /// a queued job, so a job they cover needs no further wake-up.
+    waking: usize,
     /// Jobs taken by workers so far: the monitor's sign of progress.
     started: u64,
     monitor: bool,
+    /// The monitor sleeps until work is queued with every worker busy.
+    monitor_waiting: bool,
 }
 
 #[derive(Default)]
@@ -44,9 +49,11 @@ pub(crate) struct Executor {
     shared: Arc<Shared>,
 }
 
-/// Workers started without waiting for a stall.
+/// Workers started without waiting for a stall: one per core. Asked once,
+/// since the answer reads cgroup files (several system calls).
 fn eager() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+    static EAGER: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *EAGER.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get().max(2)))
 }
 
 fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
@@ -58,7 +65,13 @@ impl Executor {
     pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) {
         let mut state = lock(&self.shared);
         state.jobs.push_back(Box::new(job));
-        if state.idle >= state.jobs.len() {
+        // Each wake-up is a system call: none for a job that a worker
+        // already on its way will take.
+        if state.jobs.len() <= state.waking {
+            return;
+        }
+        if state.idle > state.waking {
+            state.waking += 1;
             self.shared.wake.notify_one();
         } else if state.workers < eager() {
             self.start_worker(&mut state);
@@ -73,7 +86,8 @@ impl Executor {
             {
                 state.monitor = false;
             }
-        } else {
+        } else if state.monitor_waiting {
+            state.monitor_waiting = false;
             self.shared.stalled.notify_one();
         }
     }
@@ -96,11 +110,13 @@ impl Executor {
         let mut state = lock(&self.shared);
         loop {
             if state.jobs.is_empty() {
+                state.monitor_waiting = true;
                 state = self
                     .shared
                     .stalled
                     .wait(state)
                     .unwrap_or_else(|e| e.into_inner());
+                state.monitor_waiting = false;
                 continue;
             }
             let seen = state.started;
@@ -144,6 +160,9 @@ fn worker(shared: &Shared) {
             .unwrap_or_else(|e| e.into_inner());
         state = next;
         state.idle -= 1;
+        // Woken, timed out or spurious: a worker that was told to wake is
+        // among the idle ones, so the two counts fall together.
+        state.waking = state.waking.saturating_sub(1);
         if timeout.timed_out() && state.jobs.is_empty() {
             state.workers -= 1;
             return;
