@@ -44,20 +44,25 @@ export class Caller {
   size(name = null) { return sync(() => this.#hc.size(name)); }
 }
 
-/** Called by the addon on the JS thread for every host-function call. */
-export function dispatch(hostCall, fn) {
+/**
+ * Called by the addon on the JS thread for every host-function call, with
+ * the calling instance's id when the guest waits on a worker (a returned
+ * Promise is then awaited) and null in a synchronous call.
+ */
+export function dispatch(hostCall, fn, args, instanceId) {
+  const isAsync = instanceId !== null;
   let result;
   try {
     const caller = new Caller(hostCall);
-    result = hostCall.isAsync
-      ? inside.run({ id: hostCall.instanceId, up: inside.getStore() }, () => fn.apply(caller, hostCall.args))
-      : fn.apply(caller, hostCall.args);
+    result = isAsync
+      ? inside.run({ id: instanceId, up: inside.getStore() }, () => fn.apply(caller, args))
+      : fn.apply(caller, args);
   } catch (e) {
     hostCall.reject(boxed(e));
     return;
   }
   const thenable = result !== null && typeof result?.then === "function";
-  if (thenable && hostCall.isAsync) {
+  if (thenable && isAsync) {
     Promise.resolve(result).then((v) => hostCall.resolve(v), (e) => hostCall.reject(boxed(e)));
     return;
   }

@@ -47,6 +47,13 @@ pub struct HostCall {
 type Mem = Option<String>;
 
 impl HostCall {
+    fn answer(&self, env: &Env, outcome: core::Result<core::Arg>) {
+        self.call.settle(outcome);
+        if self.waits_elsewhere {
+            self.js.answered(env);
+        }
+    }
+
     fn memory<R>(
         &self,
         env: &Env,
@@ -63,25 +70,8 @@ impl HostCall {
 
 #[napi]
 impl HostCall {
-    #[napi(getter, ts_return_type = "unknown[]")]
-    pub fn args(&self) -> Results {
-        Results(self.call.args().to_vec())
-    }
-
-    /// The calling instance's id.
-    #[napi(getter)]
-    pub fn instance_id(&self) -> String {
-        self.call.instance().to_string()
-    }
-
-    /// True when the guest waits on a worker, so a returned Promise may be awaited.
-    #[napi(getter)]
-    pub fn is_async(&self) -> bool {
-        self.waits_elsewhere
-    }
-
     #[napi]
-    pub fn resolve(&self, value: Unknown) -> Result<()> {
+    pub fn resolve(&self, env: Env, value: Unknown) -> Result<()> {
         let outcome = if !self.waits_elsewhere && value.is_promise()? {
             Err(core::Error::Type(
                 "a host function returned a Promise during a synchronous call; use call() for async host functions".into(),
@@ -89,15 +79,17 @@ impl HostCall {
         } else {
             Ok(to_arg(&value)?)
         };
-        self.call.settle(outcome);
+        self.answer(&env, outcome);
         Ok(())
     }
 
     #[napi]
-    pub fn reject(&self, error: Unknown) -> Result<()> {
+    pub fn reject(&self, env: Env, error: Unknown) -> Result<()> {
         let payload = JsRef::new(&error, &self.js)?;
-        self.call
-            .settle(Err(core::Error::Host(core::HostError(Box::new(payload)))));
+        self.answer(
+            &env,
+            Err(core::Error::Host(core::HostError(Box::new(payload)))),
+        );
         Ok(())
     }
 
@@ -152,13 +144,21 @@ impl JsHostFunc {
     }
 }
 
-/// Calls `dispatch(hostCall, func)` on the JS thread.
+/// Calls `dispatch(hostCall, func, args, instanceId)` on the JS thread;
+/// `instanceId` is null unless the guest waits on a worker (so a returned
+/// Promise may be awaited); the dispatcher marks re-entrancy with it.
 fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Result<()> {
     let run = || -> Result<()> {
+        let args = Results(call.call.args().to_vec());
+        let instance = call
+            .waits_elsewhere
+            .then(|| call.call.instance().to_string());
+        // SAFETY (all three): `env` is the live env of this (JS) thread.
         let argv = [
-            // SAFETY: `env` is the live env of this (JS) thread.
             unsafe { HostCall::to_napi_value(env.raw(), call) }?,
             func.get(env)?.raw(),
+            unsafe { Results::to_napi_value(env.raw(), args) }?,
+            unsafe { Option::<String>::to_napi_value(env.raw(), instance) }?,
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `env` is the JS thread's env (`invoke` runs either in a
@@ -166,7 +166,7 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
         // task handed that env); `this` is a live out-pointer.
         unsafe { sys::napi_get_undefined(env.raw(), &mut this) };
         // SAFETY: same `env`; `this` and the dispatcher are handles in its
-        // current scope, `argv` holds the two live values passed as argc 2,
+        // current scope, `argv` holds the four live values passed as argc 4,
         // and `out` is a live out-pointer. A non-function dispatcher only
         // yields an error status.
         let status = unsafe {
@@ -174,7 +174,7 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
                 env.raw(),
                 this,
                 dispatch.get(env)?.raw(),
-                2,
+                argv.len(),
                 argv.as_ptr(),
                 &mut out,
             )

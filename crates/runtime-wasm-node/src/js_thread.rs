@@ -1,19 +1,44 @@
 //! The JS thread as seen from worker threads: closures sent here run there
-//! with its `Env`; references to JS values are released there too.
+//! with its `Env`, in order, through one threadsafe function that rings
+//! only when the thread is not already running them; references to JS
+//! values are released there too.
 
 use napi::bindgen_prelude::*;
 use napi::{sys, UnknownRef};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 thread_local! {
     /// This JS thread's handle, made on first use.
     static CURRENT: RefCell<Option<JsThread>> = const { RefCell::new(None) };
+    /// A task running now answered a guest that waits on a worker: more
+    /// work for this thread (its next host call, its result) is likely to
+    /// follow within microseconds.
+    static ANSWERED: Cell<bool> = const { Cell::new(false) };
+    /// This thread is running tasks from its inbox.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+    /// Lingering found nothing this many times in a row: the next
+    /// `2^misses - 1` chances to linger are skipped (see [`Shared::linger`]).
+    static MISSES: Cell<u32> = const { Cell::new(0) };
+    static SKIP: Cell<u32> = const { Cell::new(0) };
 }
+
+/// How long the JS thread, having answered a guest, waits for what the
+/// guest sends next before it returns to the event loop: sleeping there
+/// and being woken costs tens of microseconds per host call.
+const LINGER: Duration = Duration::from_micros(50);
+
+/// Past this many misses in a row, lingering is tried once in 64 chances.
+const MAX_MISSES: u32 = 6;
+
+/// Tasks run in one turn of the event loop at most.
+const DRAIN_BUDGET: usize = 1024;
 
 type Task = Box<dyn FnOnce(Env) + Send>;
 
@@ -28,8 +53,20 @@ struct Tsfn(sys::napi_threadsafe_function);
 // taking it out.
 unsafe impl Send for Tsfn {}
 
+/// Tasks for the JS thread, in the order they were sent.
+#[derive(Default)]
+struct Inbox {
+    tasks: VecDeque<Task>,
+    /// The threadsafe function was called and the tasks have not all run
+    /// yet: a new task needs no further call.
+    ringing: bool,
+}
+
 struct Shared {
     tsfn: Mutex<Option<Tsfn>>,
+    inbox: Mutex<Inbox>,
+    /// `inbox.tasks.len()`, readable without the lock while lingering.
+    queued: AtomicUsize,
     thread: ThreadId,
     /// Promises waiting to be settled through this thread; while there are
     /// any, the threadsafe function keeps the event loop alive. Only
@@ -66,17 +103,104 @@ pub struct JsThread {
 unsafe extern "C" fn call_js(
     env: sys::napi_env,
     _cb: sys::napi_value,
-    _ctx: *mut c_void,
-    data: *mut c_void,
+    ctx: *mut c_void,
+    _data: *mut c_void,
 ) {
-    // SAFETY: the only data queued on this threadsafe function is a
-    // `Box<Task>` made by `Box::into_raw` in `JsThread::run`, and Node hands
-    // each queued item to this callback exactly once (with a null env at
-    // teardown), so the Box is reclaimed exactly once here.
-    let task = unsafe { Box::from_raw(data.cast::<Task>()) };
-    // A null env means the environment is tearing down: drop the task unrun.
-    if !env.is_null() {
-        task(Env::from_raw(env));
+    // A null env means the environment is tearing down: the tasks are
+    // dropped unrun with the inbox.
+    if env.is_null() {
+        return;
+    }
+    // SAFETY: the context is the `Box<Weak<Shared>>` given to
+    // `napi_create_threadsafe_function` in `JsThread::new`, which `finalize`
+    // reclaims only after Node's last call of this callback.
+    let weak = unsafe { &*ctx.cast::<std::sync::Weak<Shared>>() };
+    if let Some(shared) = weak.upgrade() {
+        shared.drain(Env::from_raw(env));
+    }
+}
+
+impl Shared {
+    fn inbox(&self) -> std::sync::MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs the queued tasks and those that follow soon after a task
+    /// answered a guest (see [`LINGER`]), up to [`DRAIN_BUDGET`] of them
+    /// before the event loop gets its turn; then lets the next task ring.
+    fn drain(&self, env: Env) {
+        struct Draining;
+        impl Drop for Draining {
+            fn drop(&mut self) {
+                DRAINING.with(|d| d.set(false));
+            }
+        }
+        DRAINING.with(|d| d.set(true));
+        let _draining = Draining;
+        // Only answers given by these tasks count.
+        ANSWERED.with(|a| a.set(false));
+        let mut budget = DRAIN_BUDGET;
+        loop {
+            loop {
+                if budget == 0 {
+                    // Timers, I/O and microtasks go first; the rest is
+                    // rung for again.
+                    let tsfn = self.tsfn.lock().unwrap_or_else(|e| e.into_inner());
+                    let rung = tsfn.as_ref().is_some_and(ring);
+                    if !rung {
+                        self.inbox().ringing = false;
+                    }
+                    return;
+                }
+                budget -= 1;
+                let next = {
+                    let mut inbox = self.inbox();
+                    let task = inbox.tasks.pop_front();
+                    self.queued.store(inbox.tasks.len(), Ordering::Release);
+                    task
+                };
+                let Some(task) = next else { break };
+                task(env);
+            }
+            if ANSWERED.with(|a| a.replace(false)) && self.linger() {
+                continue;
+            }
+            let mut inbox = self.inbox();
+            if inbox.tasks.is_empty() {
+                inbox.ringing = false;
+                return;
+            }
+        }
+    }
+
+    /// Waits up to [`LINGER`] for a task; true if one came. Where waiting
+    /// keeps finding nothing (host functions whose guests go on computing),
+    /// it is tried ever more rarely, so the event loop loses at most a
+    /// small share of its time to it.
+    fn linger(&self) -> bool {
+        let skip = SKIP.with(Cell::get);
+        if skip > 0 {
+            SKIP.with(|s| s.set(skip - 1));
+            return self.queued.load(Ordering::Acquire) > 0;
+        }
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.queued.load(Ordering::Acquire) > 0 {
+                    MISSES.with(|m| m.set(0));
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= LINGER {
+                let misses = MISSES.with(|m| {
+                    m.set((m.get() + 1).min(MAX_MISSES));
+                    m.get()
+                });
+                SKIP.with(|s| s.set((1 << misses) - 1));
+                return false;
+            }
+        }
     }
 }
 
@@ -101,6 +225,8 @@ impl JsThread {
         runtime_wasm::stack::set_budget(JS_STACK_BUDGET);
         let shared = Arc::new(Shared {
             tsfn: Mutex::new(None),
+            inbox: Mutex::default(),
+            queued: AtomicUsize::new(0),
             thread: std::thread::current().id(),
             pending: AtomicUsize::new(0),
         });
@@ -122,7 +248,7 @@ impl JsThread {
                 1,
                 weak,
                 Some(finalize),
-                ptr::null_mut(),
+                weak,
                 Some(call_js),
                 &mut tsfn,
             )
@@ -207,28 +333,58 @@ impl JsThread {
         let Some(t) = guard.as_ref() else {
             return false;
         };
-        let data = Box::into_raw(Box::new(Box::new(task) as Task)).cast::<c_void>();
-        // SAFETY: calls may come from any thread. `t.0` is live: it is still
-        // in the mutex, held by `guard` until after this call, so neither
-        // `Shared::drop` (which cannot run while `self` holds an `Arc`) nor
-        // `finalize` (which takes it out under this lock before Node frees
-        // it) has released it. `data` is a `Box<Task>` that `call_js` reclaims.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                t.0,
-                data,
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: the call failed, so Node did not queue `data` and
-            // `call_js` will never see it; this reclaims the `Box::into_raw`
-            // from above, once.
-            drop(unsafe { Box::from_raw(data.cast::<Task>()) });
+        let mut inbox = self.shared.inbox();
+        inbox.tasks.push_back(Box::new(task));
+        self.shared
+            .queued
+            .store(inbox.tasks.len(), Ordering::Release);
+        if inbox.ringing {
+            return true;
+        }
+        // Rung with the inbox locked, so on failure the task just pushed
+        // is still the last one.
+        if !ring(t) {
+            inbox.tasks.pop_back();
             return false;
         }
+        inbox.ringing = true;
         true
     }
+
+    /// A guest waiting on a worker was just answered: the JS thread
+    /// lingers for what that guest sends next, after the running task (in a
+    /// task) or now (elsewhere, e.g. in the reaction to a host function's
+    /// Promise), running what comes before it returns to the event loop.
+    pub fn answered(&self, env: &Env) {
+        if DRAINING.with(Cell::get) {
+            ANSWERED.with(|a| a.set(true));
+            return;
+        }
+        if !self.shared.linger() {
+            return;
+        }
+        // Tasks sent meanwhile need no ring: they are run here.
+        self.shared.inbox().ringing = true;
+        self.shared.drain(*env);
+    }
+}
+
+/// Asks Node to run `call_js` on the JS thread.
+fn ring(t: &Tsfn) -> bool {
+    // SAFETY: calls may come from any thread. `t` is borrowed from the
+    // `Shared::tsfn` mutex, held by the caller until after this call, so
+    // neither `Shared::drop` (which cannot run while a `JsThread` or the
+    // draining thread holds an `Arc`) nor `finalize` (which takes it out
+    // under that lock before Node frees it) has released it. No data is
+    // queued: `call_js` takes the tasks from the inbox.
+    let status = unsafe {
+        sys::napi_call_threadsafe_function(
+            t.0,
+            ptr::null_mut(),
+            sys::ThreadsafeFunctionCallMode::nonblocking,
+        )
+    };
+    status == sys::Status::napi_ok
 }
 
 /// A reference to a JS value that may be held and dropped on any thread;

@@ -5,10 +5,10 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -18,6 +18,12 @@ const IDLE_EXIT: Duration = Duration::from_secs(30);
 /// How often the monitor looks for a queue that no worker is taking from.
 const STALL: Duration = Duration::from_millis(2);
 
+/// How long a worker that ran out of work looks for more before it
+/// sleeps: a guest whose host function answers within this time resumes
+/// without two thread wake-ups (tens of microseconds each here). The
+/// worker yields while it looks, so runnable threads are not held up.
+const SPIN: Duration = Duration::from_micros(100);
+
 #[derive(Default)]
 struct State {
     jobs: VecDeque<Job>,
@@ -26,6 +32,8 @@ struct State {
     /// Idle workers told to wake that have not yet woken: each will take
     /// a queued job, so a job they cover needs no further wake-up.
     waking: usize,
+    /// Workers looking for work before they sleep (see [`SPIN`]).
+    spinning: usize,
     /// Jobs taken by workers so far: the monitor's sign of progress.
     started: u64,
     monitor: bool,
@@ -36,6 +44,8 @@ struct State {
 #[derive(Default)]
 struct Shared {
     state: Mutex<State>,
+    /// `jobs.len()`, readable without the lock by spinning workers.
+    queued: AtomicUsize,
     wake: Condvar,
     /// Wakes the monitor when work is queued with every worker busy.
     stalled: Condvar,
@@ -65,9 +75,12 @@ impl Executor {
     pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) {
         let mut state = lock(&self.shared);
         state.jobs.push_back(Box::new(job));
+        self.shared
+            .queued
+            .store(state.jobs.len(), Ordering::Release);
         // Each wake-up is a system call: none for a job that a worker
-        // already on its way will take.
-        if state.jobs.len() <= state.waking {
+        // already on its way, or looking for work, will take.
+        if state.jobs.len() <= state.waking + state.spinning {
             return;
         }
         if state.idle > state.waking {
@@ -146,11 +159,20 @@ fn worker(shared: &Shared) {
     let mut state = lock(shared);
     loop {
         if let Some(job) = state.jobs.pop_front() {
+            shared.queued.store(state.jobs.len(), Ordering::Release);
             state.started += 1;
             drop(state);
             // A panicking job must not take the worker (and its queue) down.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
             state = lock(shared);
+            continue;
+        }
+        state.spinning += 1;
+        drop(state);
+        look_for_work(shared);
+        state = lock(shared);
+        state.spinning -= 1;
+        if !state.jobs.is_empty() {
             continue;
         }
         state.idle += 1;
@@ -167,6 +189,23 @@ fn worker(shared: &Shared) {
             state.workers -= 1;
             return;
         }
+    }
+}
+
+/// Returns once a job is queued or [`SPIN`] has passed.
+fn look_for_work(shared: &Shared) {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if shared.queued.load(Ordering::Acquire) > 0 {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= SPIN {
+            return;
+        }
+        std::thread::yield_now();
     }
 }
 
