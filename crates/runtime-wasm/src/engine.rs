@@ -157,6 +157,10 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
             // One fiber stack per slot: an instance runs one call at a time.
             .total_stacks(pool);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    } else {
+        // A fiber stack per waiting guest: from shared mappings, reused.
+        #[cfg(target_os = "linux")]
+        config.with_host_stack(crate::stacks::shared());
     }
     let engine = Engine::new(&config).map_err(invalid)?;
     let mut linker = Linker::new(&engine);

@@ -25,6 +25,8 @@ mod policy;
 mod registry;
 mod runtime;
 pub mod stack;
+#[cfg(target_os = "linux")]
+mod stacks;
 mod store;
 mod table;
 mod value;
