@@ -16,7 +16,7 @@ function unwrap(results) {
  */
 function exportFunction(n, name, slotOf) {
   let f;
-  const general = (args) => unwrap(sync(() => n.callRefSync(f.id, args)));
+  const general = (args) => unwrap(sync(() => n.callRef(f.id, args, true)));
   return function (...args) {
     f ??= sync(() => n.exportFuncSync(name));
     if (f.numeric && numbers(args, f.params.length)) return callNumbers(slotOf(), f.id, args);

@@ -85,27 +85,27 @@ export class Memory {
     this.#n = nativeInstance;
     this.#name = name;
   }
-  read(offset, length) { return queued(this.#n, () => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"))); }
-  readSync(offset, length) { return sync(() => this.#n.readSync(this.#name, num(offset, "offset"), num(length, "length"))); }
-  write(offset, data) { return queued(this.#n, () => this.#n.write(this.#name, num(offset, "offset"), bytes(data))); }
-  writeSync(offset, data) { return sync(() => this.#n.writeSync(this.#name, num(offset, "offset"), bytes(data))); }
+  read(offset, length) { return queued(this.#n, () => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), false)); }
+  readSync(offset, length) { return sync(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), true)); }
+  write(offset, data) { return queued(this.#n, () => this.#n.write(this.#name, num(offset, "offset"), bytes(data), false)); }
+  writeSync(offset, data) { return sync(() => this.#n.write(this.#name, num(offset, "offset"), bytes(data), true)); }
   /** Fills `target` (any ArrayBufferView) from `offset`; resolves to the byte count. */
   readInto(offset, target) {
     return queued(this.#n, () => {
       const view = target8(target);
-      return this.#n.read(this.#name, num(offset, "offset"), view.length).then((b) => { view.set(b); return b.length; });
+      return this.#n.read(this.#name, num(offset, "offset"), view.length, false).then((b) => { view.set(b); return b.length; });
     });
   }
   /** Copies straight into `target` (any ArrayBufferView) with no intermediate buffer. */
   readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, num(offset, "offset"), target8(target))); }
-  readString(offset, length) { return queued(this.#n, () => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"))); }
-  readStringSync(offset, length) { return sync(() => this.#n.readStringSync(this.#name, num(offset, "offset"), num(length, "length"))); }
-  writeString(offset, text) { return queued(this.#n, () => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"))); }
-  writeStringSync(offset, text) { return sync(() => this.#n.writeStringSync(this.#name, num(offset, "offset"), str(text, "text"))); }
-  size() { return queued(this.#n, () => this.#n.size(this.#name)); }
-  sizeSync() { return sync(() => this.#n.sizeSync(this.#name)); }
-  grow(deltaPages) { return queued(this.#n, () => this.#n.grow(this.#name, num(deltaPages, "deltaPages"))); }
-  growSync(deltaPages) { return sync(() => this.#n.growSync(this.#name, num(deltaPages, "deltaPages"))); }
+  readString(offset, length) { return queued(this.#n, () => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"), false)); }
+  readStringSync(offset, length) { return sync(() => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"), true)); }
+  writeString(offset, text) { return queued(this.#n, () => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"), false)); }
+  writeStringSync(offset, text) { return sync(() => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"), true)); }
+  size() { return queued(this.#n, () => this.#n.size(this.#name, false)); }
+  sizeSync() { return sync(() => this.#n.size(this.#name, true)); }
+  grow(deltaPages) { return queued(this.#n, () => this.#n.grow(this.#name, num(deltaPages, "deltaPages"), false)); }
+  growSync(deltaPages) { return sync(() => this.#n.grow(this.#name, num(deltaPages, "deltaPages"), true)); }
 }
 
 /** A function taken out of a table; calls go through its instance's queue like any other. */
@@ -123,12 +123,12 @@ export class TableFunction {
     this.results = results;
     this.#numeric = numeric;
   }
-  call(...args) { return queued(this.#n, () => this.#n.callRef(this.#id, args)); }
+  call(...args) { return queued(this.#n, () => this.#n.callRef(this.#id, args, false)); }
   callSync(...args) {
     if (this.#numeric && numbers(args, this.params.length)) {
       return resultList(this, callNumbers((this.#slot ??= this.#n.slot()), this.#id, args));
     }
-    return sync(() => this.#n.callRefSync(this.#id, args));
+    return sync(() => this.#n.callRef(this.#id, args, true));
   }
 }
 
@@ -141,13 +141,13 @@ export class Table {
     this.#n = nativeInstance;
     this.#name = name;
   }
-  size() { return queued(this.#n, () => this.#n.tableSize(this.#name)); }
-  sizeSync() { return sync(() => this.#n.tableSizeSync(this.#name)); }
+  size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
+  sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
   /** Grows by `delta` null entries; returns the previous size. */
-  grow(delta) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"))); }
-  growSync(delta) { return sync(() => this.#n.tableGrowSync(this.#name, num(delta, "delta"))); }
-  get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"))).then((f) => this.#wrap(f)); }
-  getSync(index) { return this.#wrap(sync(() => this.#n.tableGetSync(this.#name, num(index, "index")))); }
+  grow(delta) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), false)); }
+  growSync(delta) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), true)); }
+  get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
+  getSync(index) { return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
 }
 
@@ -163,8 +163,8 @@ export class Global {
     this.mutable = mutable;
     Object.freeze(this);
   }
-  get value() { return sync(() => this.#n.globalSync(this.#name)).value; }
-  set value(v) { sync(() => this.#n.setGlobalSync(this.#name, v)); }
+  get value() { return sync(() => this.#n.global(this.#name, true)).value; }
+  set value(v) { sync(() => this.#n.setGlobal(this.#name, v, true)); }
 }
 
 /** A live instance with its own store; calls into it run one at a time, in order. */
@@ -199,18 +199,18 @@ export class Instance {
     }));
   }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
-  call(name, ...args) { return queued(this.#n, () => this.#n.call(str(name, "export name"), args)); }
+  call(name, ...args) { return queued(this.#n, () => this.#n.call(str(name, "export name"), args, false)); }
   callSync(name, ...args) {
     const f = this.#numericFunc(name);
     if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
-    return sync(() => this.#n.callSync(str(name, "export name"), args));
+    return sync(() => this.#n.call(str(name, "export name"), args, true));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
-  callMany(name, argsList) { return queued(this.#n, () => this.#n.callMany(str(name, "export name"), list(argsList))); }
+  callMany(name, argsList) { return queued(this.#n, () => this.#n.callMany(str(name, "export name"), list(argsList), false)); }
   callManySync(name, argsList) {
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
-      sync(() => this.#n.callManySync(str(name, "export name"), list(argsList)));
+      sync(() => this.#n.callMany(str(name, "export name"), list(argsList), true));
   }
   /** Export `name` as an all-number function handle, or null (the general path applies). */
   #numericFunc(name) {
@@ -234,8 +234,8 @@ export class Instance {
     return f;
   }
   /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
-  run() { return queued(this.#n, () => this.#n.run()); }
-  runSync() { return sync(() => this.#n.runSync()); }
+  run() { return queued(this.#n, () => this.#n.run(false)); }
+  runSync() { return sync(() => this.#n.run(true)); }
   /** Drains captured stdout / stderr collected since the last take. */
   takeStdout() { return sync(() => this.#n.takeStdout()); }
   takeStderr() { return sync(() => this.#n.takeStderr()); }
@@ -246,25 +246,25 @@ export class Instance {
     return new Memory(this.#n, name);
   }
   /** `{ type, mutable, value }` of an exported global. */
-  getGlobal(name) { return queued(this.#n, () => this.#n.global(str(name, "global name"))); }
-  getGlobalSync(name) { return sync(() => this.#n.globalSync(str(name, "global name"))); }
+  getGlobal(name) { return queued(this.#n, () => this.#n.global(str(name, "global name"), false)); }
+  getGlobalSync(name) { return sync(() => this.#n.global(str(name, "global name"), true)); }
   /** Sets a mutable global, converting `value` by its type; immutable: 5007. */
-  setGlobal(name, value) { return queued(this.#n, () => this.#n.setGlobal(str(name, "global name"), value)); }
-  setGlobalSync(name, value) { return sync(() => this.#n.setGlobalSync(str(name, "global name"), value)); }
+  setGlobal(name, value) { return queued(this.#n, () => this.#n.setGlobal(str(name, "global name"), value, false)); }
+  setGlobalSync(name, value) { return sync(() => this.#n.setGlobal(str(name, "global name"), value, true)); }
   getTable(name) {
     if (typeof name !== "string") throw typeError(`table name must be a string, got ${describe(name)}`);
     return new Table(this.#n, name);
   }
   /** Fuel left (bigint); 5007 when the instance was not given `fuel`. */
-  fuel() { return queued(this.#n, () => this.#n.fuel()); }
-  fuelSync() { return sync(() => this.#n.fuelSync()); }
+  fuel() { return queued(this.#n, () => this.#n.fuel(false)); }
+  fuelSync() { return sync(() => this.#n.fuel(true)); }
   /** Sets the fuel left (number or bigint); a guest stopped by 5011 can then go on. */
-  setFuel(amount) { return queued(this.#n, () => this.#n.setFuel(amount)); }
-  setFuelSync(amount) { return sync(() => this.#n.setFuelSync(amount)); }
+  setFuel(amount) { return queued(this.#n, () => this.#n.setFuel(amount, false)); }
+  setFuelSync(amount) { return sync(() => this.#n.setFuel(amount, true)); }
   /** Frees the store after the calls already queued; later use fails with 5005. */
-  drop() { return queued(this.#n, () => this.#n.drop()); }
+  drop() { return queued(this.#n, () => this.#n.drop(false)); }
   /** Frees the store now; queued calls fail with 5005. */
-  dropSync() { return sync(() => this.#n.dropSync()); }
+  dropSync() { return sync(() => this.#n.drop(true)); }
   /** `using inst = …`: dropped at the end of the scope (a dropped instance is left as it is). */
   [Symbol.dispose]() { if (!this.#n.isDropped) this.dropSync(); }
   /** `await using inst = …`: dropped after its queued calls at the end of the scope. */
@@ -278,21 +278,21 @@ export class Runtime {
     object(options, "Runtime options");
     this.#n = sync(() => new native.Runtime(options, dispatch));
   }
-  compile(src) { return async(() => this.#n.compile(source(src))); }
-  compileSync(src) { return sync(() => this.#n.compileSync(source(src))); }
-  compileFile(path) { return async(() => this.#n.compileFile(str(path, "path"))); }
-  compileFileSync(path) { return sync(() => this.#n.compileFileSync(str(path, "path"))); }
+  compile(src) { return async(() => this.#n.compile(source(src), false)); }
+  compileSync(src) { return sync(() => this.#n.compile(source(src), true)); }
+  compileFile(path) { return async(() => this.#n.compileFile(str(path, "path"), false)); }
+  compileFileSync(path) { return sync(() => this.#n.compileFile(str(path, "path"), true)); }
   validate(src) { return this.#n.validate(source(src)); }
   /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
   wat2wasm(src) { return sync(() => this.#n.wat2wasm(source(src))); }
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(str(id, "module id"))); }
   dropModule(id) { return sync(() => this.#n.dropModule(str(id, "module id"))); }
   instantiate(moduleId, config) {
-    return async(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config")))
+    return async(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config"), false))
       .then((n) => new Instance(n));
   }
   instantiateSync(moduleId, config) {
-    return new Instance(sync(() => this.#n.instantiateSync(str(moduleId, "module id"), object(config, "instance config"))));
+    return new Instance(sync(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config"), true)));
   }
   /** Number of live instances. */
   get instanceCount() { return this.#n.instanceCount; }

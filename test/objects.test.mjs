@@ -45,6 +45,8 @@ test("getTable: size, grow, and function entries as callable handles", async () 
   assert.equal(await table.grow(5), 3);
   assert.equal(table.sizeSync(), 8);
   await code(() => table.grow(1), E.MemoryError);
+  await code(() => table.grow(-1), E.TypeError);
+  await code(() => table.growSync(0.5), E.TypeError);
   await code(() => inst.getTable("counter").size(), E.ExportNotFound);
   await code(() => inst.getTable(7), E.TypeError);
   assert.deepEqual(inst.getExports().find((e) => e.name === "table"), { name: "table", kind: "table", element: "funcref", minimum: 3, maximum: 8 });

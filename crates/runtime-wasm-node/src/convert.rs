@@ -74,6 +74,32 @@ pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
     arg.amount(what)
 }
 
+/// A JS number given as a byte offset, a length or a page count; the one
+/// place such numbers are checked before the core's `u64`s. A fraction is a
+/// type error (5007); a negative or too large number lies outside any
+/// memory (5004).
+pub fn offset(x: f64, what: &str) -> core::Result<u64> {
+    if !x.is_finite() || x.fract() != 0.0 {
+        return Err(core::Error::Type(format!(
+            "{what} must be an integer, got {x}"
+        )));
+    }
+    if x < 0.0 {
+        return Err(core::Error::Memory(format!("{what} {x} is negative")));
+    }
+    // Every integral f64 below 2^64 converts exactly.
+    if x >= u64::MAX as f64 {
+        return Err(core::Error::Memory(format!("{what} {x} is out of range")));
+    }
+    Ok(x as u64)
+}
+
+/// A JS number given as a table index or count (5007 unless a safe
+/// non-negative integer).
+pub fn index(x: f64, what: &str) -> core::Result<u64> {
+    core::count(x, what)
+}
+
 /// Call results, always as an array (`[]`, `[x]`, `[x, y]`).
 pub struct Results(pub Vec<core::Value>);
 

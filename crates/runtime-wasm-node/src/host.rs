@@ -2,7 +2,7 @@
 //! and run on the JS thread; the core owns the waiting, the deadline and
 //! the caller's memory while the function works.
 
-use crate::convert::{to_arg, Results};
+use crate::convert::{offset as offset_, to_arg, Results};
 use crate::error::js_error;
 use crate::js_thread::{JsRef, JsThread};
 use crate::options::{describe, object, own_entries, Read};
@@ -101,24 +101,30 @@ impl HostCall {
         offset: f64,
         length: f64,
     ) -> Result<crate::convert::Bytes> {
-        self.memory(&env, mem, |m| m.read(offset, length))
-            .map(crate::convert::Bytes)
+        self.memory(&env, mem, |m| {
+            m.read(offset_(offset, "offset")?, offset_(length, "length")?)
+        })
+        .map(crate::convert::Bytes)
     }
 
     #[napi]
     pub fn write(&self, env: Env, mem: Mem, offset: f64, bytes: Uint8Array) -> Result<()> {
-        self.memory(&env, mem, |m| m.write(offset, &bytes))
+        self.memory(&env, mem, |m| m.write(offset_(offset, "offset")?, &bytes))
     }
 
     #[napi]
     pub fn read_string(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<String> {
-        self.memory(&env, mem, |m| m.read_string(offset, length))
+        self.memory(&env, mem, |m| {
+            m.read_string(offset_(offset, "offset")?, offset_(length, "length")?)
+        })
     }
 
     #[napi]
     pub fn write_string(&self, env: Env, mem: Mem, offset: f64, text: String) -> Result<u32> {
-        self.memory(&env, mem, |m| m.write_string(offset, &text))
-            .map(|n| n as u32)
+        self.memory(&env, mem, |m| {
+            m.write_string(offset_(offset, "offset")?, &text)
+        })
+        .map(|n| n as u32)
     }
 
     #[napi]
@@ -153,12 +159,15 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
         let instance = call
             .waits_elsewhere
             .then(|| call.call.instance().to_string());
-        // SAFETY (all three): `env` is the live env of this (JS) thread.
+        let raw = env.raw();
         let argv = [
-            unsafe { HostCall::to_napi_value(env.raw(), call) }?,
+            // SAFETY: `raw` is the live env of this (JS) thread.
+            unsafe { HostCall::to_napi_value(raw, call) }?,
             func.get(env)?.raw(),
-            unsafe { Results::to_napi_value(env.raw(), args) }?,
-            unsafe { Option::<String>::to_napi_value(env.raw(), instance) }?,
+            // SAFETY: as above.
+            unsafe { Results::to_napi_value(raw, args) }?,
+            // SAFETY: as above.
+            unsafe { Option::<String>::to_napi_value(raw, instance) }?,
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `env` is the JS thread's env (`invoke` runs either in a

@@ -1,9 +1,10 @@
 //! The `Instance` class: calls, WASI runs, captured output and memory
-//! access, each store-touching method in a sync and a promise form.
+//! access; each store-touching method is one definition that runs now
+//! (`now: true`, the sync form) or answers with a Promise.
 
 use crate::convert::{
-    amount, exports_js, js_bytes, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs,
-    Results, RunResult,
+    amount, exports_js, index, js_bytes, offset as offset_, to_arg, to_args, Batch, Bytes,
+    ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
 };
 use crate::error::{promise, sync};
 use crate::{fast_call, host};
@@ -86,69 +87,67 @@ impl JsInstance {
     }
 
     #[napi(
-        ts_args_type = "name: string, args: unknown[]",
-        ts_return_type = "unknown"
+        ts_args_type = "name: string, args: unknown[], now: boolean",
+        ts_return_type = "unknown[] | Promise<unknown[]>"
     )]
-    pub fn call_sync(&self, env: Env, name: String, args: Vec<Unknown>) -> Result<Results> {
-        let args = to_args(&args)?;
-        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.call(&name, &args)));
-        sync(&env, r.map(Results))
-    }
-
-    #[napi(
-        ts_args_type = "name: string, args: unknown[]",
-        ts_return_type = "Promise<unknown>"
-    )]
-    pub fn call<'e>(&self, env: &'e Env, name: String, args: Vec<Unknown>) -> Result<Object<'e>> {
-        let args = to_args(&args)?;
-        let (settle, p) = promise(env)?;
-        self.inst.spawn(
-            move |l| Box::pin(async move { l.call_async(&name, &args).await.map(Results) }),
-            settle,
-        );
-        Ok(p)
-    }
-
-    #[napi(
-        ts_args_type = "name: string, batches: unknown[][]",
-        ts_return_type = "unknown[]"
-    )]
-    pub fn call_many_sync(
+    pub fn call<'e>(
         &self,
-        env: Env,
+        env: &'e Env,
         name: String,
-        batches: Vec<Vec<Unknown>>,
-    ) -> Result<Batch> {
-        let batches = batches
-            .iter()
-            .map(|b| to_args(b))
-            .collect::<Result<Vec<_>>>()?;
-        let r = host::on_js_thread(&env, || {
-            self.inst.run_sync(|l| l.call_many(&name, &batches))
-        });
-        sync(&env, r.map(Batch))
+        args: Vec<Unknown>,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let args = to_args(&args)?;
+        self.op(env, now, move |l| {
+            Box::pin(async move { l.call_async(&name, &args).await.map(Results) })
+        })
     }
 
     #[napi(
-        ts_args_type = "name: string, batches: unknown[][]",
-        ts_return_type = "Promise<unknown[]>"
+        ts_args_type = "name: string, batches: unknown[][], now: boolean",
+        ts_return_type = "unknown[][] | Promise<unknown[][]>"
     )]
     pub fn call_many<'e>(
         &self,
         env: &'e Env,
         name: String,
         batches: Vec<Vec<Unknown>>,
-    ) -> Result<Object<'e>> {
+        now: bool,
+    ) -> Result<Unknown<'e>> {
         let batches = batches
             .iter()
             .map(|b| to_args(b))
             .collect::<Result<Vec<_>>>()?;
-        let (settle, p) = promise(env)?;
-        self.inst.spawn(
-            move |l| Box::pin(async move { l.call_many_async(&name, &batches).await.map(Batch) }),
-            settle,
-        );
-        Ok(p)
+        self.op(env, now, move |l| {
+            Box::pin(async move { l.call_many_async(&name, &batches).await.map(Batch) })
+        })
+    }
+
+    #[napi(
+        ts_args_type = "id: number, args: unknown[], now: boolean",
+        ts_return_type = "unknown[] | Promise<unknown[]>"
+    )]
+    pub fn call_ref<'e>(
+        &self,
+        env: &'e Env,
+        id: u32,
+        args: Vec<Unknown>,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let args = to_args(&args)?;
+        self.op(env, now, move |l| {
+            Box::pin(async move { l.call_ref_async(id, &args).await.map(Results) })
+        })
+    }
+
+    #[napi(
+        ts_args_type = "now: boolean",
+        ts_return_type = "RunResult | Promise<RunResult>"
+    )]
+    pub fn run<'e>(&self, env: &'e Env, now: bool) -> Result<Unknown<'e>> {
+        self.op(env, now, |l| {
+            Box::pin(async move { l.run_async().await.map(RunResult) })
+        })
     }
 
     #[napi]
@@ -159,6 +158,7 @@ impl JsInstance {
         offset: f64,
         mut target: Uint8Array,
     ) -> Result<f64> {
+        let offset = sync(&env, offset_(offset, "offset"))?;
         // SAFETY: the view is borrowed from JS for this synchronous call only:
         // `target` holds a reference, so its buffer stays alive, and no JS
         // runs on this thread until we return (`read_into` only copies out of
@@ -173,24 +173,6 @@ impl JsInstance {
         sync(&env, r.map(|n| n as f64))
     }
 
-    #[napi(ts_return_type = "{ exitCode: number, stdout?: Uint8Array, stderr?: Uint8Array }")]
-    pub fn run_sync(&self, env: Env) -> Result<RunResult> {
-        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.run()));
-        sync(&env, r.map(RunResult))
-    }
-
-    #[napi(
-        ts_return_type = "Promise<{ exitCode: number, stdout?: Uint8Array, stderr?: Uint8Array }>"
-    )]
-    pub fn run<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst.spawn(
-            |l| Box::pin(async move { l.run_async().await.map(RunResult) }),
-            settle,
-        );
-        Ok(p)
-    }
-
     #[napi(ts_return_type = "Uint8Array")]
     pub fn take_stdout(&self, env: Env) -> Result<Bytes> {
         sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stdout()))))
@@ -201,289 +183,253 @@ impl JsInstance {
         sync(&env, self.inst.run_sync(|l| Ok(Bytes(l.take_stderr()))))
     }
 
-    #[napi(ts_return_type = "{ type: string, mutable: boolean, value: unknown }")]
-    pub fn global_sync(&self, env: Env, name: String) -> Result<GlobalJs> {
-        sync(&env, self.inst.run_sync(|l| l.global(&name)).map(GlobalJs))
+    #[napi(
+        ts_args_type = "name: string, now: boolean",
+        ts_return_type = "GlobalJs | Promise<GlobalJs>"
+    )]
+    pub fn global<'e>(&self, env: &'e Env, name: String, now: bool) -> Result<Unknown<'e>> {
+        self.plain(env, now, move |l| l.global(&name).map(GlobalJs))
     }
 
-    #[napi(ts_return_type = "Promise<{ type: string, mutable: boolean, value: unknown }>")]
-    pub fn global<'e>(&self, env: &'e Env, name: String) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.global(&name).map(GlobalJs), settle);
-        Ok(p)
-    }
-
-    #[napi(ts_args_type = "name: string, value: unknown")]
-    pub fn set_global_sync(&self, env: Env, name: String, value: Unknown) -> Result<()> {
+    #[napi(
+        ts_args_type = "name: string, value: unknown, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
+    pub fn set_global<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        value: Unknown,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
         let value = to_arg(&value)?;
-        sync(&env, self.inst.run_sync(|l| l.set_global(&name, &value)))
+        self.plain(env, now, move |l| l.set_global(&name, &value))
     }
 
     #[napi(
-        ts_args_type = "name: string, value: unknown",
-        ts_return_type = "Promise<void>"
+        ts_args_type = "name: string, now: boolean",
+        ts_return_type = "number | Promise<number>"
     )]
-    pub fn set_global<'e>(&self, env: &'e Env, name: String, value: Unknown) -> Result<Object<'e>> {
-        let value = to_arg(&value)?;
-        let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.set_global(&name, &value), settle);
-        Ok(p)
-    }
-
-    #[napi]
-    pub fn table_size_sync(&self, env: Env, name: String) -> Result<f64> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| l.table_size(&name))
-                .map(|n| n as f64),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn table_size<'e>(&self, env: &'e Env, name: String) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| l.table_size(&name).map(|n| n as f64), settle);
-        Ok(p)
-    }
-
-    #[napi]
-    pub fn table_grow_sync(&self, env: Env, name: String, delta: f64) -> Result<f64> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| l.table_grow(&name, delta))
-                .map(|n| n as f64),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn table_grow<'e>(&self, env: &'e Env, name: String, delta: f64) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst.run_async(
-            move |l| l.table_grow(&name, delta).map(|n| n as f64),
-            settle,
-        );
-        Ok(p)
-    }
-
-    #[napi]
-    pub fn table_get_sync(&self, env: Env, name: String, index: f64) -> Result<Option<FuncRefJs>> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| l.table_get(&name, index))
-                .map(|f| f.map(Into::into)),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<FuncRefJs | null>")]
-    pub fn table_get<'e>(&self, env: &'e Env, name: String, index: f64) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst.run_async(
-            move |l| l.table_get(&name, index).map(|f| f.map(FuncRefJs::from)),
-            settle,
-        );
-        Ok(p)
+    pub fn table_size<'e>(&self, env: &'e Env, name: String, now: bool) -> Result<Unknown<'e>> {
+        self.plain(env, now, move |l| l.table_size(&name).map(|n| n as f64))
     }
 
     #[napi(
-        ts_args_type = "id: number, args: unknown[]",
-        ts_return_type = "unknown"
+        ts_args_type = "name: string, delta: number, now: boolean",
+        ts_return_type = "number | Promise<number>"
     )]
-    pub fn call_ref_sync(&self, env: Env, id: u32, args: Vec<Unknown>) -> Result<Results> {
-        let args = to_args(&args)?;
-        let r = host::on_js_thread(&env, || self.inst.run_sync(|l| l.call_ref(id, &args)));
-        sync(&env, r.map(Results))
+    pub fn table_grow<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        delta: f64,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let delta = sync(env, index(delta, "table delta"))?;
+        self.plain(env, now, move |l| {
+            l.table_grow(&name, delta).map(|n| n as f64)
+        })
     }
 
     #[napi(
-        ts_args_type = "id: number, args: unknown[]",
-        ts_return_type = "Promise<unknown>"
+        ts_args_type = "name: string, index: number, now: boolean",
+        ts_return_type = "FuncRefJs | null | Promise<FuncRefJs | null>"
     )]
-    pub fn call_ref<'e>(&self, env: &'e Env, id: u32, args: Vec<Unknown>) -> Result<Object<'e>> {
-        let args = to_args(&args)?;
-        let (settle, p) = promise(env)?;
-        self.inst.spawn(
-            move |l| Box::pin(async move { l.call_ref_async(id, &args).await.map(Results) }),
-            settle,
-        );
-        Ok(p)
-    }
-
-    #[napi(ts_return_type = "bigint")]
-    pub fn fuel_sync(&self, env: Env) -> Result<BigInt> {
-        sync(&env, self.inst.run_sync(|l| l.fuel()).map(BigInt::from))
-    }
-
-    #[napi(ts_return_type = "Promise<bigint>")]
-    pub fn fuel<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst.run_async(|l| l.fuel().map(BigInt::from), settle);
-        Ok(p)
-    }
-
-    #[napi(ts_args_type = "fuel: number | bigint")]
-    pub fn set_fuel_sync(&self, env: Env, fuel: Either<f64, BigInt>) -> Result<()> {
-        let r = amount(fuel, "fuel").and_then(|f| self.inst.run_sync(|l| l.set_fuel(f)));
-        sync(&env, r)
+    pub fn table_get<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        i: f64,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let i = sync(env, index(i, "table index"))?;
+        self.plain(env, now, move |l| {
+            l.table_get(&name, i).map(|f| f.map(FuncRefJs::from))
+        })
     }
 
     #[napi(
-        ts_args_type = "fuel: number | bigint",
-        ts_return_type = "Promise<void>"
+        ts_args_type = "now: boolean",
+        ts_return_type = "bigint | Promise<bigint>"
     )]
-    pub fn set_fuel<'e>(&self, env: &'e Env, fuel: Either<f64, BigInt>) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        match amount(fuel, "fuel") {
-            Ok(f) => self.inst.run_async(move |l| l.set_fuel(f), settle),
-            Err(e) => settle(Err(e)),
+    pub fn fuel<'e>(&self, env: &'e Env, now: bool) -> Result<Unknown<'e>> {
+        self.plain(env, now, |l| l.fuel().map(BigInt::from))
+    }
+
+    #[napi(
+        ts_args_type = "fuel: number | bigint, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
+    pub fn set_fuel<'e>(
+        &self,
+        env: &'e Env,
+        fuel: Either<f64, BigInt>,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let fuel = amount(fuel, "fuel");
+        self.plain(env, now, move |l| l.set_fuel(fuel?))
+    }
+
+    /// Dropping now frees the store once a running call ends; later, after
+    /// the work queued before it.
+    #[napi(ts_args_type = "now: boolean", ts_return_type = "void | Promise<void>")]
+    pub fn drop<'e>(&self, env: &'e Env, now: bool) -> Result<Unknown<'e>> {
+        if now {
+            sync(env, self.rt.drop_instance(&self.inst))?;
+            return ().into_unknown(env);
         }
-        Ok(p)
-    }
-
-    #[napi]
-    pub fn drop_sync(&self, env: Env) -> Result<()> {
-        sync(&env, self.rt.drop_instance(&self.inst))
-    }
-
-    #[napi(ts_return_type = "Promise<void>")]
-    pub fn drop<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
         let (settle, p) = promise(env)?;
         self.rt.drop_instance_async(&self.inst, settle);
-        Ok(p)
+        Ok(p.to_unknown())
     }
 
-    #[napi(ts_return_type = "Uint8Array")]
-    pub fn read_sync(&self, env: &Env, mem: Mem, offset: f64, length: f64) -> Result<Unknown<'_>> {
-        let r = self.inst.run_sync(|l| {
-            let view = l.memory(mem.as_deref())?;
-            view.read_with(offset, length, |bytes| js_bytes(env.raw(), bytes))
-        });
-        // SAFETY: `js_bytes` made the value in this env, on this call.
-        sync(env, r)?.map(|v| unsafe { Unknown::from_raw_unchecked(env.raw(), v) })
+    /// The sync form makes the JS bytes straight from the guest's memory;
+    /// the async one copies them out on the worker first.
+    #[napi(
+        ts_args_type = "mem: string | null, offset: number, length: number, now: boolean",
+        ts_return_type = "Uint8Array | Promise<Uint8Array>"
+    )]
+    pub fn read<'e>(
+        &self,
+        env: &'e Env,
+        mem: Mem,
+        offset: f64,
+        length: f64,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let (offset, length) = (
+            sync(env, offset_(offset, "offset"))?,
+            sync(env, offset_(length, "length"))?,
+        );
+        if now {
+            let r = self.inst.run_sync(|l| {
+                let view = l.memory(mem.as_deref())?;
+                view.read_with(offset, length, |bytes| js_bytes(env.raw(), bytes))
+            });
+            // SAFETY: `js_bytes` made the value in this env, on this call.
+            return sync(env, r)?.map(|v| unsafe { Unknown::from_raw_unchecked(env.raw(), v) });
+        }
+        self.plain(env, now, move |l| {
+            l.memory(mem.as_deref())?.read(offset, length).map(Bytes)
+        })
     }
 
-    #[napi(ts_return_type = "Promise<Uint8Array>")]
-    pub fn read<'e>(&self, env: &'e Env, mem: Mem, offset: f64, length: f64) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        let work =
-            move |l: &mut core::Live| l.memory(mem.as_deref())?.read(offset, length).map(Bytes);
-        self.inst.run_async(work, settle);
-        Ok(p)
-    }
-
-    #[napi]
-    pub fn write_sync(&self, env: Env, mem: Mem, offset: f64, bytes: Uint8Array) -> Result<()> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| l.memory(mem.as_deref())?.write(offset, &bytes)),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "mem: string | null, offset: number, bytes: Uint8Array, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
     pub fn write<'e>(
         &self,
         env: &'e Env,
         mem: Mem,
         offset: f64,
         bytes: Uint8Array,
-    ) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let offset = sync(env, offset_(offset, "offset"))?;
+        if now {
+            let r = self
+                .inst
+                .run_sync(|l| l.memory(mem.as_deref())?.write(offset, &bytes));
+            sync(env, r)?;
+            return ().into_unknown(env);
+        }
         let bytes = bytes.to_vec();
-        self.inst.run_async(
-            move |l| l.memory(mem.as_deref())?.write(offset, &bytes),
-            settle,
-        );
-        Ok(p)
+        self.plain(env, now, move |l| {
+            l.memory(mem.as_deref())?.write(offset, &bytes)
+        })
     }
 
-    #[napi]
-    pub fn read_string_sync(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<String> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| l.memory(mem.as_deref())?.read_string(offset, length)),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(
+        ts_args_type = "mem: string | null, offset: number, length: number, now: boolean",
+        ts_return_type = "string | Promise<string>"
+    )]
     pub fn read_string<'e>(
         &self,
         env: &'e Env,
         mem: Mem,
         offset: f64,
         length: f64,
-    ) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        let work = move |l: &mut core::Live| l.memory(mem.as_deref())?.read_string(offset, length);
-        self.inst.run_async(work, settle);
-        Ok(p)
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let (offset, length) = (
+            sync(env, offset_(offset, "offset"))?,
+            sync(env, offset_(length, "length"))?,
+        );
+        self.plain(env, now, move |l| {
+            l.memory(mem.as_deref())?.read_string(offset, length)
+        })
     }
 
-    #[napi]
-    pub fn write_string_sync(&self, env: Env, mem: Mem, offset: f64, text: String) -> Result<u32> {
-        let r = self
-            .inst
-            .run_sync(|l| l.memory(mem.as_deref())?.write_string(offset, &text));
-        sync(&env, r.map(|n| n as u32))
-    }
-
-    #[napi(ts_return_type = "Promise<number>")]
+    #[napi(
+        ts_args_type = "mem: string | null, offset: number, text: string, now: boolean",
+        ts_return_type = "number | Promise<number>"
+    )]
     pub fn write_string<'e>(
         &self,
         env: &'e Env,
         mem: Mem,
         offset: f64,
         text: String,
-    ) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        let work = move |l: &mut core::Live| {
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let offset = sync(env, offset_(offset, "offset"))?;
+        self.plain(env, now, move |l| {
             l.memory(mem.as_deref())?
                 .write_string(offset, &text)
-                .map(|n| n as u32)
-        };
-        self.inst.run_async(work, settle);
-        Ok(p)
+                .map(|n| n as f64)
+        })
     }
 
-    #[napi]
-    pub fn size_sync(&self, env: Env, mem: Mem) -> Result<f64> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| Ok(l.memory(mem.as_deref())?.size() as f64)),
-        )
+    #[napi(
+        ts_args_type = "mem: string | null, now: boolean",
+        ts_return_type = "number | Promise<number>"
+    )]
+    pub fn size<'e>(&self, env: &'e Env, mem: Mem, now: bool) -> Result<Unknown<'e>> {
+        self.plain(env, now, move |l| {
+            Ok(l.memory(mem.as_deref())?.size() as f64)
+        })
     }
 
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn size<'e>(&self, env: &'e Env, mem: Mem) -> Result<Object<'e>> {
+    #[napi(
+        ts_args_type = "mem: string | null, delta: number, now: boolean",
+        ts_return_type = "number | Promise<number>"
+    )]
+    pub fn grow<'e>(&self, env: &'e Env, mem: Mem, delta: f64, now: bool) -> Result<Unknown<'e>> {
+        let delta = sync(env, offset_(delta, "page delta"))?;
+        self.plain(env, now, move |l| {
+            Ok(l.memory(mem.as_deref())?.grow(delta)? as f64)
+        })
+    }
+}
+
+impl JsInstance {
+    /// The one definition behind an operation's two forms: `now`, it runs
+    /// on this thread before returning its value (host functions it reaches
+    /// run here too); otherwise it is queued behind earlier work and its
+    /// value settles the returned Promise.
+    fn op<'e, R: ToNapiValue + Send + 'static>(
+        &self,
+        env: &'e Env,
+        now: bool,
+        op: impl for<'a> FnOnce(&'a mut core::Live) -> core::Op<'a, R> + Send + 'static,
+    ) -> Result<Unknown<'e>> {
+        if now {
+            let r = host::on_js_thread(env, || self.inst.block(op));
+            return sync(env, r)?.into_unknown(env);
+        }
         let (settle, p) = promise(env)?;
-        self.inst
-            .run_async(move |l| Ok(l.memory(mem.as_deref())?.size() as f64), settle);
-        Ok(p)
+        self.inst.spawn(op, settle);
+        Ok(p.to_unknown())
     }
 
-    #[napi]
-    pub fn grow_sync(&self, env: Env, mem: Mem, delta: f64) -> Result<f64> {
-        sync(
-            &env,
-            self.inst
-                .run_sync(|l| Ok(l.memory(mem.as_deref())?.grow(delta)? as f64)),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn grow<'e>(&self, env: &'e Env, mem: Mem, delta: f64) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.inst.run_async(
-            move |l| Ok(l.memory(mem.as_deref())?.grow(delta)? as f64),
-            settle,
-        );
-        Ok(p)
+    /// `op` for an operation that runs no guest code.
+    fn plain<'e, R: ToNapiValue + Send + 'static>(
+        &self,
+        env: &'e Env,
+        now: bool,
+        f: impl FnOnce(&mut core::Live) -> core::Result<R> + Send + 'static,
+    ) -> Result<Unknown<'e>> {
+        self.op(env, now, move |l| Box::pin(std::future::ready(f(l))))
     }
 }

@@ -1,5 +1,6 @@
-//! The `Runtime` class: module functions and instantiation, each in a sync
-//! form and a promise form that runs on runtime-wasm's worker threads.
+//! The `Runtime` class: module functions and instantiation, each one
+//! definition that runs now (the sync form) or on runtime-wasm's worker
+//! threads, answering with a Promise.
 
 use crate::convert::{Bytes, ModuleInfoJs};
 use crate::error::{promise, sync};
@@ -52,44 +53,30 @@ impl JsRuntime {
         Ok(JsRuntime { rt, js, dispatch })
     }
 
-    #[napi]
-    pub fn compile_sync(&self, env: Env, source: Either<Uint8Array, String>) -> Result<String> {
-        sync(
-            &env,
-            self.rt
-                .compile(&source_bytes(source))
-                .map(|id| id.to_string()),
-        )
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(
+        ts_args_type = "source: Uint8Array | string, now: boolean",
+        ts_return_type = "string | Promise<string>"
+    )]
     pub fn compile<'e>(
         &self,
         env: &'e Env,
         source: Either<Uint8Array, String>,
-    ) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
+        now: bool,
+    ) -> Result<Unknown<'e>> {
         let bytes = source_bytes(source);
-        self.rt.spawn(
-            move |rt| rt.compile(&bytes).map(|id| id.to_string()),
-            settle,
-        );
-        Ok(p)
+        self.either(env, now, move |rt| {
+            rt.compile(&bytes).map(|id| id.to_string())
+        })
     }
 
-    #[napi]
-    pub fn compile_file_sync(&self, env: Env, path: String) -> Result<String> {
-        sync(&env, self.rt.compile_file(path).map(|id| id.to_string()))
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn compile_file<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        let (settle, p) = promise(env)?;
-        self.rt.spawn(
-            move |rt| rt.compile_file(path).map(|id| id.to_string()),
-            settle,
-        );
-        Ok(p)
+    #[napi(
+        ts_args_type = "path: string, now: boolean",
+        ts_return_type = "string | Promise<string>"
+    )]
+    pub fn compile_file<'e>(&self, env: &'e Env, path: String, now: bool) -> Result<Unknown<'e>> {
+        self.either(env, now, move |rt| {
+            rt.compile_file(path).map(|id| id.to_string())
+        })
     }
 
     #[napi(js_name = "wat2wasm", ts_return_type = "Uint8Array")]
@@ -117,33 +104,22 @@ impl JsRuntime {
         sync(&env, id.parse().and_then(|id| self.rt.drop_module(id)))
     }
 
-    #[napi]
-    pub fn instantiate_sync(
-        &self,
-        env: Env,
-        id: String,
-        config: Option<Unknown>,
-    ) -> Result<JsInstance> {
-        let config = self.config(&env, config)?;
-        let inst = host::on_js_thread(&env, || self.rt.instantiate(id.parse()?, &config));
-        Ok(JsInstance::new(self.rt.clone(), sync(&env, inst)?))
-    }
-
-    #[napi(ts_return_type = "Promise<Instance>")]
+    #[napi(
+        ts_args_type = "id: string, config: object | undefined, now: boolean",
+        ts_return_type = "Instance | Promise<Instance>"
+    )]
     pub fn instantiate<'e>(
         &self,
         env: &'e Env,
         id: String,
         config: Option<Unknown>,
-    ) -> Result<Object<'e>> {
+        now: bool,
+    ) -> Result<Unknown<'e>> {
         let config = self.config(env, config)?;
-        let (settle, p) = promise(env)?;
-        let work = move |rt: &core::Runtime| {
+        self.either(env, now, move |rt| {
             let inst = rt.instantiate(id.parse()?, &config)?;
             Ok(JsInstance::new(rt.clone(), inst))
-        };
-        self.rt.spawn(work, settle);
-        Ok(p)
+        })
     }
 
     /// Frees every module and instance of this runtime.
@@ -156,5 +132,25 @@ impl JsRuntime {
     #[napi(getter)]
     pub fn instance_count(&self) -> u32 {
         self.rt.instance_count() as u32
+    }
+}
+
+impl JsRuntime {
+    /// The one definition behind an operation's two forms: `now`, it runs
+    /// on this thread (a start function's host calls run here too) before
+    /// returning its value; otherwise on a worker, settling the Promise.
+    fn either<'e, R: ToNapiValue + Send + 'static>(
+        &self,
+        env: &'e Env,
+        now: bool,
+        work: impl FnOnce(&core::Runtime) -> core::Result<R> + Send + 'static,
+    ) -> Result<Unknown<'e>> {
+        if now {
+            let r = host::on_js_thread(env, || work(&self.rt));
+            return sync(env, r)?.into_unknown(env);
+        }
+        let (settle, p) = promise(env)?;
+        self.rt.spawn(work, settle);
+        Ok(p.to_unknown())
     }
 }

@@ -285,22 +285,22 @@ impl HostMemory<'_> {
         unsafe { std::slice::from_raw_parts_mut(ptr, len) }
     }
 
-    pub fn read(&mut self, offset: f64, len: f64) -> Result<Vec<u8>> {
+    pub fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
         memory::read_with(self.bytes(), offset, len, <[u8]>::to_vec)
     }
 
-    pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
+    pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
         memory::write(self.bytes(), offset, bytes)
     }
 
-    pub fn read_string(&mut self, offset: f64, len: f64) -> Result<String> {
+    pub fn read_string(&mut self, offset: u64, len: u64) -> Result<String> {
         memory::read_with(self.bytes(), offset, len, |b| {
             String::from_utf8_lossy(b).into_owned()
         })
     }
 
     /// Writes `text` as UTF-8 and returns the number of bytes written.
-    pub fn write_string(&mut self, offset: f64, text: &str) -> Result<usize> {
+    pub fn write_string(&mut self, offset: u64, text: &str) -> Result<usize> {
         memory::write(self.bytes(), offset, text.as_bytes())?;
         Ok(text.len())
     }

@@ -92,7 +92,8 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let total = self.memory_total - current.min(self.memory_total) + desired;
+        // Saturating: `desired` may be anything a host asks for.
+        let total = (self.memory_total - current.min(self.memory_total)).saturating_add(desired);
         match self.max_memory {
             Some(max) if total > max => self.refuse(format!(
                 "memory of {desired} bytes would exceed maxMemoryBytes ({max})"

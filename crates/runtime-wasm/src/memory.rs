@@ -1,5 +1,6 @@
 //! Bounds-checked access to an instance's linear memory: every offset and
-//! length from the embedder is validated here before it touches the store.
+//! length from the embedder is checked against the memory here before it
+//! touches the store.
 
 use crate::error::{Error, Result};
 use crate::store::StoreData;
@@ -12,20 +13,6 @@ pub const PAGE_SIZE: u64 = 65536;
 pub struct MemoryView<'a> {
     store: StoreContextMut<'a, StoreData>,
     memory: Memory,
-}
-
-/// Checks a number from the embedder is a usable byte index or count.
-fn index(x: f64, what: &str) -> Result<usize> {
-    if !x.is_finite() || x.fract() != 0.0 {
-        return Err(Error::Type(format!("{what} must be an integer, got {x}")));
-    }
-    if x < 0.0 {
-        return Err(Error::Memory(format!("{what} {x} is negative")));
-    }
-    usize::try_from(x as u64)
-        .ok()
-        .filter(|_| x <= u64::MAX as f64)
-        .ok_or_else(|| Error::Memory(format!("{what} {x} is out of range")))
 }
 
 /// Finds memory `name` among `instance`'s exports, or with `None` the
@@ -79,10 +66,11 @@ pub(crate) fn shared(label: &str) -> Error {
 }
 
 /// Byte range `[offset, offset + len)` of `data`, if it lies inside.
-fn range(data: &[u8], offset: usize, len: usize) -> Result<std::ops::Range<usize>> {
+fn range(data: &[u8], offset: u64, len: u64) -> Result<std::ops::Range<usize>> {
     let size = data.len();
     match offset.checked_add(len) {
-        Some(end) if end <= size => Ok(offset..end),
+        // Both fit in usize: `end` is at most the slice's length.
+        Some(end) if end <= size as u64 => Ok(offset as usize..end as usize),
         _ => Err(Error::Memory(format!(
             "out of bounds: {len} byte(s) at offset {offset} in a memory of {size} bytes"
         ))),
@@ -92,51 +80,51 @@ fn range(data: &[u8], offset: usize, len: usize) -> Result<std::ops::Range<usize
 /// Lends the bytes `[offset, offset + len)` of `data` to `f`.
 pub(crate) fn read_with<R>(
     data: &[u8],
-    offset: f64,
-    len: f64,
+    offset: u64,
+    len: u64,
     f: impl FnOnce(&[u8]) -> R,
 ) -> Result<R> {
-    let range = range(data, index(offset, "offset")?, index(len, "length")?)?;
+    let range = range(data, offset, len)?;
     Ok(f(&data[range]))
 }
 
 /// Copies `bytes` into `data` at `offset`.
-pub(crate) fn write(data: &mut [u8], offset: f64, bytes: &[u8]) -> Result<()> {
-    let range = range(data, index(offset, "offset")?, bytes.len())?;
+pub(crate) fn write(data: &mut [u8], offset: u64, bytes: &[u8]) -> Result<()> {
+    let range = range(data, offset, bytes.len() as u64)?;
     data[range].copy_from_slice(bytes);
     Ok(())
 }
 
 impl MemoryView<'_> {
-    pub fn read(&self, offset: f64, len: f64) -> Result<Vec<u8>> {
+    pub fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
         self.read_with(offset, len, <[u8]>::to_vec)
     }
 
     /// Lends the bytes `[offset, offset + len)` to `f`, so an embedder can
     /// copy them once, straight into a buffer of its own.
-    pub fn read_with<R>(&self, offset: f64, len: f64, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+    pub fn read_with<R>(&self, offset: u64, len: u64, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         read_with(self.memory.data(&self.store), offset, len, f)
     }
 
-    pub fn write(&mut self, offset: f64, bytes: &[u8]) -> Result<()> {
+    pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
         write(self.memory.data_mut(&mut self.store), offset, bytes)
     }
 
     /// Copies `out.len()` bytes at `offset` into `out` (no allocation).
-    pub fn read_into(&self, offset: f64, out: &mut [u8]) -> Result<usize> {
+    pub fn read_into(&self, offset: u64, out: &mut [u8]) -> Result<usize> {
         let data = self.memory.data(&self.store);
-        let range = range(data, index(offset, "offset")?, out.len())?;
+        let range = range(data, offset, out.len() as u64)?;
         out.copy_from_slice(&data[range]);
         Ok(out.len())
     }
 
     /// Reads UTF-8 text; invalid sequences become U+FFFD (as `TextDecoder`).
-    pub fn read_string(&self, offset: f64, len: f64) -> Result<String> {
+    pub fn read_string(&self, offset: u64, len: u64) -> Result<String> {
         self.read_with(offset, len, |b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Writes `text` as UTF-8 and returns the number of bytes written.
-    pub fn write_string(&mut self, offset: f64, text: &str) -> Result<usize> {
+    pub fn write_string(&mut self, offset: u64, text: &str) -> Result<usize> {
         self.write(offset, text.as_bytes())?;
         Ok(text.len())
     }
@@ -147,8 +135,7 @@ impl MemoryView<'_> {
     }
 
     /// Grows by `delta` pages and returns the previous size in pages.
-    pub fn grow(&mut self, delta: f64) -> Result<u64> {
-        let delta = index(delta, "page delta")? as u64;
+    pub fn grow(&mut self, delta: u64) -> Result<u64> {
         self.memory
             .grow(&mut self.store, delta)
             .map_err(|e| Error::Memory(format!("memory.grow by {delta} page(s) refused: {e}")))

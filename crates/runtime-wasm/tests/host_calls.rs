@@ -112,9 +112,9 @@ fn touch_memory(call: &HostCall) {
     let mut mem = call
         .memory(None)
         .expect("memory is reachable while the guest waits");
-    assert_eq!(mem.read_string(0.0, 4.0).unwrap(), "ping");
+    assert_eq!(mem.read_string(0, 4).unwrap(), "ping");
     assert_eq!(mem.size(), 1);
-    mem.write(16.0, &1000i32.to_le_bytes()).unwrap();
+    mem.write(16, &1000i32.to_le_bytes()).unwrap();
 }
 
 fn assert_stale(call: &HostCall) {
@@ -158,7 +158,7 @@ fn a_host_call_settled_later_from_another_thread_resumes_the_async_call() {
     assert_stale(&call);
     drop(call); // already settled: dropping changes nothing
     assert_eq!(
-        inst.run_sync(|l| l.memory(None)?.read(16.0, 4.0)).unwrap(),
+        inst.run_sync(|l| l.memory(None)?.read(16, 4)).unwrap(),
         1000i32.to_le_bytes()
     );
 }

@@ -57,13 +57,15 @@ fn a_host_function_reads_guest_memory_through_its_caller() {
             let [Value::I32(ptr), Value::I32(len)] = args else {
                 panic!("{args:?}")
             };
-            let text = caller.memory(None)?.read_string(*ptr as f64, *len as f64)?;
+            let text = caller
+                .memory(None)?
+                .read_string(u64::from(*ptr as u32), u64::from(*len as u32))?;
             sink.lock().unwrap().push(text);
             Ok(Arg::Null)
         }),
     );
     let inst = with_imports(&rt, &fixture("imports.wat"), imports).unwrap();
-    inst.run_sync(|l| l.memory(None)?.write_string(0.0, "hello"))
+    inst.run_sync(|l| l.memory(None)?.write_string(0, "hello"))
         .unwrap();
     inst.run_sync(|l| l.call("hello", &[])).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -167,7 +169,7 @@ fn a_host_error_reaches_the_caller_unchanged_and_the_instance_stays_usable() {
     };
     assert_eq!(payload.downcast_ref::<String>().unwrap(), "boom");
     assert_eq!(
-        inst.run_sync(|l| l.memory(None)?.read(0.0, 1.0)).unwrap(),
+        inst.run_sync(|l| l.memory(None)?.read(0, 1)).unwrap(),
         vec![0]
     );
 }

@@ -21,11 +21,8 @@ fn instances_of_one_module_keep_separate_state() {
         b.run_sync(|l| l.call("get", &[])).unwrap(),
         vec![Value::I32(0)]
     );
-    a.run_sync(|l| l.memory(None)?.write(0.0, b"A")).unwrap();
-    assert_eq!(
-        b.run_sync(|l| l.memory(None)?.read(0.0, 1.0)).unwrap(),
-        vec![0]
-    );
+    a.run_sync(|l| l.memory(None)?.write(0, b"A")).unwrap();
+    assert_eq!(b.run_sync(|l| l.memory(None)?.read(0, 1)).unwrap(), vec![0]);
     assert_ne!(a.id(), b.id());
     assert_eq!(a.module_id(), m);
 }

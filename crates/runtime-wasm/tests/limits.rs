@@ -175,7 +175,7 @@ fn memory_caps_answer_minus_one_to_the_guest_and_5006_to_the_host() {
         inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(),
         vec![Value::I32(-1)]
     );
-    let err = inst.run_sync(|l| l.memory(None)?.grow(1.0)).unwrap_err();
+    let err = inst.run_sync(|l| l.memory(None)?.grow(1)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::MemoryError);
     assert_eq!(
         inst.run_sync(|l| l.call("size", &[])).unwrap(),

@@ -33,12 +33,12 @@ fn a_reused_slot_starts_clean() {
             assert_eq!(l.call("bump", &[])?, vec![Value::I32(8)]);
             let mut mem = l.memory(None)?;
             assert_eq!(mem.size(), 1, "pages grown by the last user are gone");
-            assert_eq!(mem.read(0.0, 4.0)?, b"seed");
-            assert_eq!(mem.read(60000.0, 4.0)?, vec![0; 4]);
-            mem.write(0.0, b"XXXX")?;
-            mem.write(60000.0, b"left")?;
-            mem.grow(2.0)?;
-            mem.write(150000.0, b"more")?;
+            assert_eq!(mem.read(0, 4)?, b"seed");
+            assert_eq!(mem.read(60000, 4)?, vec![0; 4]);
+            mem.write(0, b"XXXX")?;
+            mem.write(60000, b"left")?;
+            mem.grow(2)?;
+            mem.write(150000, b"more")?;
             Ok(())
         })
         .unwrap();
@@ -132,8 +132,8 @@ fn a_pooled_table_grows_to_the_slot_size() {
         .unwrap();
     let inst = rt.instantiate(m, &InstanceConfig::default()).unwrap();
     inst.run_sync(|l| {
-        assert_eq!(l.table_grow("t", 99_999.0)?, 1);
-        let refused = l.table_grow("t", 1.0).unwrap_err();
+        assert_eq!(l.table_grow("t", 99_999)?, 1);
+        let refused = l.table_grow("t", 1).unwrap_err();
         assert_eq!(refused.code(), runtime_wasm::ErrorCode::MemoryError);
         assert_eq!(l.table_size("t")?, 100_000);
         Ok(())
