@@ -507,3 +507,23 @@ test("a host Promise that nothing can settle any more fails its call once collec
   assert.equal(r.result.code, 5002);
   assert.match(r.result.message, /dropped without settling/);
 });
+
+// The JS thread runs the host calls of guests on workers from its own inbox
+// and, having answered one, waits briefly for the guest's next one; neither
+// may keep the event loop from its timers, I/O and other callbacks.
+for (const kind of ["plain", "Promise-returning"]) {
+  test(`a guest making host calls back to back (${kind} host function) leaves the event loop turning`, async () => {
+    const trips = 200_000;
+    const tick = kind === "plain" ? (x) => (x + 1) | 0 : async (x) => (x + 1) | 0;
+    const inst = await wasm.instantiate(await wasm.compile(fixtureText("roundtrip.wat")), { imports: { env: { tick } } });
+    let turns = 0;
+    let running = true;
+    const turn = () => { if (running) { turns++; setImmediate(turn); } };
+    setImmediate(turn);
+    const [got] = await inst.call("run", trips);
+    running = false;
+    assert.equal(got, trips, "every trip made");
+    // At most 1,024 host calls are run between two turns of the loop.
+    assert.ok(turns >= Math.floor(trips / 1024), `the event loop turned ${turns} times during ${trips} host calls`);
+  });
+}

@@ -27,6 +27,8 @@ thread_local! {
     /// `2^misses - 1` chances to linger are skipped (see [`Shared::linger`]).
     static MISSES: Cell<u32> = const { Cell::new(0) };
     static SKIP: Cell<u32> = const { Cell::new(0) };
+    /// Tasks run since the event loop last turned (see `yield_to_loop`).
+    static SINCE_TURN: Cell<usize> = const { Cell::new(0) };
 }
 
 /// How long the JS thread, having answered a guest, waits for what the
@@ -37,7 +39,8 @@ const LINGER: Duration = Duration::from_micros(50);
 /// Past this many misses in a row, lingering is tried once in 64 chances.
 const MAX_MISSES: u32 = 6;
 
-/// Tasks run in one turn of the event loop at most.
+/// Tasks run between two turns of the event loop at most, however they are
+/// reached (a ring, lingering, an answer given in a Promise reaction).
 const DRAIN_BUDGET: usize = 1024;
 
 type Task = Box<dyn FnOnce(Env) + Send>;
@@ -139,20 +142,23 @@ impl Shared {
         let _draining = Draining;
         // Only answers given by these tasks count.
         ANSWERED.with(|a| a.set(false));
-        let mut budget = DRAIN_BUDGET;
         loop {
             loop {
-                if budget == 0 {
-                    // Timers, I/O and microtasks go first; the rest is
-                    // rung for again.
-                    let tsfn = self.tsfn.lock().unwrap_or_else(|e| e.into_inner());
-                    let rung = tsfn.as_ref().is_some_and(ring);
-                    if !rung {
-                        self.inbox().ringing = false;
+                if SINCE_TURN.with(Cell::get) >= DRAIN_BUDGET {
+                    // Timers, I/O and microtasks go first; the inbox stays
+                    // marked ringing, so what comes meanwhile waits for the
+                    // drain that follows the turn.
+                    if yield_to_loop(env) {
+                        return;
                     }
+                    // No `setImmediate` here: rung for again instead (locks
+                    // in `run`'s order).
+                    SINCE_TURN.with(|n| n.set(0));
+                    let tsfn = self.tsfn.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut inbox = self.inbox();
+                    inbox.ringing = !inbox.tasks.is_empty() && tsfn.as_ref().is_some_and(ring);
                     return;
                 }
-                budget -= 1;
                 let next = {
                     let mut inbox = self.inbox();
                     let task = inbox.tasks.pop_front();
@@ -160,6 +166,7 @@ impl Shared {
                     task
                 };
                 let Some(task) = next else { break };
+                SINCE_TURN.with(|n| n.set(n.get() + 1));
                 task(env);
             }
             if ANSWERED.with(|a| a.replace(false)) && self.linger() {
@@ -202,6 +209,55 @@ impl Shared {
             }
         }
     }
+}
+
+/// Schedules `resume` with the host's `setImmediate`, which runs after the
+/// event loop's pending I/O; false if there is no such function.
+fn yield_to_loop(env: Env) -> bool {
+    let raw = env.raw();
+    let (mut global, mut set_immediate, mut callback, mut out) = (
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+    );
+    let mut kind = sys::ValueType::napi_undefined;
+    // SAFETY: `raw` is the live env of this JS thread (a task or `resume`
+    // runs here with it); every out-pointer is a live local, each value is
+    // used only after the call making it succeeded, and calling a function
+    // value with `global` as `this` and one argument is what the call is for.
+    unsafe {
+        sys::napi_get_global(raw, &mut global) == sys::Status::napi_ok
+            && sys::napi_get_named_property(
+                raw,
+                global,
+                c"setImmediate".as_ptr(),
+                &mut set_immediate,
+            ) == sys::Status::napi_ok
+            && sys::napi_typeof(raw, set_immediate, &mut kind) == sys::Status::napi_ok
+            && kind == sys::ValueType::napi_function
+            && sys::napi_create_function(
+                raw,
+                c"resume".as_ptr(),
+                6,
+                Some(resume),
+                ptr::null_mut(),
+                &mut callback,
+            ) == sys::Status::napi_ok
+            && sys::napi_call_function(raw, global, set_immediate, 1, &callback, &mut out)
+                == sys::Status::napi_ok
+    }
+}
+
+/// The event loop turned since `yield_to_loop`: the budget starts afresh
+/// and the inbox is drained on.
+unsafe extern "C" fn resume(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    SINCE_TURN.with(|n| n.set(0));
+    let js = CURRENT.with(|c| c.borrow().clone());
+    if let Some(js) = js {
+        js.shared.drain(Env::from_raw(env));
+    }
+    ptr::null_mut()
 }
 
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
@@ -360,7 +416,8 @@ impl JsThread {
             ANSWERED.with(|a| a.set(true));
             return;
         }
-        if !self.shared.linger() {
+        // The next task comes by a ring, after the loop's other work.
+        if SINCE_TURN.with(Cell::get) >= DRAIN_BUDGET || !self.shared.linger() {
             return;
         }
         // Tasks sent meanwhile need no ring: they are run here.
