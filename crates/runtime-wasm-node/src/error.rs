@@ -108,6 +108,24 @@ pub fn promise<T: ToNapiValue + Send + 'static>(env: &Env) -> Result<(Settle<T>,
     Ok((settle, Object::from_raw(env.raw(), promise)))
 }
 
+/// An operation's two forms from one definition: `now`, `run` does it on
+/// this thread and its value is returned; otherwise `start` begins it with
+/// the callback that settles the returned Promise.
+pub fn either<'e, O, R: ToNapiValue + Send + 'static>(
+    env: &'e Env,
+    now: bool,
+    op: O,
+    run: impl FnOnce(O) -> core::Result<R>,
+    start: impl FnOnce(O, Settle<R>),
+) -> Result<Unknown<'e>> {
+    if now {
+        return sync(env, run(op))?.into_unknown(env);
+    }
+    let (settle, p) = promise(env)?;
+    start(op, settle);
+    Ok(p.to_unknown())
+}
+
 /// The numeric error codes by name (`{ CompileError: 5000, … }`), in numeric
 /// order: the one table `ErrorCode` in lib/errors.js is built from.
 // Reached only through the module registration #[napi] emits, which the

@@ -6,7 +6,7 @@ use crate::convert::{
     amount, exports_js, index, js_bytes, offset as offset_, to_arg, to_args, Batch, Bytes,
     ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
 };
-use crate::error::{promise, sync};
+use crate::error::{either, sync};
 use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -43,6 +43,14 @@ impl Drop for JsInstance {
 
 /// Memory methods take the memory's export name, or null for the default.
 type Mem = Option<String>;
+
+/// A byte range given as JS numbers, checked.
+fn span(env: &Env, offset: f64, length: f64) -> Result<(u64, u64)> {
+    Ok((
+        sync(env, offset_(offset, "offset"))?,
+        sync(env, offset_(length, "length"))?,
+    ))
+}
 
 #[napi]
 impl JsInstance {
@@ -274,13 +282,13 @@ impl JsInstance {
     /// the work queued before it.
     #[napi(ts_args_type = "now: boolean", ts_return_type = "void | Promise<void>")]
     pub fn drop<'e>(&self, env: &'e Env, now: bool) -> Result<Unknown<'e>> {
-        if now {
-            sync(env, self.rt.drop_instance(&self.inst))?;
-            return ().into_unknown(env);
-        }
-        let (settle, p) = promise(env)?;
-        self.rt.drop_instance_async(&self.inst, settle);
-        Ok(p.to_unknown())
+        either(
+            env,
+            now,
+            &self.inst,
+            |inst| self.rt.drop_instance(inst),
+            |inst, settle| self.rt.drop_instance_async(inst, settle),
+        )
     }
 
     /// The sync form makes the JS bytes straight from the guest's memory;
@@ -297,10 +305,7 @@ impl JsInstance {
         length: f64,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let (offset, length) = (
-            sync(env, offset_(offset, "offset"))?,
-            sync(env, offset_(length, "length"))?,
-        );
+        let (offset, length) = span(env, offset, length)?;
         if now {
             let r = self.inst.run_sync(|l| {
                 let view = l.memory(mem.as_deref())?;
@@ -352,10 +357,7 @@ impl JsInstance {
         length: f64,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let (offset, length) = (
-            sync(env, offset_(offset, "offset"))?,
-            sync(env, offset_(length, "length"))?,
-        );
+        let (offset, length) = span(env, offset, length)?;
         self.plain(env, now, move |l| {
             l.memory(mem.as_deref())?.read_string(offset, length)
         })
@@ -414,13 +416,13 @@ impl JsInstance {
         now: bool,
         op: impl for<'a> FnOnce(&'a mut core::Live) -> core::Op<'a, R> + Send + 'static,
     ) -> Result<Unknown<'e>> {
-        if now {
-            let r = host::on_js_thread(env, || self.inst.block(op));
-            return sync(env, r)?.into_unknown(env);
-        }
-        let (settle, p) = promise(env)?;
-        self.inst.spawn(op, settle);
-        Ok(p.to_unknown())
+        either(
+            env,
+            now,
+            op,
+            |op| host::on_js_thread(env, || self.inst.block(op)),
+            |op, settle| self.inst.spawn(op, settle),
+        )
     }
 
     /// `op` for an operation that runs no guest code.

@@ -3,7 +3,7 @@
 //! threads, answering with a Promise.
 
 use crate::convert::{Bytes, ModuleInfoJs};
-use crate::error::{promise, sync};
+use crate::error::{either, sync};
 use crate::host;
 use crate::instance::JsInstance;
 use crate::js_thread::{JsRef, JsThread};
@@ -145,12 +145,12 @@ impl JsRuntime {
         now: bool,
         work: impl FnOnce(&core::Runtime) -> core::Result<R> + Send + 'static,
     ) -> Result<Unknown<'e>> {
-        if now {
-            let r = host::on_js_thread(env, || work(&self.rt));
-            return sync(env, r)?.into_unknown(env);
-        }
-        let (settle, p) = promise(env)?;
-        self.rt.spawn(work, settle);
-        Ok(p.to_unknown())
+        either(
+            env,
+            now,
+            work,
+            |work| host::on_js_thread(env, || work(&self.rt)),
+            |work, settle| self.rt.spawn(work, settle),
+        )
     }
 }
