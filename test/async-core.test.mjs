@@ -527,3 +527,31 @@ for (const kind of ["plain", "Promise-returning"]) {
     assert.ok(turns >= Math.floor(trips / 1024), `the event loop turned ${turns} times during ${trips} host calls`);
   });
 }
+
+// A JS thread torn down while its guests still wait on it: the threadsafe
+// function it settles through is finalized by Node while workers still hold
+// handles on it, which must neither crash nor hang the process.
+test("worker threads exiting while their guests wait on host Promises leave the process healthy", { timeout: 120_000 }, async (t) => {
+  const r = await inChild(t, async (V) => {
+    const { Worker } = await import("node:worker_threads");
+    const exits = [];
+    for (let round = 0; round < 8; round++) {
+      const worker = new Worker(`
+        import { parentPort } from "node:worker_threads";
+        const wasm = await import(${JSON.stringify(V.lib)});
+        const id = await wasm.compile(${JSON.stringify(V.waitWat)});
+        let entered = 0;
+        const wait = () => { if (++entered === 16) parentPort.postMessage("waiting"); return new Promise(() => {}); };
+        for (let i = 0; i < 16; i++) wasm.instantiateSync(id, { imports: { env: { wait } } }).call("f", i).catch(() => {});`,
+        { eval: true, execArgv: ["--input-type=module"] });
+      await new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+      exits.push(await worker.terminate());
+    }
+    // The main thread's own guests still run.
+    const id = await wasm.compile(V.waitWat);
+    const inst = wasm.instantiateSync(id, { imports: { env: { wait: async (x) => x * 2 } } });
+    return { exits: exits.length, value: await inst.call("f", 21) };
+  }, { lib, waitWat });
+  const result = cleanExit(r);
+  assert.deepEqual(result, { exits: 8, value: [42] });
+});

@@ -52,8 +52,8 @@ struct Tsfn(sys::napi_threadsafe_function);
 // SAFETY: Node-API documents a threadsafe function's handle as usable from
 // any thread for `napi_call_threadsafe_function` and
 // `napi_release_threadsafe_function`, the only calls made off the JS thread;
-// the mutex around it (`Shared::tsfn`) orders them against `finalize`
-// taking it out.
+// the mutex around it (`Slot`) orders them against `finalize` taking it
+// out.
 unsafe impl Send for Tsfn {}
 
 /// Tasks for the JS thread, in the order they were sent.
@@ -65,8 +65,20 @@ struct Inbox {
     ringing: bool,
 }
 
+/// The threadsafe function's handle while it may be used: shared with
+/// `finalize`, which empties it when Node tears the function down, so
+/// whichever of that and the last `JsThread`'s release comes first is the
+/// only one to act on the handle.
+type Slot = Arc<Mutex<Option<Tsfn>>>;
+
+/// What Node hands `call_js` (as context) and `finalize` (as data).
+struct Callbacks {
+    shared: std::sync::Weak<Shared>,
+    slot: Slot,
+}
+
 struct Shared {
-    tsfn: Mutex<Option<Tsfn>>,
+    tsfn: Slot,
     inbox: Mutex<Inbox>,
     /// `inbox.tasks.len()`, readable without the lock while lingering.
     queued: AtomicUsize,
@@ -81,12 +93,11 @@ impl Drop for Shared {
     fn drop(&mut self) {
         if let Some(t) = self.tsfn.lock().unwrap_or_else(|e| e.into_inner()).take() {
             // SAFETY: `t.0` was created by `JsThread::new` and is released
-            // only here, once, as it leaves the mutex; release may be called
+            // only here, once, as it leaves the slot; release may be called
             // from any thread. It is still live: Node finalizes it only after
-            // this release or at env teardown, and a teardown `finalize` takes
-            // it out under the same lock while any `JsThread` exists. (Not
-            // covered: a teardown racing this last drop on another thread,
-            // after `finalize` can no longer upgrade its `Weak`.)
+            // this release or at env teardown, and a teardown `finalize`
+            // empties the same slot, under its lock, before Node frees the
+            // function; so finding it here means it was not freed yet.
             unsafe {
                 sys::napi_release_threadsafe_function(
                     t.0,
@@ -114,11 +125,11 @@ unsafe extern "C" fn call_js(
     if env.is_null() {
         return;
     }
-    // SAFETY: the context is the `Box<Weak<Shared>>` given to
+    // SAFETY: the context is the `Box<Callbacks>` given to
     // `napi_create_threadsafe_function` in `JsThread::new`, which `finalize`
     // reclaims only after Node's last call of this callback.
-    let weak = unsafe { &*ctx.cast::<std::sync::Weak<Shared>>() };
-    if let Some(shared) = weak.upgrade() {
+    let callbacks = unsafe { &*ctx.cast::<Callbacks>() };
+    if let Some(shared) = callbacks.shared.upgrade() {
         shared.drain(Env::from_raw(env));
     }
 }
@@ -262,15 +273,17 @@ unsafe extern "C" fn resume(env: sys::napi_env, _info: sys::napi_callback_info) 
 
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the finalize data given to
-    // `napi_create_threadsafe_function` in `JsThread::new`, a
-    // `Box<Weak<Shared>>` from `Box::into_raw`; creation succeeded (else `new`
-    // reclaims it), and Node calls this finalizer once, so it is reclaimed
-    // exactly once here.
-    let slot = unsafe { Box::from_raw(data.cast::<std::sync::Weak<Shared>>()) };
-    if let Some(shared) = slot.upgrade() {
-        // Already finalized by Node (teardown): nothing left to release.
-        shared.tsfn.lock().unwrap_or_else(|e| e.into_inner()).take();
-    }
+    // `napi_create_threadsafe_function` in `JsThread::new`, a `Box<Callbacks>`
+    // from `Box::into_raw`; creation succeeded (else `new` reclaims it), and
+    // Node calls this finalizer once, after the last `call_js`, so it is
+    // reclaimed exactly once here.
+    let callbacks = unsafe { Box::from_raw(data.cast::<Callbacks>()) };
+    // Node frees the function after this: nothing may release it any more.
+    callbacks
+        .slot
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
 }
 
 impl JsThread {
@@ -280,20 +293,24 @@ impl JsThread {
         // thread's stack by default): nested sync calls stop before it.
         runtime_wasm::stack::set_budget(JS_STACK_BUDGET);
         let shared = Arc::new(Shared {
-            tsfn: Mutex::new(None),
+            tsfn: Slot::default(),
             inbox: Mutex::default(),
             queued: AtomicUsize::new(0),
             thread: std::thread::current().id(),
             pending: AtomicUsize::new(0),
         });
-        let weak = Box::into_raw(Box::new(Arc::downgrade(&shared))).cast::<c_void>();
+        let callbacks = Box::into_raw(Box::new(Callbacks {
+            shared: Arc::downgrade(&shared),
+            slot: shared.tsfn.clone(),
+        }))
+        .cast::<c_void>();
         let name = env.create_string("runtime-wasm")?;
         let mut tsfn = ptr::null_mut();
         // SAFETY: `env` is the env of the JS call running `new` on this
         // thread; no JS function is given, which Node-API allows when a
         // `call_js` callback is; `name` is a string just created in `env`;
-        // `weak` passes to `finalize` (both callbacks have the expected
-        // signatures); `tsfn` is a live out-pointer.
+        // `callbacks` passes to `call_js` and `finalize` (both have the
+        // expected signatures); `tsfn` is a live out-pointer.
         let status = unsafe {
             sys::napi_create_threadsafe_function(
                 env.raw(),
@@ -302,18 +319,18 @@ impl JsThread {
                 name.raw(),
                 0,
                 1,
-                weak,
+                callbacks,
                 Some(finalize),
-                weak,
+                callbacks,
                 Some(call_js),
                 &mut tsfn,
             )
         };
         if status != sys::Status::napi_ok {
-            // SAFETY: creation failed, so Node never took `weak` and will not
-            // call `finalize`; this reclaims the `Box::into_raw` from above,
-            // once.
-            drop(unsafe { Box::from_raw(weak.cast::<std::sync::Weak<Shared>>()) });
+            // SAFETY: creation failed, so Node never took `callbacks` and
+            // will not call `finalize`; this reclaims the `Box::into_raw`
+            // from above, once.
+            drop(unsafe { Box::from_raw(callbacks.cast::<Callbacks>()) });
             return Err(Error::from_reason("cannot create a threadsafe function"));
         }
         // Waiting guests keep the loop alive through their own promises.
