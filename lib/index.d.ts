@@ -207,6 +207,16 @@ export class WasmError extends Error {
 
 export class Memory {
   private constructor();
+  /**
+   * The linear memory itself (zero-copy): the same ArrayBuffer until the
+   * memory grows or its instance is dropped, when it is detached (length 0).
+   * While an async call runs the guest on another thread, a view sees its
+   * writes as they happen, unordered, as with a shared buffer; it covers the
+   * memory as it was when JS last ran beside the guest (a call's end, a host
+   * call). Holding a buffer keeps the memory's bytes allocated until it is
+   * collected, even after `drop()`.
+   */
+  readonly buffer: ArrayBuffer;
   read(offset: number, length: number): Promise<Uint8Array>;
   readSync(offset: number, length: number): Uint8Array;
   write(offset: number, bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;

@@ -80,10 +80,22 @@ function queued(n, fn) {
 export class Memory {
   #n;
   #name;
+  #buffer;
   /** @internal */
   constructor(nativeInstance, name) {
     this.#n = nativeInstance;
     this.#name = name;
+  }
+  /**
+   * The linear memory itself as an ArrayBuffer (no copy). The same object
+   * until the memory grows or its instance goes away; then it is detached
+   * (length 0) and the next read of `buffer` gives the new one.
+   */
+  get buffer() {
+    const b = this.#buffer;
+    // A stale buffer is detached natively, so a live non-empty one is current.
+    if (b !== undefined && b.byteLength !== 0) return b;
+    return (this.#buffer = sync(() => this.#n.buffer(this.#name)));
   }
   read(offset, length) { return queued(this.#n, () => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), false)); }
   readSync(offset, length) { return sync(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), true)); }

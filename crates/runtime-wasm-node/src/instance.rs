@@ -2,6 +2,7 @@
 //! access; each store-touching method is one definition that runs now
 //! (`now: true`, the sync form) or answers with a Promise.
 
+use crate::buffer::Buffers;
 use crate::convert::{
     amount, exports_js, index, js_bytes, offset as offset_, to_arg, to_args, Batch, Bytes,
     ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
@@ -10,7 +11,7 @@ use crate::error::{either, sync};
 use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 #[napi(js_name = "Instance")]
@@ -19,6 +20,8 @@ pub struct JsInstance {
     inst: Arc<core::Instance>,
     /// Its slot for `callNumbers` on the JS thread, once asked for.
     slot: Cell<Option<u32>>,
+    /// Its memories' `buffer`s, once one is asked for.
+    buffers: OnceCell<Arc<Buffers>>,
 }
 
 impl JsInstance {
@@ -27,6 +30,7 @@ impl JsInstance {
             rt,
             inst,
             slot: Cell::new(None),
+            buffers: OnceCell::new(),
         }
     }
 }
@@ -391,6 +395,20 @@ impl JsInstance {
         self.plain(env, now, move |l| {
             Ok(l.memory(mem.as_deref())?.size() as f64)
         })
+    }
+
+    /// An `ArrayBuffer` over the memory itself: the same one until the
+    /// memory grows or goes away, when it is detached.
+    #[napi(ts_args_type = "mem: string | null", ts_return_type = "ArrayBuffer")]
+    pub fn buffer<'e>(&self, env: &'e Env, mem: Mem) -> Result<Unknown<'e>> {
+        let buffers = match self.buffers.get() {
+            Some(b) => b,
+            None => {
+                let made = Buffers::watch(env, &self.inst)?;
+                self.buffers.get_or_init(|| made)
+            }
+        };
+        buffers.get(env, mem.as_deref())
     }
 
     #[napi(

@@ -6,6 +6,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+mod buffer;
 mod convert;
 mod error;
 mod fast_call;

@@ -137,6 +137,10 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     // the public error shape.
     config.consume_fuel(flavor.fuel);
     config.epoch_interruption(flavor.epochs);
+    // A memory grows in place, inside its reservation, so the embedder's
+    // views of it (`memory.buffer`) never point at unmapped bytes; growth
+    // beyond the reservation (4 GiB) is refused instead.
+    config.memory_may_move(false);
     if flavor.pooled {
         // Ready slots: instantiating takes one instead of mapping memory,
         // and dropping resets it instead of unmapping. Modules that do not

@@ -52,6 +52,9 @@ impl Memories {
     pub(crate) fn of(caller: &mut Caller<'_, StoreData>) -> Memories {
         // A handle of its own, so `caller` is free for the lookups below.
         let exported = caller.data().memories.clone();
+        if let (Some(list), Some(lent)) = (&exported, caller.data().lent.clone()) {
+            lent.refresh(&caller, list);
+        }
         let in_start: Vec<(Arc<str>, Extern)>;
         let found: &[(Arc<str>, Extern)] = match &exported {
             Some(list) => list,

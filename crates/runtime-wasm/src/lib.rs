@@ -17,6 +17,7 @@ mod host_call;
 mod imports;
 mod instance;
 mod keys;
+mod lent;
 mod limits;
 mod memory;
 mod module;
@@ -39,6 +40,7 @@ pub use host_call::{HostCall, HostFunc, HostMemory};
 pub use imports::{Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, Op, RunOutput};
 pub use keys::{unknown_key, INSTANCE_CONFIG_KEYS, POLICY_KEYS, PREOPEN_KEYS, RUNTIME_OPTION_KEYS};
+pub use lent::{Extent, Lease, Watcher};
 pub use limits::{Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS};
 pub use memory::{MemoryView, PAGE_SIZE};
 pub use module::{

@@ -1,6 +1,7 @@
 //! Per-store state the engine hands to host functions: the WASI context, the
 //! resource limiter, and the running call's deadline.
 
+use crate::lent::Lent;
 use crate::limits::Limiter;
 use crate::registry::InstanceId;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub(crate) struct StoreData {
     pub(crate) limiter: Limiter,
     /// The instance's memories, once it is built (host calls reach them).
     pub(crate) memories: Option<MemoryExports>,
+    /// Where those memories are, for the embedder's views of them.
+    pub(crate) lent: Option<Arc<Lent>>,
     /// When the running call must end, if it has a timeout.
     pub(crate) deadline: Option<Instant>,
 }

@@ -119,3 +119,52 @@ fn read_into_fills_a_caller_buffer() {
     assert_eq!(err.code(), ErrorCode::MemoryError);
     assert_eq!(big, vec![0, 0], "untouched on failure");
 }
+
+/// The embedder's view of a memory (`memory_extent`) is read without the
+/// store, follows growth, and is announced stale to the watcher; a lease
+/// keeps the bytes mapped past the instance's drop.
+#[test]
+fn extents_follow_growth_and_leases_keep_the_bytes() {
+    use std::sync::{Arc, Mutex};
+    for pool in [runtime_wasm::DEFAULT_POOL, 0] {
+        let rt = runtime_wasm::Runtime::new(runtime_wasm::RuntimeOptions {
+            pool: Some(pool),
+            ..Default::default()
+        })
+        .unwrap();
+        let inst = instance(&rt, "memory.wat");
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let t = told.clone();
+        inst.watch_memories(Arc::new(move |i| t.lock().unwrap().push(i)));
+        let index = inst.memory_index(None).unwrap();
+        let first = inst.memory_extent(index).unwrap();
+        assert_eq!(first.len, 65536);
+        assert!(told.lock().unwrap().is_empty(), "nothing stale yet");
+        inst.run_sync(|l| l.memory(None)?.grow(2)).unwrap();
+        let grown = inst.memory_extent(index).unwrap();
+        assert_eq!(grown.len, 3 * 65536);
+        assert_eq!(grown.base, first.base, "a memory grows in place");
+        assert_eq!(*told.lock().unwrap(), vec![index]);
+        // The guest's write lands in the lent bytes.
+        inst.run_sync(|l| l.call("store", &[n(7.0), n(99.0)]))
+            .unwrap();
+        let lease = inst.lease().unwrap();
+        // SAFETY: the extent is mapped while `lease` is held; nothing else
+        // uses the instance meanwhile.
+        let byte = |at: usize| unsafe { *grown.base.add(at) };
+        assert_eq!(byte(7), 99);
+        rt.drop_instance(&inst).unwrap();
+        let told = told.lock().unwrap().clone();
+        assert!(
+            told[1..].contains(&index),
+            "dropping makes every view stale: {told:?}"
+        );
+        assert!(inst.memory_extent(index).is_none());
+        assert_eq!(
+            inst.lease().unwrap_err().code(),
+            ErrorCode::InvalidInstanceHandle
+        );
+        assert_eq!(byte(7), 99, "the store is kept for the lease");
+        drop(lease);
+    }
+}

@@ -5,6 +5,7 @@ use crate::block_on::block_on;
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::imports::{self, Import, Imports};
+use crate::lent::Lent;
 use crate::limits::{within, Limiter};
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
@@ -70,6 +71,7 @@ impl Live {
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
             memories: None,
+            lent: None,
             deadline: None,
         };
         let mut store = Store::new(&variant.engine, data);
@@ -111,7 +113,10 @@ impl Live {
                 .then_some((name, ext))
             })
             .collect();
-        store.data_mut().memories = Some(memories.into());
+        let memories: crate::store::MemoryExports = memories.into();
+        let lent = Arc::new(Lent::new(&store, &memories));
+        store.data_mut().memories = Some(memories);
+        store.data_mut().lent = Some(lent);
         Ok(Some(Live {
             store,
             instance,

@@ -4,12 +4,14 @@
 use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::func::Callee;
+use crate::lent::Lent;
 use crate::limits::{ticks, within, Armed, Ticker};
 use crate::memory::{self, MemoryView};
 use crate::stack;
 use crate::store::StoreData;
 use crate::wasi::Capture;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::{AsContextMut, Store};
 
@@ -57,6 +59,22 @@ impl Live {
             func.call(&mut self.store, params, results)
         };
         done.map_err(Error::from_guest)
+    }
+
+    /// Records where the memories are now, for the embedder's views.
+    pub(crate) fn refresh(&self) {
+        let data = self.store.data();
+        if let (Some(list), Some(lent)) = (&data.memories, &data.lent) {
+            lent.refresh(&self.store, list);
+        }
+    }
+
+    pub(crate) fn lent(&self) -> Arc<Lent> {
+        self.store
+            .data()
+            .lent
+            .clone()
+            .expect("a live instance's memories are recorded when it is built")
     }
 
     /// Whether guest code is entered through a fiber (see `enter`).

@@ -6,6 +6,7 @@ use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::host_call;
+use crate::lent::{Extent, Lease, Lent, Watcher};
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use std::collections::VecDeque;
@@ -72,6 +73,18 @@ pub struct Instance {
     closing: AtomicBool,
     /// The store is to be freed as soon as the running operation ends.
     free_now: AtomicBool,
+    /// Where the memories are, for the embedder's views of them.
+    lent: Arc<Lent>,
+    /// Views lent out, and the store kept for them once the instance is
+    /// freed: their bytes must stay mapped, and not be reused, until the
+    /// last view is gone.
+    leases: Mutex<Leases>,
+}
+
+#[derive(Default)]
+struct Leases {
+    count: usize,
+    kept: Option<Live>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -97,6 +110,8 @@ impl Instance {
         live: Live,
     ) -> Instance {
         Instance {
+            lent: live.lent(),
+            leases: Mutex::default(),
             id,
             module_id,
             compiled,
@@ -216,8 +231,9 @@ impl Instance {
     ) -> Result<R> {
         let live = guard.as_mut().ok_or_else(|| self.gone())?;
         let result = f(live);
+        live.refresh();
         if self.free_now.load(Ordering::SeqCst) {
-            *guard = None;
+            self.free(guard.take());
         }
         result
     }
@@ -234,7 +250,7 @@ impl Instance {
         }
         self.free_now.store(true, Ordering::SeqCst);
         if let Ok(mut guard) = self.live.try_lock() {
-            *guard = None;
+            self.free(guard.take());
         }
         Ok(())
     }
@@ -266,7 +282,12 @@ impl Instance {
                 Task::Run(work) => {
                     let mut live = relock(&self.live).take();
                     let done = work(live.as_mut()).await;
-                    if !self.free_now.load(Ordering::SeqCst) {
+                    if let Some(live) = &live {
+                        live.refresh();
+                    }
+                    if self.free_now.load(Ordering::SeqCst) {
+                        self.free(live);
+                    } else {
                         let mut slot = relock(&self.live);
                         if slot.is_none() {
                             *slot = live;
@@ -275,7 +296,8 @@ impl Instance {
                     done
                 }
                 Task::Free(done) => {
-                    *relock(&self.live) = None;
+                    let live = relock(&self.live).take();
+                    self.free(live);
                     done
                 }
             };
@@ -287,6 +309,79 @@ impl Instance {
             // caller reacting to it finds the instance idle.
             done();
         }
+    }
+
+    /// Frees the store, or keeps it while views of its memories are lent
+    /// out; either way the embedder hears that every view is stale.
+    fn free(&self, live: Option<Live>) {
+        let Some(live) = live else { return };
+        // Closed first: a lease counted after this sees it (`lend_memory`),
+        // and one counted before is seen here.
+        self.lent.close();
+        let mut leases = relock(&self.leases);
+        if leases.count > 0 {
+            leases.kept = Some(live);
+        } else {
+            drop(leases);
+            drop(live);
+        }
+    }
+
+    /// Sets who hears that views of a memory went stale (see [`Watcher`]);
+    /// only the first call takes effect.
+    pub fn watch_memories(&self, watcher: Watcher) {
+        self.lent.watch(watcher);
+    }
+
+    /// The index of memory `name` (or of the default memory, as
+    /// `Live::memory`) for `memory_extent`; shared memories are refused.
+    pub fn memory_index(&self, name: Option<&str>) -> Result<usize> {
+        let label = name.unwrap_or("memory");
+        let index = self
+            .lent
+            .index(name)
+            .ok_or_else(|| crate::memory::missing(label))?;
+        if self.lent.is_shared(index) {
+            return Err(crate::memory::shared(label));
+        }
+        Ok(index)
+    }
+
+    /// Where memory `index` was when the embedder last could run (after an
+    /// operation, or when the guest called out), read without the store, so
+    /// it works while the guest runs or waits; `None` once the instance is
+    /// gone. The bytes stay mapped there while a [`Lease`] is held.
+    pub fn memory_extent(&self, index: usize) -> Option<Extent> {
+        (!self.lent.is_gone()).then(|| self.lent.extent(index))
+    }
+
+    /// A claim that keeps the memories mapped (the store is kept, not
+    /// freed, until the last lease is dropped); 5005 once gone. Take it
+    /// before reading the extent it covers.
+    pub fn lease(self: &Arc<Self>) -> Result<Lease> {
+        relock(&self.leases).count += 1;
+        let me = self.clone();
+        let lease = Lease {
+            release: Some(Box::new(move || me.unlease())),
+        };
+        // Checked after the lease is counted: a store freed from here on is
+        // kept for it (see `free`).
+        if self.lent.is_gone() {
+            return Err(self.gone());
+        }
+        Ok(lease)
+    }
+
+    fn unlease(&self) {
+        let mut leases = relock(&self.leases);
+        leases.count -= 1;
+        let kept = if leases.count == 0 {
+            leases.kept.take()
+        } else {
+            None
+        };
+        drop(leases);
+        drop(kept);
     }
 
     /// True once dropped (by `drop`, its module's drop or its runtime's
