@@ -1,0 +1,491 @@
+// `runtime-wasm/webassembly`: an object with the WebAssembly JS API's shape,
+// backed by Wasmtime through runtime-wasm, so toolchain glue written for
+// `globalThis.WebAssembly` runs in the sandbox unchanged (`install()`).
+import { Runtime, WasmError, ErrorCode } from "./index.js";
+
+const rt = new Runtime();
+/** Instance config from `configure`, applied to what the namespace creates. */
+let limits = {};
+const LIMIT_KEYS = ["fuel", "timeoutMs", "maxMemoryBytes", "maxTableElements"];
+/** Lets the namespace's own code build objects around runtime-wasm ones. */
+const INTERNAL = Symbol("internal");
+
+class CompileError extends Error {}
+class LinkError extends Error {}
+class RuntimeError extends Error {}
+for (const E of [CompileError, LinkError, RuntimeError]) {
+  Object.defineProperty(E.prototype, "name", { value: E.name, configurable: true, writable: true });
+}
+
+/** A WasmError as the JS API's error class, keeping `code`, `trap` and the backtrace. */
+function jsError(e) {
+  if (!(e instanceof WasmError)) return e;
+  const C = e.code === ErrorCode.CompileError ? CompileError
+    : e.code === ErrorCode.InstantiateError ? LinkError
+    : e.trap === "stack overflow" ? RangeError
+    : e.code === ErrorCode.TypeError ? TypeError
+    : e.code === ErrorCode.MemoryError ? RangeError
+    : RuntimeError;
+  const out = new C(e.message, { cause: e });
+  for (const key of ["code", "codeName", "trap", "wasmBacktrace", "exitCode"]) {
+    if (e[key] !== undefined) out[key] = e[key];
+  }
+  return out;
+}
+
+function mapped(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw jsError(e);
+  }
+}
+
+/** A copy of a BufferSource's bytes (the JS API copies at call time); anything else is a TypeError. */
+function bufferSource(bytes, what) {
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes.slice(0));
+  if (ArrayBuffer.isView(bytes)) {
+    return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+  throw new TypeError(`${what}: expected an ArrayBuffer or a typed array, got ${describe(bytes)}`);
+}
+
+function describe(v) {
+  return v === null ? "null" : Array.isArray(v) ? "Array" : typeof v === "object" ? v.constructor?.name ?? "Object" : typeof v;
+}
+
+/** Only binaries: runtime-wasm's own API also takes WAT text, the JS API does not. */
+const isBinary = (b) => b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
+
+function notBinary() {
+  return new CompileError("not a WebAssembly binary (it does not start with \\0asm)");
+}
+
+/** Frees a module's compiled code once its `Module` (and so every instance of it) is collected. */
+const modules = new FinalizationRegistry((id) => {
+  try {
+    rt.dropModule(id);
+  } catch {
+    // already gone (runtime closed)
+  }
+});
+
+class Module {
+  #id;
+  #bytes;
+  constructor(bytes) {
+    if (bytes === INTERNAL) return;
+    const b = bufferSource(bytes, "WebAssembly.Module");
+    if (!isBinary(b)) throw notBinary();
+    Module.#adopt(this, mapped(() => rt.compileSync(b)), b);
+  }
+  static #adopt(m, id, bytes) {
+    m.#id = id;
+    m.#bytes = bytes;
+    modules.register(m, id);
+    return m;
+  }
+  /** @internal */
+  static [INTERNAL](id, bytes) {
+    return Module.#adopt(new Module(INTERNAL), id, bytes);
+  }
+  /** @internal */
+  static idOf(m) {
+    if (!(m instanceof Module) || m.#id === undefined) throw new TypeError(`expected a WebAssembly.Module, got ${describe(m)}`);
+    return m.#id;
+  }
+  static exports(m) {
+    return rt.moduleInfo(Module.idOf(m)).exports.map(({ name, kind }) => ({ name, kind: kindName(kind) }));
+  }
+  static imports(m) {
+    return rt.moduleInfo(Module.idOf(m)).imports.map(({ module, name, kind }) => ({ module, name, kind: kindName(kind) }));
+  }
+  static customSections(m, sectionName) {
+    Module.idOf(m);
+    if (sectionName === undefined) throw new TypeError("WebAssembly.Module.customSections: a section name is required");
+    return customSections(m.#bytes, String(sectionName));
+  }
+}
+
+const kindName = (kind) => (kind === "func" ? "function" : kind);
+
+/** The payloads of the custom sections named `wanted`, in order. */
+function customSections(bytes, wanted) {
+  const out = [];
+  const leb = (at) => {
+    let value = 0, shift = 0, b;
+    do {
+      b = bytes[at++];
+      value += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return [value, at];
+  };
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, start] = leb(at + 1);
+    const end = start + size;
+    if (id === 0) {
+      const [nameLen, nameAt] = leb(start);
+      const name = new TextDecoder().decode(bytes.subarray(nameAt, nameAt + nameLen));
+      if (name === wanted) out.push(bytes.slice(nameAt + nameLen, end).buffer);
+    }
+    at = end;
+  }
+  return out;
+}
+
+/** Reads the import object as the JS API does (ordinary property access, prototype chain included). */
+function readImports(module, importObject) {
+  const wanted = Module.imports(module);
+  if (importObject !== undefined && (importObject === null || typeof importObject !== "object")) {
+    throw new TypeError(`WebAssembly.Instance: the import object must be an object, got ${describe(importObject)}`);
+  }
+  if (wanted.length > 0 && importObject === undefined) {
+    throw new TypeError("WebAssembly.Instance: the module has imports, but no import object was given");
+  }
+  const imports = Object.create(null);
+  for (const { module: m, name, kind } of wanted) {
+    const ns = importObject[m];
+    if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
+      throw new TypeError(`WebAssembly.Instance: import module "${m}" must be an object, got ${describe(ns)}`);
+    }
+    const value = ns[name];
+    if (kind !== "function") {
+      throw new LinkError(`import ${m}.${name}: importing a ${kind} is not supported yet by runtime-wasm/webassembly`);
+    }
+    if (typeof value !== "function") {
+      throw new LinkError(`import ${m}.${name} must be a function, got ${describe(value)}`);
+    }
+    (imports[m] ??= Object.create(null))[name] = hostFunction(value);
+  }
+  return imports;
+}
+
+/** Calls `f` with `this` undefined, as the JS API does. */
+function hostFunction(f) {
+  return function (...args) {
+    return Reflect.apply(f, undefined, args);
+  };
+}
+
+const instanceConfig = (imports) => (imports === undefined ? { ...limits } : { ...limits, imports });
+
+class Instance {
+  #exports;
+  /** Kept so the module's code (freed when it is collected) outlives its instances. */
+  #module;
+  constructor(module, importObject) {
+    if (module === INTERNAL) return;
+    const id = Module.idOf(module);
+    const inst = mapped(() => rt.instantiateSync(id, instanceConfig(readImports(module, importObject))));
+    [this.#exports, this.#module] = [wrapExports(inst), module];
+  }
+  /** @internal */
+  static [INTERNAL](inst, module) {
+    const i = new Instance(INTERNAL);
+    [i.#exports, i.#module] = [wrapExports(inst), module];
+    return i;
+  }
+  get exports() {
+    return this.#exports;
+  }
+}
+
+/** The exports object: functions map errors to the JS API's classes; memories, tables, globals wrap. */
+function wrapExports(inst) {
+  const out = Object.create(null);
+  const raw = inst.exports;
+  for (const info of inst.getExports()) {
+    const value = raw[info.name];
+    if (info.kind === "func") out[info.name] = exportedFunction(value, info.name, info.params.length);
+    else if (info.kind === "memory") out[info.name] = Memory[INTERNAL](value, inst);
+    else if (info.kind === "table") out[info.name] = Table[INTERNAL](value, inst);
+    else if (info.kind === "global") out[info.name] = Global[INTERNAL](value, inst);
+  }
+  return Object.freeze(out);
+}
+
+function exportedFunction(f, name, arity) {
+  const wrapped = function (...args) {
+    try {
+      return f(...args);
+    } catch (e) {
+      throw jsError(e);
+    }
+  };
+  Object.defineProperty(wrapped, "name", { value: name });
+  Object.defineProperty(wrapped, "length", { value: arity });
+  return wrapped;
+}
+
+/** A descriptor field as an integer in [0, max], as the JS API's [EnforceRange] does. */
+function enforceRange(v, what, max = 2 ** 32 - 1) {
+  const n = Number(v);
+  if (!Number.isFinite(n) || Math.trunc(n) < 0 || Math.trunc(n) > max) {
+    throw new TypeError(`${what} must be an integer in [0, ${max}], got ${String(v)}`);
+  }
+  return Math.trunc(n);
+}
+
+function descriptor(d, what) {
+  if (d === null || (typeof d !== "object" && typeof d !== "function")) {
+    throw new TypeError(`${what}: the descriptor must be an object, got ${describe(d)}`);
+  }
+  return d;
+}
+
+/** Limits `{ initial, maximum }` of a Memory or Table descriptor. */
+function sizes(d, what, max) {
+  const initialValue = d.initial ?? d.minimum;
+  if (initialValue === undefined) throw new TypeError(`${what}: descriptor.initial is required`);
+  const initial = enforceRange(initialValue, `${what}: initial`);
+  const maximum = d.maximum === undefined ? undefined : enforceRange(d.maximum, `${what}: maximum`);
+  if (initial > max) throw new RangeError(`${what}: initial ${initial} is above ${max}`);
+  if (maximum !== undefined && maximum > max) throw new RangeError(`${what}: maximum ${maximum} is above ${max}`);
+  if (maximum !== undefined && maximum < initial) throw new RangeError(`${what}: maximum ${maximum} is below initial ${initial}`);
+  return { initial, maximum };
+}
+
+/** Modules made for standalone objects, by their text: each is compiled once. */
+const holders = new Map();
+
+/** One export `x` of a module made for a standalone Memory, Table or Global. */
+function standalone(wat) {
+  let id = holders.get(wat);
+  if (id === undefined) holders.set(wat, (id = mapped(() => rt.compileSync(wat))));
+  const inst = mapped(() => rt.instantiateSync(id, instanceConfig(undefined)));
+  return { inst, value: inst.exports.x };
+}
+
+class Memory {
+  #m;
+  #inst;
+  constructor(d) {
+    if (d === INTERNAL) return;
+    descriptor(d, "WebAssembly.Memory");
+    const { initial, maximum } = sizes(d, "WebAssembly.Memory", 65536);
+    if (d.shared) throw new TypeError("WebAssembly.Memory: shared memories are not supported by runtime-wasm/webassembly");
+    const made = standalone(`(module (memory (export "x") ${initial} ${maximum ?? ""}))`);
+    [this.#m, this.#inst] = [made.value, made.inst];
+  }
+  /** @internal */
+  static [INTERNAL](m, inst) {
+    const out = new Memory(INTERNAL);
+    [out.#m, out.#inst] = [m, inst];
+    return out;
+  }
+  get buffer() {
+    return mapped(() => this.#m.buffer);
+  }
+  grow(delta) {
+    const pages = enforceRange(delta, "WebAssembly.Memory.grow: delta");
+    return mapped(() => this.#m.growSync(pages));
+  }
+}
+
+const TABLE_ELEMENTS = { anyfunc: "funcref", funcref: "funcref", externref: "externref" };
+
+class Table {
+  #t;
+  #inst;
+  constructor(d, value) {
+    if (d === INTERNAL) return;
+    descriptor(d, "WebAssembly.Table");
+    const element = TABLE_ELEMENTS[d.element];
+    if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${String(d.element)}`);
+    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
+    if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table: an initial value other than null is not supported yet");
+    const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
+    [this.#t, this.#inst] = [made.value, made.inst];
+  }
+  /** @internal */
+  static [INTERNAL](t, inst) {
+    const out = new Table(INTERNAL);
+    [out.#t, out.#inst] = [t, inst];
+    return out;
+  }
+  get length() {
+    return mapped(() => this.#t.sizeSync());
+  }
+  get(index) {
+    const i = enforceRange(index, "WebAssembly.Table.get: index");
+    const f = mapped(() => this.#t.getSync(i));
+    if (f === null) return null;
+    return exportedFunction((...args) => {
+      const results = f.callSync(...args);
+      return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
+    }, String(i), f.params.length);
+  }
+  grow(delta, value) {
+    const n = enforceRange(delta, "WebAssembly.Table.grow: delta");
+    if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table.grow: an initial value other than null is not supported yet");
+    return mapped(() => this.#t.growSync(n));
+  }
+  set() {
+    throw new TypeError("WebAssembly.Table.set is not supported yet by runtime-wasm/webassembly");
+  }
+}
+
+const GLOBAL_TYPES = new Set(["i32", "i64", "f32", "f64"]);
+
+class Global {
+  #g;
+  #inst;
+  #mutable;
+  constructor(d, v) {
+    if (d === INTERNAL) return;
+    descriptor(d, "WebAssembly.Global");
+    const type = d.value;
+    if (!GLOBAL_TYPES.has(type)) throw new TypeError(`WebAssembly.Global: value type must be i32, i64, f32 or f64, got ${String(type)}`);
+    this.#mutable = Boolean(d.mutable);
+    const made = standalone(`(module (global (export "x") (mut ${type}) (${type}.const 0)))`);
+    [this.#g, this.#inst] = [made.value, made.inst];
+    if (v !== undefined) {
+      const value = type === "i64" ? BigInt.asIntN(64, BigInt(v)) : Number(v);
+      mapped(() => { made.inst.setGlobalSync("x", value); });
+    }
+  }
+  /** @internal */
+  static [INTERNAL](g, inst) {
+    const out = new Global(INTERNAL);
+    [out.#g, out.#inst, out.#mutable] = [g, inst, g.mutable];
+    return out;
+  }
+  get value() {
+    return mapped(() => this.#g.value);
+  }
+  set value(v) {
+    if (!this.#mutable) throw new TypeError("WebAssembly.Global: the global is immutable");
+    mapped(() => { this.#g.value = v; });
+  }
+  valueOf() {
+    return this.value;
+  }
+}
+
+class Tag {
+  #parameters;
+  constructor(type) {
+    descriptor(type, "WebAssembly.Tag");
+    if (!Array.isArray(type.parameters)) throw new TypeError("WebAssembly.Tag: type.parameters must be an array");
+    this.#parameters = [...type.parameters];
+  }
+  /** @internal */
+  static arity(tag) {
+    if (!(tag instanceof Tag)) throw new TypeError(`expected a WebAssembly.Tag, got ${describe(tag)}`);
+    return tag.#parameters.length;
+  }
+}
+
+class Exception {
+  #tag;
+  #payload;
+  constructor(tag, payload, options) {
+    const n = Tag.arity(tag);
+    if (payload === null || typeof payload !== "object" || typeof payload[Symbol.iterator] !== "function") {
+      throw new TypeError("WebAssembly.Exception: the payload must be iterable");
+    }
+    const values = [...payload];
+    if (values.length !== n) throw new TypeError(`WebAssembly.Exception: the tag takes ${n} value(s), got ${values.length}`);
+    [this.#tag, this.#payload] = [tag, values];
+    if (options?.traceStack) Error.captureStackTrace(this);
+  }
+  is(tag) {
+    Tag.arity(tag);
+    return tag === this.#tag;
+  }
+  getArg(tag, index) {
+    if (!this.is(tag)) throw new TypeError("WebAssembly.Exception.getArg: not this exception's tag");
+    const i = enforceRange(index, "WebAssembly.Exception.getArg: index");
+    if (i >= this.#payload.length) throw new RangeError(`WebAssembly.Exception.getArg: index ${i} is out of range`);
+    return this.#payload[i];
+  }
+}
+
+function validate(bytes) {
+  const b = bufferSource(bytes, "WebAssembly.validate");
+  return isBinary(b) && rt.validate(b);
+}
+
+async function compileBytes(b) {
+  if (!isBinary(b)) throw notBinary();
+  try {
+    return Module[INTERNAL](await rt.compile(b), b);
+  } catch (e) {
+    throw jsError(e);
+  }
+}
+
+async function compile(bytes) {
+  return compileBytes(bufferSource(bytes, "WebAssembly.compile"));
+}
+
+async function instantiateModule(module, importObject) {
+  const id = Module.idOf(module);
+  const imports = readImports(module, importObject);
+  try {
+    return Instance[INTERNAL](await rt.instantiate(id, instanceConfig(imports)), module);
+  } catch (e) {
+    throw jsError(e);
+  }
+}
+
+async function instantiate(source, importObject) {
+  if (source instanceof Module) return instantiateModule(source, importObject);
+  const module = await compileBytes(bufferSource(source, "WebAssembly.instantiate"));
+  return { module, instance: await instantiateModule(module, importObject) };
+}
+
+/** The bytes of a `Response` (or a Promise of one) served as `application/wasm`. */
+async function responseBytes(source, what) {
+  const response = await source;
+  if (typeof Response === "undefined" || !(response instanceof Response)) {
+    throw new TypeError(`${what}: expected a Response, got ${describe(response)}`);
+  }
+  const type = response.headers.get("Content-Type");
+  if (type === null || type.split(";")[0].trim().toLowerCase() !== "application/wasm") {
+    throw new TypeError(`${what}: the response's Content-Type must be application/wasm, got ${type}`);
+  }
+  if (!response.ok) throw new TypeError(`${what}: the response failed with status ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function compileStreaming(source) {
+  return compileBytes(await responseBytes(source, "WebAssembly.compileStreaming"));
+}
+
+async function instantiateStreaming(source, importObject) {
+  const module = await compileStreaming(source);
+  return { module, instance: await instantiateModule(module, importObject) };
+}
+
+/** Limits for every instance the namespace creates from now on (own properties only). */
+function configure(options) {
+  if (options === null || typeof options !== "object") throw new TypeError(`WebAssembly.configure: expected an object, got ${describe(options)}`);
+  const next = {};
+  for (const key of Object.keys(options)) {
+    if (!LIMIT_KEYS.includes(key)) throw new TypeError(`WebAssembly.configure: unknown option \`${key}\` (known: ${LIMIT_KEYS.join(", ")})`);
+    const value = Object.getOwnPropertyDescriptor(options, key).value;
+    if (value !== undefined) next[key] = value;
+  }
+  limits = next;
+}
+
+export const WebAssembly = {
+  Module, Instance, Memory, Table, Global, Tag, Exception,
+  CompileError, LinkError, RuntimeError,
+  validate, compile, instantiate, compileStreaming, instantiateStreaming,
+  configure,
+};
+for (const key of Object.keys(WebAssembly)) Object.defineProperty(WebAssembly, key, { enumerable: false });
+Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
+
+/** Puts the namespace on `globalThis.WebAssembly` (as the built-in is: writable, configurable, not enumerable). */
+export function install() {
+  Object.defineProperty(globalThis, "WebAssembly", { value: WebAssembly, writable: true, configurable: true, enumerable: false });
+  return WebAssembly;
+}
+
+export default WebAssembly;

@@ -1,0 +1,223 @@
+// `runtime-wasm/webassembly`: the WebAssembly JS API's shape backed by
+// runtime-wasm, and real toolchain glue running through `install()` with the
+// same results as on Node's own WebAssembly.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { WebAssembly as W, install } from "../lib/webassembly.js";
+import { wat2wasm, ErrorCode as E } from "../lib/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bytes = wat2wasm(`(module
+  (import "env" "log" (func $log (param i32)))
+  (memory (export "memory") 1 4)
+  (global (export "g") (mut i32) (i32.const 5))
+  (global (export "k") i64 (i64.const 9))
+  (table (export "t") 2 funcref) (elem (i32.const 0) $add)
+  (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "trap") unreachable)
+  (func (export "recurse") call 3)
+  (func (export "hello") i32.const 7 call $log)
+  (func (export "spin") (loop br 0))
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (@custom "meta" "hi") (@custom "meta" "there"))`);
+
+test("the namespace has the JS API's shape", () => {
+  for (const name of ["Module", "Instance", "Memory", "Table", "Global", "Tag", "Exception",
+    "CompileError", "LinkError", "RuntimeError", "validate", "compile", "instantiate",
+    "compileStreaming", "instantiateStreaming"]) {
+    assert.equal(typeof W[name], "function", name);
+  }
+  assert.equal(Object.prototype.toString.call(W), "[object WebAssembly]");
+  for (const E of [W.CompileError, W.LinkError, W.RuntimeError]) {
+    const e = new E("m");
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, E.name);
+    assert.equal(e.message, "m");
+  }
+});
+
+test("validate and Module take binaries only; bad bytes are CompileError with code 5000", () => {
+  assert.equal(W.validate(bytes), true);
+  assert.equal(W.validate(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), true);
+  assert.equal(W.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99])), false);
+  assert.equal(W.validate(new TextEncoder().encode("(module)")), false, "WAT text is not a binary");
+  assert.throws(() => W.validate("(module)"), TypeError);
+  assert.throws(() => new W.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99])), (e) => e instanceof W.CompileError && e.code === E.CompileError);
+  assert.throws(() => new W.Module(new TextEncoder().encode("(module)")), W.CompileError);
+  assert.throws(() => new W.Module(42), TypeError);
+});
+
+test("Module.exports, imports and customSections", () => {
+  const m = new W.Module(bytes);
+  assert.deepEqual(W.Module.imports(m), [{ module: "env", name: "log", kind: "function" }]);
+  assert.deepEqual(W.Module.exports(m).map((e) => `${e.kind}:${e.name}`),
+    ["memory:memory", "global:g", "global:k", "table:t", "function:add", "function:trap", "function:recurse",
+      "function:hello", "function:spin", "function:grow"]);
+  const sections = W.Module.customSections(m, "meta").map((b) => new TextDecoder().decode(b));
+  assert.deepEqual(sections, ["hi", "there"]);
+  assert.deepEqual(W.Module.customSections(m, "none"), []);
+  assert.throws(() => W.Module.exports({}), TypeError);
+});
+
+test("instantiate (both overloads) and new Instance; imports are read through the prototype chain", async () => {
+  const seen = [];
+  const env = Object.create({ log(x) { seen.push([x, this]); } });
+  const { module, instance } = await W.instantiate(bytes, { env });
+  assert.ok(module instanceof W.Module);
+  assert.ok(instance instanceof W.Instance);
+  const again = await W.instantiate(module, { env });
+  assert.ok(again instanceof W.Instance);
+  const sync = new W.Instance(module, { env });
+  for (const inst of [instance, again, sync]) {
+    assert.equal(inst.exports.add(40, 2), 42);
+    inst.exports.hello();
+  }
+  assert.deepEqual(seen, [[7, undefined], [7, undefined], [7, undefined]], "host functions get `this` undefined");
+  assert.ok(Object.isFrozen(instance.exports));
+  assert.equal(Object.getPrototypeOf(instance.exports), null);
+  assert.equal(instance.exports.add.name, "add");
+  assert.equal(instance.exports.add.length, 2);
+});
+
+test("bad import objects: TypeError for a missing namespace, LinkError for a wrong value", () => {
+  const m = new W.Module(bytes);
+  assert.throws(() => new W.Instance(m), TypeError);
+  assert.throws(() => new W.Instance(m, {}), TypeError);
+  assert.throws(() => new W.Instance(m, 5), TypeError);
+  assert.throws(() => new W.Instance(m, { env: {} }), W.LinkError);
+  assert.throws(() => new W.Instance(m, { env: { log: 5 } }), W.LinkError);
+});
+
+test("traps are RuntimeError, stack exhaustion RangeError, each with the code", () => {
+  const { exports } = new W.Instance(new W.Module(bytes), { env: { log() {} } });
+  assert.throws(() => exports.trap(), (e) => e instanceof W.RuntimeError && e.code === E.CallError && e.trap === "unreachable");
+  assert.throws(() => exports.recurse(), (e) => e instanceof RangeError && e.trap === "stack overflow");
+  const thrown = { mine: true };
+  const { exports: x } = new W.Instance(new W.Module(bytes), { env: { log() { throw thrown; } } });
+  assert.throws(() => x.hello(), (e) => e === thrown, "a host function's exception passes unchanged");
+});
+
+test("exported memory, global and table objects", () => {
+  const { exports } = new W.Instance(new W.Module(bytes), { env: { log() {} } });
+  const mem = exports.memory;
+  assert.ok(mem instanceof W.Memory);
+  const before = mem.buffer;
+  new Uint8Array(before)[3] = 9;
+  assert.equal(mem.grow(1), 1);
+  assert.equal(before.byteLength, 0, "the old buffer is detached by grow");
+  assert.equal(mem.buffer.byteLength, 2 * 65536);
+  assert.equal(new Uint8Array(mem.buffer)[3], 9);
+  const old = mem.buffer;
+  assert.equal(exports.grow(1), 2);
+  assert.equal(old.byteLength, 0, "and by the guest's memory.grow");
+  assert.throws(() => mem.grow(10), RangeError, "past the maximum");
+  assert.ok(exports.g instanceof W.Global);
+  assert.equal(exports.g.value, 5);
+  exports.g.value = 6;
+  assert.equal(exports.g.valueOf(), 6);
+  assert.equal(exports.k.value, 9n);
+  assert.throws(() => { exports.k.value = 1n; }, TypeError, "immutable");
+  assert.ok(exports.t instanceof W.Table);
+  assert.equal(exports.t.length, 2);
+  assert.equal(exports.t.get(0)(3, 4), 7);
+  assert.equal(exports.t.get(1), null);
+  assert.equal(exports.t.grow(1), 2);
+  assert.equal(exports.t.length, 3);
+});
+
+test("standalone Memory, Global and Table; bad descriptors are TypeError or RangeError", () => {
+  const m = new W.Memory({ initial: 1, maximum: 3 });
+  const b = m.buffer;
+  assert.equal(b.byteLength, 65536);
+  assert.equal(m.grow(2), 1);
+  assert.equal(b.byteLength, 0);
+  assert.equal(m.buffer.byteLength, 3 * 65536);
+  assert.throws(() => m.grow(1), RangeError);
+  assert.throws(() => new W.Memory(), TypeError);
+  assert.throws(() => new W.Memory({}), TypeError);
+  assert.throws(() => new W.Memory({ initial: 2, maximum: 1 }), RangeError);
+  assert.throws(() => new W.Memory({ initial: 70000 }), RangeError);
+  const g = new W.Global({ value: "i64", mutable: true }, 5n);
+  assert.equal(g.value, 5n);
+  g.value = 7n;
+  assert.equal(g.value, 7n);
+  const f = new W.Global({ value: "f64" }, 1.5);
+  assert.equal(f.value, 1.5);
+  assert.throws(() => { f.value = 2; }, TypeError);
+  assert.throws(() => new W.Global({ value: "x" }), TypeError);
+  const t = new W.Table({ element: "anyfunc", initial: 2, maximum: 4 });
+  assert.equal(t.length, 2);
+  assert.equal(t.get(0), null);
+  assert.equal(t.grow(2), 2);
+  assert.throws(() => new W.Table({ element: "i32", initial: 1 }), TypeError);
+});
+
+test("Tag and Exception carry their payload", () => {
+  const tag = new W.Tag({ parameters: ["i32", "f64"] });
+  const e = new W.Exception(tag, [1, 2.5]);
+  assert.equal(e.is(tag), true);
+  assert.equal(e.is(new W.Tag({ parameters: [] })), false);
+  assert.equal(e.getArg(tag, 1), 2.5);
+  assert.throws(() => e.getArg(tag, 2), RangeError);
+  assert.throws(() => new W.Exception(tag, [1]), TypeError);
+});
+
+test("compileStreaming and instantiateStreaming take application/wasm responses", async () => {
+  const ok = () => new Response(bytes, { headers: { "Content-Type": "application/wasm" } });
+  assert.ok((await W.compileStreaming(ok())) instanceof W.Module);
+  const { instance } = await W.instantiateStreaming(Promise.resolve(ok()), { env: { log() {} } });
+  assert.equal(instance.exports.add(1, 2), 3);
+  await assert.rejects(W.compileStreaming(new Response(bytes)), TypeError);
+  await assert.rejects(W.compileStreaming(bytes), TypeError);
+  await assert.rejects(W.compile(new Uint8Array([1, 2])), W.CompileError);
+});
+
+test("configure sets the limits of what the namespace creates", () => {
+  const m = new W.Module(bytes);
+  try {
+    W.configure({ fuel: 100_000 });
+    const { exports } = new W.Instance(m, { env: { log() {} } });
+    assert.throws(() => exports.spin(), (e) => e instanceof W.RuntimeError && e.code === E.FuelExhausted);
+    W.configure({ timeoutMs: 50 });
+    const t = new W.Instance(m, { env: { log() {} } });
+    assert.throws(() => t.exports.spin(), (e) => e instanceof W.RuntimeError && e.code === E.Timeout);
+    W.configure({ maxMemoryBytes: 65536 });
+    assert.throws(() => new W.Instance(m, { env: { log() {} } }).exports.memory.grow(1), RangeError);
+    assert.throws(() => W.configure({ nope: 1 }), TypeError);
+    assert.throws(() => W.configure(Object.create({ fuel: 1 }, { bad: { value: 1, enumerable: true } })), TypeError);
+  } finally {
+    W.configure({});
+  }
+});
+
+test("install puts the namespace on globalThis.WebAssembly", () => {
+  const original = globalThis.WebAssembly;
+  try {
+    assert.equal(install(), W);
+    assert.equal(globalThis.WebAssembly, W);
+    assert.equal(Object.getOwnPropertyDescriptor(globalThis, "WebAssembly").enumerable, false);
+  } finally {
+    Object.defineProperty(globalThis, "WebAssembly", { value: original, writable: true, configurable: true, enumerable: false });
+  }
+});
+
+/** Runs the AssemblyScript fixture's runner, with or without the namespace installed. */
+function runGlue(args) {
+  const r = spawnSync(process.execPath, [...args, "fixtures/as/run.mjs"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test("AssemblyScript's generated ESM glue runs unchanged through install(), as on Node's own WebAssembly", () => {
+  const plain = runGlue([]);
+  const sandboxed = runGlue(["--import", "runtime-wasm/webassembly/install"]);
+  assert.equal(plain.sandboxed, false);
+  assert.equal(sandboxed.sandboxed, true);
+  assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
+  assert.equal(sandboxed.greet, "Hello, sandbox ✓!");
+  assert.equal(sandboxed.aborted, "value must not be negative in glue.ts:46:3");
+  assert.deepEqual(sandboxed.reports, [["greeting", 9]]);
+});
