@@ -136,9 +136,46 @@ function customSections(bytes, wanted) {
   return out;
 }
 
+/** ToBigInt64 of the JS API: BigInt, boolean and string convert; a Number is a TypeError. */
+function toI64(v) {
+  if (typeof v === "bigint") return BigInt.asIntN(64, v);
+  if (typeof v === "number" || v === undefined || v === null || typeof v === "symbol") {
+    throw new TypeError(`expected a BigInt for an i64, got ${describe(v)}`);
+  }
+  return BigInt.asIntN(64, BigInt(typeof v === "object" ? v.valueOf() : v));
+}
+
+/** ToWebAssemblyValue of the JS API for one value type. */
+function converter(type) {
+  switch (type) {
+    case "i32": return (v) => v | 0;
+    case "i64": return toI64;
+    case "f32": return (v) => Math.fround(+v);
+    case "f64": return (v) => +v;
+    case "v128": return () => { throw new TypeError("a v128 value cannot cross into or out of JavaScript"); };
+    case "externref": return (v) => (v === undefined ? null : v);
+    default: return (v) => v;
+  }
+}
+
+/** The results a host function returned, as the JS API converts them (an iterable for several). */
+function resultConverter(types) {
+  if (types.length === 0) return () => undefined;
+  if (types.length === 1) return converter(types[0]);
+  const each = types.map(converter);
+  return (ret) => {
+    if (ret === null || (typeof ret !== "object" && typeof ret !== "function") || typeof ret[Symbol.iterator] !== "function") {
+      throw new TypeError(`a host function with ${types.length} results must return an iterable, got ${describe(ret)}`);
+    }
+    const values = [...ret];
+    if (values.length !== types.length) throw new TypeError(`a host function with ${types.length} results returned ${values.length}`);
+    return values.map((v, i) => each[i](v));
+  };
+}
+
 /** Reads the import object as the JS API does (ordinary property access, prototype chain included). */
 function readImports(module, importObject) {
-  const wanted = Module.imports(module);
+  const wanted = rt.moduleInfo(Module.idOf(module)).imports.map((i) => ({ ...i, kind: kindName(i.kind) }));
   if (importObject !== undefined && (importObject === null || typeof importObject !== "object")) {
     throw new TypeError(`WebAssembly.Instance: the import object must be an object, got ${describe(importObject)}`);
   }
@@ -146,7 +183,7 @@ function readImports(module, importObject) {
     throw new TypeError("WebAssembly.Instance: the module has imports, but no import object was given");
   }
   const imports = Object.create(null);
-  for (const { module: m, name, kind } of wanted) {
+  for (const { module: m, name, kind, results } of wanted) {
     const ns = importObject[m];
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`WebAssembly.Instance: import module "${m}" must be an object, got ${describe(ns)}`);
@@ -158,15 +195,15 @@ function readImports(module, importObject) {
     if (typeof value !== "function") {
       throw new LinkError(`import ${m}.${name} must be a function, got ${describe(value)}`);
     }
-    (imports[m] ??= Object.create(null))[name] = hostFunction(value);
+    (imports[m] ??= Object.create(null))[name] = hostFunction(value, resultConverter(results));
   }
   return imports;
 }
 
-/** Calls `f` with `this` undefined, as the JS API does. */
-function hostFunction(f) {
+/** Calls `f` with `this` undefined and converts what it returns, as the JS API does. */
+function hostFunction(f, convert) {
   return function (...args) {
-    return Reflect.apply(f, undefined, args);
+    return convert(Reflect.apply(f, undefined, args));
   };
 }
 
@@ -199,7 +236,7 @@ function wrapExports(inst) {
   const raw = inst.exports;
   for (const info of inst.getExports()) {
     const value = raw[info.name];
-    if (info.kind === "func") out[info.name] = exportedFunction(value, info.name, info.params.length);
+    if (info.kind === "func") out[info.name] = exportedFunction(value, info.name, info.params);
     else if (info.kind === "memory") out[info.name] = Memory[INTERNAL](value, inst);
     else if (info.kind === "table") out[info.name] = Table[INTERNAL](value, inst);
     else if (info.kind === "global") out[info.name] = Global[INTERNAL](value, inst);
@@ -207,16 +244,28 @@ function wrapExports(inst) {
   return Object.freeze(out);
 }
 
-function exportedFunction(f, name, arity) {
-  const wrapped = function (...args) {
-    try {
-      return f(...args);
-    } catch (e) {
-      throw jsError(e);
-    }
-  };
+/**
+ * An exported function with the JS API's argument rules: missing arguments
+ * are undefined, extra ones ignored, each converted by its parameter type;
+ * errors become the JS API's classes.
+ */
+function exportedFunction(f, name, params) {
+  const [c0, c1, c2] = params.map(converter);
+  const each = params.map(converter);
+  const fail = (e) => jsError(e);
+  let wrapped;
+  switch (params.length) {
+    case 0: wrapped = function () { try { return f(); } catch (e) { throw fail(e); } }; break;
+    case 1: wrapped = function (a) { const x = c0(a); try { return f(x); } catch (e) { throw fail(e); } }; break;
+    case 2: wrapped = function (a, b) { const x = c0(a), y = c1(b); try { return f(x, y); } catch (e) { throw fail(e); } }; break;
+    case 3: wrapped = function (a, b, c) { const x = c0(a), y = c1(b), z = c2(c); try { return f(x, y, z); } catch (e) { throw fail(e); } }; break;
+    default: wrapped = function (...args) {
+      const xs = each.map((conv, i) => conv(args[i]));
+      try { return f(...xs); } catch (e) { throw fail(e); }
+    };
+  }
   Object.defineProperty(wrapped, "name", { value: name });
-  Object.defineProperty(wrapped, "length", { value: arity });
+  Object.defineProperty(wrapped, "length", { value: params.length });
   return wrapped;
 }
 
@@ -316,7 +365,7 @@ class Table {
     return exportedFunction((...args) => {
       const results = f.callSync(...args);
       return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
-    }, String(i), f.params.length);
+    }, String(i), f.params);
   }
   grow(delta, value) {
     const n = enforceRange(delta, "WebAssembly.Table.grow: delta");

@@ -221,3 +221,44 @@ test("AssemblyScript's generated ESM glue runs unchanged through install(), as o
   assert.equal(sandboxed.aborted, "value must not be negative in glue.ts:46:3");
   assert.deepEqual(sandboxed.reports, [["greeting", 9]]);
 });
+
+test("arguments and host results convert as the JS API says", () => {
+  const m = new W.Module(wat2wasm(`(module
+    (import "env" "flag" (func $flag (result i32)))
+    (import "env" "pair" (func $pair (result i32 f64)))
+    (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+    (func (export "wide") (param i64) (result i64) local.get 0)
+    (func (export "half") (param f32) (result f32) local.get 0)
+    (func (export "flag") (result i32) call $flag)
+    (func (export "pair") (result i32 f64) call $pair))`));
+  let flag = true;
+  const { exports: x } = new W.Instance(m, { env: { flag: () => flag, pair: () => [1.9, "2.5"] } });
+  assert.equal(x.add(1), 1, "a missing argument is undefined: 0 for an i32");
+  assert.equal(x.add(1, 2, 3), 3, "extra arguments are ignored");
+  assert.equal(x.add("4", { valueOf: () => 5 }), 9, "ToNumber");
+  assert.equal(x.add(2 ** 32 + 7, 0), 7, "ToInt32 wraps");
+  assert.equal(x.wide(2n ** 64n + 5n), 5n, "ToBigInt64 wraps");
+  assert.equal(x.wide("12"), 12n);
+  assert.throws(() => x.wide(5), TypeError, "a Number is not a BigInt");
+  assert.equal(x.half(1.1), Math.fround(1.1));
+  assert.equal(x.flag(), 1, "a host function's boolean is an i32");
+  flag = undefined;
+  assert.equal(x.flag(), 0);
+  assert.deepEqual(x.pair(), [1, 2.5], "several results come from an iterable");
+});
+
+test("an Emscripten MODULARIZE/EXPORT_ES6 build runs unchanged through install(), as on Node's own WebAssembly", () => {
+  const run = (args) => {
+    const r = spawnSync(process.execPath, [...args, "fixtures/emscripten/run.mjs"], { cwd: root, encoding: "utf8" });
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    return JSON.parse(r.stdout);
+  };
+  const plain = run([]);
+  const sandboxed = run(["--import", "runtime-wasm/webassembly/install"]);
+  assert.equal(sandboxed.sandboxed, true);
+  assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
+  assert.deepEqual(sandboxed.printed, ["hello from C, 5"], "main's printf went through the glue's fd_write");
+  assert.equal(sandboxed.reverse, "eulg dexobdnas");
+  assert.equal(sandboxed.mean, 3);
+});
