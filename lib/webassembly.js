@@ -70,6 +70,8 @@ const modules = new FinalizationRegistry((id) => {
   }
 });
 
+let adoptModule, moduleId, funcIndex, moduleBytes;
+
 class Module {
   #id;
   #bytes;
@@ -79,70 +81,105 @@ class Module {
     if (!isBinary(b)) throw notBinary();
     Module.#adopt(this, mapped(() => rt.compileSync(b)), b);
   }
+  /** Export name → function index, read when first needed. */
+  #funcIndices;
   static #adopt(m, id, bytes) {
     m.#id = id;
     m.#bytes = bytes;
     modules.register(m, id);
     return m;
   }
-  /** @internal */
-  static [INTERNAL](id, bytes) {
-    return Module.#adopt(new Module(INTERNAL), id, bytes);
-  }
-  /** @internal */
-  static idOf(m) {
-    if (!(m instanceof Module) || m.#id === undefined) throw new TypeError(`expected a WebAssembly.Module, got ${describe(m)}`);
-    return m.#id;
+  static {
+    adoptModule = (id, bytes) => Module.#adopt(new Module(INTERNAL), id, bytes);
+    moduleId = (m) => {
+      if (m === null || typeof m !== "object" || !(#id in m) || m.#id === undefined) {
+        throw new TypeError(`expected a WebAssembly.Module, got ${describe(m)}`);
+      }
+      return m.#id;
+    };
+    funcIndex = (m, exportName) => (m.#funcIndices ??= exportedFuncIndices(m.#bytes)).get(exportName);
+    moduleBytes = (m) => m.#bytes;
   }
   static exports(m) {
-    return rt.moduleInfo(Module.idOf(m)).exports.map(({ name, kind }) => ({ name, kind: kindName(kind) }));
+    return rt.moduleInfo(moduleId(m)).exports.map(({ name, kind }) => ({ name, kind: kindName(kind) }));
   }
   static imports(m) {
-    return rt.moduleInfo(Module.idOf(m)).imports.map(({ module, name, kind }) => ({ module, name, kind: kindName(kind) }));
+    return rt.moduleInfo(moduleId(m)).imports.map(({ module, name, kind }) => ({ module, name, kind: kindName(kind) }));
   }
   static customSections(m, sectionName) {
-    Module.idOf(m);
+    moduleId(m);
     if (sectionName === undefined) throw new TypeError("WebAssembly.Module.customSections: a section name is required");
-    return customSections(m.#bytes, String(sectionName));
+    return customSections(moduleBytes(m), String(sectionName));
   }
 }
 
 const kindName = (kind) => (kind === "func" ? "function" : kind);
 
-/** The payloads of the custom sections named `wanted`, in order. */
-function customSections(bytes, wanted) {
-  const out = [];
-  const leb = (at) => {
-    let value = 0, shift = 0, b;
-    do {
-      b = bytes[at++];
-      value += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return [value, at];
-  };
+/** Reads an unsigned LEB128 at `at`: [value, next offset]. */
+function leb(bytes, at) {
+  let value = 0, shift = 0, b;
+  do {
+    b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [value, at];
+}
+
+/** Each top-level section of a (validated) binary: [id, start, end]. */
+function* sections(bytes) {
   let at = 8;
   while (at < bytes.length) {
     const id = bytes[at];
-    const [size, start] = leb(at + 1);
-    const end = start + size;
-    if (id === 0) {
-      const [nameLen, nameAt] = leb(start);
-      const name = new TextDecoder().decode(bytes.subarray(nameAt, nameAt + nameLen));
-      if (name === wanted) out.push(bytes.slice(nameAt + nameLen, end).buffer);
-    }
-    at = end;
+    const [size, start] = leb(bytes, at + 1);
+    yield [id, start, start + size];
+    at = start + size;
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/** A name at `at`: [text, next offset]. */
+function name(bytes, at) {
+  const [len, from] = leb(bytes, at);
+  return [utf8.decode(bytes.subarray(from, from + len)), from + len];
+}
+
+/** The payloads of the custom sections named `wanted`, in order. */
+function customSections(bytes, wanted) {
+  const out = [];
+  for (const [id, start, end] of sections(bytes)) {
+    if (id !== 0) continue;
+    const [n, at] = name(bytes, start);
+    if (n === wanted) out.push(bytes.slice(at, end).buffer);
   }
   return out;
 }
 
-/** ToBigInt64 of the JS API: BigInt, boolean and string convert; a Number is a TypeError. */
-function toI64(v) {
-  if (typeof v === "bigint") return BigInt.asIntN(64, v);
-  if (typeof v === "number" || v === undefined || v === null || typeof v === "symbol") {
-    throw new TypeError(`expected a BigInt for an i64, got ${describe(v)}`);
+/** Exported function name → function index (the JS API names exported functions by index). */
+function exportedFuncIndices(bytes) {
+  const out = new Map();
+  for (const [id, start] of sections(bytes)) {
+    if (id !== 7) continue;
+    let [count, at] = leb(bytes, start);
+    while (count-- > 0) {
+      let n;
+      [n, at] = name(bytes, at);
+      const kind = bytes[at];
+      let index;
+      [index, at] = leb(bytes, at + 1);
+      if (kind === 0) out.set(n, index);
+    }
   }
-  return BigInt.asIntN(64, BigInt(typeof v === "object" ? v.valueOf() : v));
+  return out;
+}
+
+const i64Slot = new BigInt64Array(1);
+
+/** ToBigInt64 of the JS API, exactly: a BigInt64Array element is set by it (a Number is a TypeError). */
+function toI64(v) {
+  i64Slot[0] = v;
+  return i64Slot[0];
 }
 
 /** ToWebAssemblyValue of the JS API for one value type. */
@@ -175,7 +212,7 @@ function resultConverter(types) {
 
 /** Reads the import object as the JS API does (ordinary property access, prototype chain included). */
 function readImports(module, importObject) {
-  const wanted = rt.moduleInfo(Module.idOf(module)).imports.map((i) => ({ ...i, kind: kindName(i.kind) }));
+  const wanted = rt.moduleInfo(moduleId(module)).imports;
   if (importObject !== undefined && (importObject === null || typeof importObject !== "object")) {
     throw new TypeError(`WebAssembly.Instance: the import object must be an object, got ${describe(importObject)}`);
   }
@@ -183,21 +220,46 @@ function readImports(module, importObject) {
     throw new TypeError("WebAssembly.Instance: the module has imports, but no import object was given");
   }
   const imports = Object.create(null);
-  for (const { module: m, name, kind, results } of wanted) {
+  for (const imp of wanted) {
+    const { module: m, name: n } = imp;
     const ns = importObject[m];
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`WebAssembly.Instance: import module "${m}" must be an object, got ${describe(ns)}`);
     }
-    const value = ns[name];
-    if (kind !== "function") {
-      throw new LinkError(`import ${m}.${name}: importing a ${kind} is not supported yet by runtime-wasm/webassembly`);
-    }
-    if (typeof value !== "function") {
-      throw new LinkError(`import ${m}.${name} must be a function, got ${describe(value)}`);
-    }
-    (imports[m] ??= Object.create(null))[name] = hostFunction(value, resultConverter(results));
+    (imports[m] ??= Object.create(null))[n] = importValue(imp, ns[n], `import ${m}.${n}`);
   }
   return imports;
+}
+
+/** What runtime-wasm is given for one import, checked as the JS API checks it. */
+function importValue(imp, value, label) {
+  switch (imp.kind) {
+    case "func":
+      if (typeof value !== "function") throw new LinkError(`${label} must be a function, got ${describe(value)}`);
+      return hostFunction(value, resultConverter(imp.results));
+    case "global": {
+      const type = imp.type;
+      const described = globalType(value);
+      if (described !== undefined) {
+        const { type: given, mutable } = described;
+        if (given !== type) throw new LinkError(`${label}: expected a global of type ${type}, got ${given}`);
+        if (mutable || imp.mutable) {
+          throw new LinkError(`${label}: importing a mutable global is not supported yet by runtime-wasm/webassembly`);
+        }
+        return value.value;
+      }
+      if (imp.mutable) throw new LinkError(`${label} is a mutable global: it needs a WebAssembly.Global, got ${describe(value)}`);
+      if (type === "i64" ? typeof value !== "bigint" : typeof value !== "number" || type === "v128") {
+        throw new LinkError(`${label} is a global of type ${type}, got ${describe(value)}`);
+      }
+      if (type !== "i32" && type !== "i64" && type !== "f32" && type !== "f64") {
+        throw new LinkError(`${label}: importing a ${type} global is not supported yet by runtime-wasm/webassembly`);
+      }
+      return value;
+    }
+    default:
+      throw new LinkError(`${label}: importing a ${imp.kind} is not supported yet by runtime-wasm/webassembly`);
+  }
 }
 
 /** Calls `f` with `this` undefined and converts what it returns, as the JS API does. */
@@ -209,37 +271,46 @@ function hostFunction(f, convert) {
 
 const instanceConfig = (imports) => (imports === undefined ? { ...limits } : { ...limits, imports });
 
+/** TypeError unless `value` was made by the class `brand` checks for (WebIDL's branding). */
+function branded(ok, what) {
+  if (!ok) throw new TypeError(`${what} called on an object that is not one`);
+}
+
+let adoptInstance;
+
 class Instance {
   #exports;
   /** Kept so the module's code (freed when it is collected) outlives its instances. */
   #module;
-  constructor(module, importObject) {
+  constructor(module, importObject = undefined) {
     if (module === INTERNAL) return;
-    const id = Module.idOf(module);
+    const id = moduleId(module);
     const inst = mapped(() => rt.instantiateSync(id, instanceConfig(readImports(module, importObject))));
-    [this.#exports, this.#module] = [wrapExports(inst), module];
+    [this.#exports, this.#module] = [wrapExports(inst, module), module];
   }
-  /** @internal */
-  static [INTERNAL](inst, module) {
-    const i = new Instance(INTERNAL);
-    [i.#exports, i.#module] = [wrapExports(inst), module];
-    return i;
+  static {
+    adoptInstance = (inst, module) => {
+      const i = new Instance(INTERNAL);
+      [i.#exports, i.#module] = [wrapExports(inst, module), module];
+      return i;
+    };
   }
   get exports() {
+    branded(this !== null && typeof this === "object" && #exports in this, "WebAssembly.Instance.exports");
     return this.#exports;
   }
 }
 
 /** The exports object: functions map errors to the JS API's classes; memories, tables, globals wrap. */
-function wrapExports(inst) {
+function wrapExports(inst, module) {
   const out = Object.create(null);
   const raw = inst.exports;
   for (const info of inst.getExports()) {
     const value = raw[info.name];
-    if (info.kind === "func") out[info.name] = exportedFunction(value, info.name, info.params);
-    else if (info.kind === "memory") out[info.name] = Memory[INTERNAL](value, inst);
-    else if (info.kind === "table") out[info.name] = Table[INTERNAL](value, inst);
-    else if (info.kind === "global") out[info.name] = Global[INTERNAL](value, inst);
+    if (info.kind === "func") out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
+    else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst);
+    else if (info.kind === "table") out[info.name] = wrapTable(value, inst);
+    else if (info.kind === "global") out[info.name] = wrapGlobal(value, inst, info);
   }
   return Object.freeze(out);
 }
@@ -285,12 +356,23 @@ function descriptor(d, what) {
   return d;
 }
 
-/** Limits `{ initial, maximum }` of a Memory or Table descriptor. */
-function sizes(d, what, max) {
-  const initialValue = d.initial ?? d.minimum;
+/** `address` of a Memory or Table descriptor: only 32-bit ones are made here. */
+function address(d, what) {
+  const a = d.address;
+  if (a !== undefined && String(a) !== "i32" && String(a) !== "i64") {
+    throw new TypeError(`${what}: address must be "i32" or "i64", got ${String(a)}`);
+  }
+  if (a !== undefined && String(a) === "i64") throw new TypeError(`${what}: 64-bit addresses are not supported yet by runtime-wasm/webassembly`);
+}
+
+/** Limits `{ initial, maximum }` read in the descriptor's member order (after `address`, and `element` for tables). */
+function sizes(d, what, max, between = () => {}) {
+  between();
+  const initialValue = d.initial;
   if (initialValue === undefined) throw new TypeError(`${what}: descriptor.initial is required`);
   const initial = enforceRange(initialValue, `${what}: initial`);
-  const maximum = d.maximum === undefined ? undefined : enforceRange(d.maximum, `${what}: maximum`);
+  const maximumValue = d.maximum;
+  const maximum = maximumValue === undefined ? undefined : enforceRange(maximumValue, `${what}: maximum`);
   if (initial > max) throw new RangeError(`${what}: initial ${initial} is above ${max}`);
   if (maximum !== undefined && maximum > max) throw new RangeError(`${what}: maximum ${maximum} is above ${max}`);
   if (maximum !== undefined && maximum < initial) throw new RangeError(`${what}: maximum ${maximum} is below initial ${initial}`);
@@ -308,27 +390,36 @@ function standalone(wat) {
   return { inst, value: inst.exports.x };
 }
 
+let wrapMemory;
+
 class Memory {
   #m;
   #inst;
   constructor(d) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Memory");
+    address(d, "WebAssembly.Memory");
     const { initial, maximum } = sizes(d, "WebAssembly.Memory", 65536);
     if (d.shared) throw new TypeError("WebAssembly.Memory: shared memories are not supported by runtime-wasm/webassembly");
     const made = standalone(`(module (memory (export "x") ${initial} ${maximum ?? ""}))`);
     [this.#m, this.#inst] = [made.value, made.inst];
   }
-  /** @internal */
-  static [INTERNAL](m, inst) {
-    const out = new Memory(INTERNAL);
-    [out.#m, out.#inst] = [m, inst];
-    return out;
+  static {
+    wrapMemory = (m, inst) => {
+      const out = new Memory(INTERNAL);
+      [out.#m, out.#inst] = [m, inst];
+      return out;
+    };
+  }
+  static #check(m, what) {
+    branded(m !== null && typeof m === "object" && #m in m && m.#m !== undefined, `WebAssembly.Memory.${what}`);
   }
   get buffer() {
+    Memory.#check(this, "buffer");
     return mapped(() => this.#m.buffer);
   }
   grow(delta) {
+    Memory.#check(this, "grow");
     const pages = enforceRange(delta, "WebAssembly.Memory.grow: delta");
     return mapped(() => this.#m.growSync(pages));
   }
@@ -336,29 +427,41 @@ class Memory {
 
 const TABLE_ELEMENTS = { anyfunc: "funcref", funcref: "funcref", externref: "externref" };
 
+let wrapTable;
+
 class Table {
   #t;
   #inst;
-  constructor(d, value) {
+  constructor(d, value = undefined) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Table");
-    const element = TABLE_ELEMENTS[d.element];
-    if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${String(d.element)}`);
-    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
+    address(d, "WebAssembly.Table");
+    let element;
+    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000, () => {
+      const given = String(d.element);
+      element = TABLE_ELEMENTS[given];
+      if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
+    });
     if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table: an initial value other than null is not supported yet");
     const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
     [this.#t, this.#inst] = [made.value, made.inst];
   }
-  /** @internal */
-  static [INTERNAL](t, inst) {
-    const out = new Table(INTERNAL);
-    [out.#t, out.#inst] = [t, inst];
-    return out;
+  static {
+    wrapTable = (t, inst) => {
+      const out = new Table(INTERNAL);
+      [out.#t, out.#inst] = [t, inst];
+      return out;
+    };
+  }
+  static #check(t, what) {
+    branded(t !== null && typeof t === "object" && #t in t && t.#t !== undefined, `WebAssembly.Table.${what}`);
   }
   get length() {
+    Table.#check(this, "length");
     return mapped(() => this.#t.sizeSync());
   }
   get(index) {
+    Table.#check(this, "get");
     const i = enforceRange(index, "WebAssembly.Table.get: index");
     const f = mapped(() => this.#t.getSync(i));
     if (f === null) return null;
@@ -367,52 +470,68 @@ class Table {
       return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
     }, String(i), f.params);
   }
-  grow(delta, value) {
+  grow(delta, value = undefined) {
+    Table.#check(this, "grow");
     const n = enforceRange(delta, "WebAssembly.Table.grow: delta");
     if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table.grow: an initial value other than null is not supported yet");
     return mapped(() => this.#t.growSync(n));
   }
-  set() {
+  set(index, value = undefined) {
+    Table.#check(this, "set");
     throw new TypeError("WebAssembly.Table.set is not supported yet by runtime-wasm/webassembly");
   }
 }
 
 const GLOBAL_TYPES = new Set(["i32", "i64", "f32", "f64"]);
 
+let wrapGlobal, globalType;
+
 class Global {
   #g;
   #inst;
   #mutable;
-  constructor(d, v) {
+  #type;
+  constructor(d, v = undefined) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Global");
-    const type = d.value;
-    if (!GLOBAL_TYPES.has(type)) throw new TypeError(`WebAssembly.Global: value type must be i32, i64, f32 or f64, got ${String(type)}`);
-    this.#mutable = Boolean(d.mutable);
+    const mutable = Boolean(d.mutable);
+    const type = String(d.value);
+    if (!GLOBAL_TYPES.has(type)) throw new TypeError(`WebAssembly.Global: value type must be i32, i64, f32 or f64, got ${type}`);
+    const value = v === undefined ? (type === "i64" ? 0n : 0) : converter(type)(v);
     const made = standalone(`(module (global (export "x") (mut ${type}) (${type}.const 0)))`);
-    [this.#g, this.#inst] = [made.value, made.inst];
-    if (v !== undefined) {
-      const value = type === "i64" ? BigInt.asIntN(64, BigInt(v)) : Number(v);
-      mapped(() => { made.inst.setGlobalSync("x", value); });
-    }
+    [this.#g, this.#inst, this.#mutable, this.#type] = [made.value, made.inst, mutable, type];
+    mapped(() => { made.inst.setGlobalSync("x", value); });
   }
-  /** @internal */
-  static [INTERNAL](g, inst) {
-    const out = new Global(INTERNAL);
-    [out.#g, out.#inst, out.#mutable] = [g, inst, g.mutable];
-    return out;
+  static {
+    wrapGlobal = (g, inst, info) => {
+      const out = new Global(INTERNAL);
+      [out.#g, out.#inst, out.#mutable, out.#type] = [g, inst, info.mutable, info.type];
+      return out;
+    };
+    /** The type of a Global (undefined for anything else, however it was made). */
+    globalType = (g) => (g !== null && typeof g === "object" && #g in g && g.#g !== undefined ? { type: g.#type, mutable: g.#mutable } : undefined);
+  }
+  static #check(g, what) {
+    branded(g !== null && typeof g === "object" && #g in g && g.#g !== undefined, `WebAssembly.Global.${what}`);
   }
   get value() {
+    Global.#check(this, "value");
     return mapped(() => this.#g.value);
   }
   set value(v) {
+    Global.#check(this, "value");
     if (!this.#mutable) throw new TypeError("WebAssembly.Global: the global is immutable");
-    mapped(() => { this.#g.value = v; });
+    if (arguments.length === 0) throw new TypeError("WebAssembly.Global: a value is required");
+    const value = converter(this.#type)(v);
+    mapped(() => { this.#g.value = value; });
   }
   valueOf() {
+    Global.#check(this, "valueOf");
     return this.value;
   }
 }
+
+let tagArity;
 
 class Tag {
   #parameters;
@@ -421,10 +540,11 @@ class Tag {
     if (!Array.isArray(type.parameters)) throw new TypeError("WebAssembly.Tag: type.parameters must be an array");
     this.#parameters = [...type.parameters];
   }
-  /** @internal */
-  static arity(tag) {
-    if (!(tag instanceof Tag)) throw new TypeError(`expected a WebAssembly.Tag, got ${describe(tag)}`);
-    return tag.#parameters.length;
+  static {
+    tagArity = (tag) => {
+      if (tag === null || typeof tag !== "object" || !(#parameters in tag)) throw new TypeError(`expected a WebAssembly.Tag, got ${describe(tag)}`);
+      return tag.#parameters.length;
+    };
   }
 }
 
@@ -432,7 +552,7 @@ class Exception {
   #tag;
   #payload;
   constructor(tag, payload, options) {
-    const n = Tag.arity(tag);
+    const n = tagArity(tag);
     if (payload === null || typeof payload !== "object" || typeof payload[Symbol.iterator] !== "function") {
       throw new TypeError("WebAssembly.Exception: the payload must be iterable");
     }
@@ -442,7 +562,7 @@ class Exception {
     if (options?.traceStack) Error.captureStackTrace(this);
   }
   is(tag) {
-    Tag.arity(tag);
+    tagArity(tag);
     return tag === this.#tag;
   }
   getArg(tag, index) {
@@ -461,7 +581,7 @@ function validate(bytes) {
 async function compileBytes(b) {
   if (!isBinary(b)) throw notBinary();
   try {
-    return Module[INTERNAL](await rt.compile(b), b);
+    return adoptModule(await rt.compile(b), b);
   } catch (e) {
     throw jsError(e);
   }
@@ -472,16 +592,16 @@ async function compile(bytes) {
 }
 
 async function instantiateModule(module, importObject) {
-  const id = Module.idOf(module);
+  const id = moduleId(module);
   const imports = readImports(module, importObject);
   try {
-    return Instance[INTERNAL](await rt.instantiate(id, instanceConfig(imports)), module);
+    return adoptInstance(await rt.instantiate(id, instanceConfig(imports)), module);
   } catch (e) {
     throw jsError(e);
   }
 }
 
-async function instantiate(source, importObject) {
+async function instantiate(source, importObject = undefined) {
   if (source instanceof Module) return instantiateModule(source, importObject);
   const module = await compileBytes(bufferSource(source, "WebAssembly.instantiate"));
   return { module, instance: await instantiateModule(module, importObject) };
@@ -505,7 +625,7 @@ async function compileStreaming(source) {
   return compileBytes(await responseBytes(source, "WebAssembly.compileStreaming"));
 }
 
-async function instantiateStreaming(source, importObject) {
+async function instantiateStreaming(source, importObject = undefined) {
   const module = await compileStreaming(source);
   return { module, instance: await instantiateModule(module, importObject) };
 }
@@ -522,14 +642,28 @@ function configure(options) {
   limits = next;
 }
 
-export const WebAssembly = {
-  Module, Instance, Memory, Table, Global, Tag, Exception,
-  CompileError, LinkError, RuntimeError,
-  validate, compile, instantiate, compileStreaming, instantiateStreaming,
-  configure,
-};
-for (const key of Object.keys(WebAssembly)) Object.defineProperty(WebAssembly, key, { enumerable: false });
+export const WebAssembly = {};
+for (const [key, value] of Object.entries({
+  Module, Instance, Memory, Table, Global, Tag, Exception, CompileError, LinkError, RuntimeError,
+})) {
+  Object.defineProperty(WebAssembly, key, { value, writable: true, configurable: true, enumerable: false });
+}
+for (const [key, value] of Object.entries({
+  validate, compile, instantiate, compileStreaming, instantiateStreaming, configure,
+})) {
+  Object.defineProperty(WebAssembly, key, { value, writable: true, configurable: true, enumerable: true });
+}
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
+// WebIDL: operations and attributes are enumerable; each interface names itself.
+for (const C of [Module, Instance, Memory, Table, Global, Tag, Exception]) {
+  for (const [target, skip] of [[C, ["length", "name", "prototype"]], [C.prototype, ["constructor"]]]) {
+    for (const key of Object.getOwnPropertyNames(target)) {
+      if (skip.includes(key)) continue;
+      Object.defineProperty(target, key, { ...Object.getOwnPropertyDescriptor(target, key), enumerable: true });
+    }
+  }
+  Object.defineProperty(C.prototype, Symbol.toStringTag, { value: `WebAssembly.${C.name}`, configurable: true });
+}
 
 /** Puts the namespace on `globalThis.WebAssembly` (as the built-in is: writable, configurable, not enumerable). */
 export function install() {

@@ -240,8 +240,8 @@ impl core::HostFunc for JsHostFunc {
 }
 
 /// Reads `{ module: { name: fn } }` into core imports (own properties only);
-/// non-functions are passed on for the core to report against the module's
-/// imports.
+/// numbers and bigints are values for immutable global imports; anything
+/// else is passed on for the core to report against the module's imports.
 pub fn imports(
     env: &Env,
     obj: Object,
@@ -256,6 +256,8 @@ pub fn imports(
                 ValueType::Function => {
                     core::Import::Func(Arc::new(JsHostFunc::new(&value, dispatch, js)?))
                 }
+                // A value for an immutable global import.
+                ValueType::Number | ValueType::BigInt => core::Import::Value(to_arg(&value)?),
                 _ => core::Import::NotAFunction(describe(&value)?.to_string()),
             };
             out.add(module.clone(), name, import);

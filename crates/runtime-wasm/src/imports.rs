@@ -14,6 +14,9 @@ use wasmtime::{AsContextMut, FuncType, Val};
 #[derive(Clone)]
 pub enum Import {
     Func(Arc<dyn HostFunc>),
+    /// A value standing for an immutable global import (the WebAssembly JS
+    /// API's numbers for globals); converted by the global's type.
+    Value(Arg),
     /// Something that is not a function; instantiation reports it (5001).
     NotAFunction(String),
 }

@@ -297,3 +297,27 @@ fn the_caller_knows_the_calls_deadline() {
     inst.run_sync(|l| l.call("hello", &[])).unwrap();
     assert_eq!(*got.lock().unwrap(), Some(true));
 }
+
+#[test]
+fn a_value_stands_for_an_immutable_global_import_only() {
+    let rt = runtime();
+    let wat = br#"(module (import "env" "g" (global i64)) (func (export "get") (result i64) global.get 0))"#;
+    let mut imports = Imports::default();
+    imports.add("env", "g", Import::Value(big(-7)));
+    let inst = with_imports(&rt, wat, imports).unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.call("get", &[])).unwrap(),
+        vec![Value::I64(-7)]
+    );
+    let mutable = br#"(module (import "env" "g" (global (mut i32))))"#;
+    let mut imports = Imports::default();
+    imports.add("env", "g", Import::Value(n(1.0)));
+    let err = with_imports(&rt, mutable, imports).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    assert!(err.to_string().contains("mutable"), "{err}");
+    let mut imports = Imports::default();
+    imports.add("env", "f", Import::Value(n(1.0)));
+    let err = with_imports(&rt, br#"(module (import "env" "f" (func)))"#, imports).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    assert!(err.to_string().contains("env.f"), "{err}");
+}

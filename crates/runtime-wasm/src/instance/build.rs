@@ -152,6 +152,23 @@ fn resolve(
             "import `{label}` is a {}, but a function was given",
             ExternInfo::of(&ty).kind()
         ))),
+        (Some(Import::Value(v)), wasmtime::ExternType::Global(ty)) => {
+            if ty.mutability() == wasmtime::Mutability::Var {
+                return Err(fail(format!(
+                    "import `{label}` is a mutable global; a value can only stand for an immutable one"
+                )));
+            }
+            let val = v
+                .to_val(ty.content(), &format!("import `{label}`"))
+                .map_err(|e| fail(e.to_string()))?;
+            wasmtime::Global::new(&mut *store, ty, val)
+                .map(Into::into)
+                .map_err(|e| fail(format!("import `{label}`: {}", crate::error::describe(&e))))
+        }
+        (Some(Import::Value(_)), ty) => Err(fail(format!(
+            "import `{label}` is a {}, but a value was given",
+            ExternInfo::of(&ty).kind()
+        ))),
         (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
             "import `{label}` must be a function, got {kind}"
         ))),
