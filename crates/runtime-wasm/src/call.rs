@@ -12,21 +12,22 @@ use wasmtime::{Val, ValRaw, ValType};
 impl Live {
     /// Registers `func` as a new handle; `label` names it in errors.
     fn add_func(&mut self, func: wasmtime::Func, label: String) -> Result<u32> {
-        let id = u32::try_from(self.funcs.len())
+        let id = u32::try_from(self.member().funcs.len())
             .map_err(|_| Error::LimitExceeded("too many function handles".into()))?;
-        self.funcs.push(Callee::of(func, &self.store, label));
+        let callee = Callee::of(func, &self.store, label);
+        self.member().funcs.push(callee);
         Ok(id)
     }
 
     /// The handle of export `name`, made once per instance; 5003 when there
     /// is no such function.
     fn export_id(&mut self, name: &str) -> Result<u32> {
-        if let Some(&id) = self.exported.get(name) {
+        if let Some(&id) = self.member().exported.get(name) {
             return Ok(id);
         }
         let func = self.export(name, "function", wasmtime::Extern::into_func)?;
         let id = self.add_func(func, name.to_string())?;
-        self.exported.insert(name.to_string(), id);
+        self.member().exported.insert(name.to_string(), id);
         Ok(id)
     }
 
@@ -34,26 +35,27 @@ impl Live {
     /// often it is looked up.
     pub(crate) fn table_func(&mut self, func: wasmtime::Func) -> Result<FuncRef> {
         let key = func.to_raw(&mut self.store) as usize;
-        let id = match self.from_tables.get(&key) {
+        let id = match self.member().from_tables.get(&key) {
             Some(&id) => id,
             None => {
-                let label = format!("table function {}", self.funcs.len());
+                let label = format!("table function {}", self.member().funcs.len());
                 let id = self.add_func(func, label)?;
-                self.from_tables.insert(key, id);
+                self.member().from_tables.insert(key, id);
                 id
             }
         };
-        Ok(self.funcs[id as usize].describe(id))
+        Ok(self.member().funcs[id as usize].describe(id))
     }
 
     /// Export `name` as a handle with its signature, for repeated calls.
     pub fn export_func(&mut self, name: &str) -> Result<FuncRef> {
         let id = self.export_id(name)?;
-        Ok(self.funcs[id as usize].describe(id))
+        Ok(self.member().funcs[id as usize].describe(id))
     }
 
     fn callee(&self, id: u32) -> Result<&Callee> {
-        self.funcs
+        self.members[self.current]
+            .funcs
             .get(id as usize)
             .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))
     }

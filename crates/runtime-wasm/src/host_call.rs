@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::memory::{self, PAGE_SIZE};
 use crate::registry::InstanceId;
-use crate::store::StoreData;
+use crate::store::{Exported, StoreData};
 use crate::value::{Arg, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -47,17 +47,15 @@ unsafe impl Send for Memories {}
 unsafe impl Sync for Memories {}
 
 impl Memories {
-    /// The exported memories of the caller's instance (before the instance
+    /// The exported memories of the calling instance (before the instance
     /// exists, inside the start function, its export `memory` only).
-    pub(crate) fn of(caller: &mut Caller<'_, StoreData>) -> Memories {
-        // A handle of its own, so `caller` is free for the lookups below.
-        let exported = caller.data().memories.clone();
-        if let (Some(list), Some(lent)) = (&exported, caller.data().lent.clone()) {
-            lent.refresh(&caller, list);
-        }
+    pub(crate) fn of(caller: &mut Caller<'_, StoreData>, exported: &Exported) -> Memories {
         let in_start: Vec<(Arc<str>, Extern)>;
-        let found: &[(Arc<str>, Extern)] = match &exported {
-            Some(list) => list,
+        let found: &[(Arc<str>, Extern)] = match exported.get() {
+            Some((list, lent)) => {
+                lent.refresh(&caller, list);
+                list
+            }
             None => {
                 in_start = caller
                     .get_export("memory")

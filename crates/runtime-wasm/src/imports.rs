@@ -5,7 +5,8 @@
 use crate::block_on;
 use crate::error::{Error, HostFailure, Result};
 use crate::host_call::{HostCall, HostFunc, Memories, Reply, Wait};
-use crate::store::StoreData;
+use crate::registry::InstanceId;
+use crate::store::{Exported, StoreData};
 use crate::value::{type_name, Arg, Value};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, FuncType, Val};
@@ -17,8 +18,19 @@ pub enum Import {
     /// A value standing for an immutable global import (the WebAssembly JS
     /// API's numbers for globals); converted by the global's type.
     Value(Arg),
+    /// An export of another live instance (a memory, table, global or
+    /// function): the new instance joins that instance's store.
+    Export(ExportRef),
     /// Something that is not a function; instantiation reports it (5001).
     NotAFunction(String),
+}
+
+/// Names export `name` of an instance, for another instance to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRef {
+    /// The instance exporting it.
+    pub(crate) instance: InstanceId,
+    pub(crate) name: String,
 }
 
 /// Host imports by module and name.
@@ -69,11 +81,13 @@ pub(crate) fn wrap(
     ty: FuncType,
     func: Arc<dyn HostFunc>,
     label: String,
+    exported: Exported,
 ) -> wasmtime::Func {
     let results: Arc<[wasmtime::ValType]> = ty.results().collect();
     let label: Arc<str> = label.into();
     wasmtime::Func::new_async(store, ty, move |mut caller, params, out| {
         let (func, results, label) = (func.clone(), results.clone(), label.clone());
+        let exported = exported.clone();
         Box::new(async move {
             let fail = |e: Error| wasmtime::Error::new(HostFailure(e));
             let args = params
@@ -82,7 +96,7 @@ pub(crate) fn wrap(
                 .collect::<Result<Vec<_>>>()
                 .map_err(fail)?;
             let open = Open {
-                memories: Arc::new(Memories::of(&mut caller)),
+                memories: Arc::new(Memories::of(&mut caller, &exported)),
             };
             let reply = Arc::new(Reply::default());
             let (deadline, instance) = (caller.data().deadline, caller.data().id);
@@ -126,5 +140,15 @@ fn convert_results(
             types.iter().map(type_name).collect::<Vec<_>>().join(", "),
             other.describe()
         ))),
+    }
+}
+
+impl Imports {
+    /// The instances whose exports are imported (`Import::Export`).
+    pub(crate) fn linked(&self) -> impl Iterator<Item = (String, InstanceId)> + '_ {
+        self.entries.iter().filter_map(|(m, n, import)| match import {
+            Import::Export(from) => Some((format!("{m}.{n}"), from.instance)),
+            _ => None,
+        })
     }
 }

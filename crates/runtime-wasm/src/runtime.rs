@@ -189,14 +189,48 @@ impl Runtime {
             return Err(over());
         }
         let inst_id = InstanceId::fresh();
-        let live = Live::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
-        let executor = inner.executor.clone();
-        let inst = Arc::new(Instance::new(inst_id, id, compiled, executor, live));
+        let inst = match self.linked_owner(config)? {
+            // Imports another instance's exports: it joins that store.
+            Some(owner) => Instance::join(inst_id, id, compiled, owner, &inner.policy, config)?,
+            None => {
+                let live = Live::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
+                Instance::new(inst_id, id, compiled, inner.executor.clone(), live)
+            }
+        };
+        let inst = Arc::new(inst);
         // Checked again on insertion: instantiations may race past the first check.
         if !inner.instances.insert_within(inst_id, inst.clone(), cap) {
             return Err(over());
         }
         Ok(inst)
+    }
+
+    /// The owner of the store whose instances' exports `config` imports, if
+    /// any; 5001 when they are gone or live in different stores.
+    fn linked_owner(&self, config: &InstanceConfig) -> Result<Option<Arc<Instance>>> {
+        let mut owner: Option<Arc<Instance>> = None;
+        for (label, from) in config.imports.linked() {
+            let fail = |why: &str| Error::Instantiate {
+                message: format!("import `{label}` {why}"),
+                trap: None,
+            };
+            let source = self
+                .inner
+                .instances
+                .get(from)
+                .ok_or_else(|| fail("is an export of an instance that was dropped"))?;
+            let its = source.owner_handle();
+            match &owner {
+                None => owner = Some(its),
+                Some(o) if Arc::ptr_eq(o, &its) => {}
+                Some(_) => {
+                    return Err(fail(
+                        "comes from an instance that is not linked to the other imported ones",
+                    ))
+                }
+            }
+        }
+        Ok(owner)
     }
 
     /// Looks up a live instance by handle.

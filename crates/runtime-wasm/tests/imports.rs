@@ -321,3 +321,107 @@ fn a_value_stands_for_an_immutable_global_import_only() {
     assert_eq!(err.code(), ErrorCode::InstantiateError);
     assert!(err.to_string().contains("env.f"), "{err}");
 }
+
+#[test]
+fn instances_linked_through_exports_share_one_store() {
+    let rt = runtime();
+    let provider = with_imports(
+        &rt,
+        br#"(module (memory (export "mem") 1 4) (global (export "g") (mut i32) (i32.const 5))
+            (table (export "t") 2 funcref)
+            (func (export "double") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+            (func (export "peek") (param i32) (result i32) local.get 0 i32.load8_u))"#,
+        Imports::default(),
+    )
+    .unwrap();
+    let consumer_wat = br#"(module (import "p" "mem" (memory 1)) (import "p" "g" (global (mut i32)))
+        (import "p" "double" (func $double (param i32) (result i32)))
+        (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store8)
+        (func (export "bump") (result i32) (global.set 0 (call $double (global.get 0))) global.get 0))"#;
+    let link = |from: &Arc<runtime_wasm::Instance>| {
+        let mut imports = Imports::default();
+        for name in ["mem", "g", "double"] {
+            imports.add("p", name, Import::Export(from.export_ref(name)));
+        }
+        imports
+    };
+    let consumer = with_imports(&rt, consumer_wat, link(&provider)).unwrap();
+    consumer
+        .run_sync(|l| l.call("poke", &[n(3.0), n(77.0)]))
+        .unwrap();
+    assert_eq!(
+        provider.run_sync(|l| l.call("peek", &[n(3.0)])).unwrap(),
+        vec![Value::I32(77)],
+        "one memory"
+    );
+    assert_eq!(
+        consumer.run_sync(|l| l.call("bump", &[])).unwrap(),
+        vec![Value::I32(10)]
+    );
+    assert_eq!(
+        provider.run_sync(|l| l.global("g")).unwrap().value,
+        Value::I32(10),
+        "one global"
+    );
+    // The provider dropped, its store lives on for the consumer.
+    rt.drop_instance(&provider).unwrap();
+    assert!(!provider.is_live());
+    assert_eq!(
+        consumer.run_sync(|l| l.call("bump", &[])).unwrap(),
+        vec![Value::I32(20)]
+    );
+    assert!(consumer.is_live());
+    // Linking to a dropped instance, or to two stores at once, is 5001.
+    let err = with_imports(&rt, consumer_wat, link(&provider)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    let a = with_imports(&rt, br#"(module (memory (export "mem") 1))"#, Imports::default()).unwrap();
+    let b = with_imports(&rt, br#"(module (global (export "g") (mut i32) (i32.const 0)))"#, Imports::default()).unwrap();
+    let mut two = Imports::default();
+    two.add("p", "mem", Import::Export(a.export_ref("mem")));
+    two.add("p", "g", Import::Export(b.export_ref("g")));
+    let err = with_imports(&rt, br#"(module (import "p" "mem" (memory 1)) (import "p" "g" (global (mut i32))))"#, two)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    assert!(err.to_string().contains("not linked"), "{err}");
+    rt.drop_instance(&consumer).unwrap();
+    assert!(!consumer.is_live());
+}
+
+#[test]
+fn a_linked_instance_shares_the_store_s_limits() {
+    let rt = runtime();
+    let limited = InstanceConfig {
+        limits: Limits {
+            max_memory_bytes: Some(2 << 16),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let m = rt.compile(&br#"(module (memory (export "mem") 1))"#[..]).unwrap();
+    let provider = rt.instantiate(m, &limited).unwrap();
+    let grower = rt
+        .compile(
+            br#"(module (import "p" "mem" (memory 1)) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#
+                .as_slice(),
+        )
+        .unwrap();
+    let mut imports = Imports::default();
+    imports.add("p", "mem", Import::Export(provider.export_ref("mem")));
+    let other_limits = InstanceConfig {
+        imports: imports.clone(),
+        ..Default::default()
+    };
+    let err = rt.instantiate(grower, &other_limits).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError);
+    let same = InstanceConfig {
+        imports,
+        ..limited.clone()
+    };
+    let inst = rt.instantiate(grower, &same).unwrap();
+    assert_eq!(inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(), vec![Value::I32(1)]);
+    assert_eq!(
+        inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(),
+        vec![Value::I32(-1)],
+        "the store's memory cap holds for the linked instance"
+    );
+}

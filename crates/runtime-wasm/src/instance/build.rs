@@ -2,20 +2,19 @@
 //! when the module fits a slot, else on demand.
 
 use crate::block_on::block_on;
-use crate::engine::{Engines, Flavor};
+use crate::engine::{Engines, Flavor, Variant};
 use crate::error::{Error, Result};
 use crate::imports::{self, Import, Imports};
 use crate::lent::Lent;
 use crate::limits::{within, Limiter};
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
-use crate::store::StoreData;
+use crate::store::{Exported, StoreData};
 use crate::wasi::WasiConfig;
-use std::collections::HashMap;
 use std::sync::Arc;
 use wasmtime::Store;
 
-use super::live::{arm, Live};
+use super::live::{arm, Group, Live, Member};
 use super::InstanceConfig;
 
 impl Live {
@@ -70,8 +69,6 @@ impl Live {
             id,
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
-            memories: None,
-            lent: None,
             deadline: None,
         };
         let mut store = Store::new(&variant.engine, data);
@@ -79,57 +76,120 @@ impl Live {
         if let Some(fuel) = config.limits.fuel {
             store.set_fuel(fuel).map_err(Error::from_guest)?;
         }
-        let externs = module
-            .imports()
-            .map(|import| resolve(&mut store, &variant.linker, &config.imports, import))
-            .collect::<Result<Vec<_>>>()?;
         let timeout = config.limits.timeout;
-        let needs_async = module
-            .imports()
-            .any(|i| matches!(i.ty(), wasmtime::ExternType::Func(_)));
         let _armed = arm(&mut store, timeout, &engines.ticker)?;
-        let made = if needs_async {
-            let deadline = store.data().deadline;
-            let building = wasmtime::Instance::new_async(&mut store, &module, &externs);
-            block_on(async { within(deadline, building).await })
-        } else {
-            Ok(wasmtime::Instance::new(&mut store, &module, &externs))
+        let Some((member, needs_async)) =
+            instantiate(id, &mut store, &variant, &module, &config.imports, &[])?
+        else {
+            return Ok(None);
         };
-        let instance = match made? {
-            Ok(instance) => instance,
-            Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => return Ok(None),
-            Err(e) => return Err(Error::from_instantiate(e)),
-        };
-        store.data_mut().limiter.instantiating = false;
-        let memories: Vec<_> = instance
-            .exports(&mut store)
-            .filter_map(|e| {
-                let name: Arc<str> = e.name().into();
-                let ext = e.into_extern();
-                matches!(
-                    ext,
-                    wasmtime::Extern::Memory(_) | wasmtime::Extern::SharedMemory(_)
-                )
-                .then_some((name, ext))
-            })
-            .collect();
-        let memories: crate::store::MemoryExports = memories.into();
-        let lent = Arc::new(Lent::new(&store, &memories));
-        store.data_mut().memories = Some(memories);
-        store.data_mut().lent = Some(lent);
         Ok(Some(Live {
             store,
-            instance,
+            members: vec![member],
+            current: 0,
             stdout,
             stderr,
             timeout,
             ticker: engines.ticker.clone(),
-            funcs: Vec::new(),
-            exported: HashMap::new(),
-            from_tables: HashMap::new(),
             needs_async,
+            group: Group {
+                flavor,
+                variant,
+                limits: config.limits.clone(),
+            },
         }))
     }
+
+    /// Instantiates `compiled` in this store, beside the instances already
+    /// in it (whose exports `config` may import), under the store's limits;
+    /// returns its member index.
+    pub(crate) fn join(
+        &mut self,
+        id: InstanceId,
+        compiled: &Compiled,
+        _policy: &crate::Policy,
+        config: &InstanceConfig,
+    ) -> Result<usize> {
+        let refuse = |message: String| Error::Instantiate {
+            message,
+            trap: None,
+        };
+        if config.limits != self.group.limits {
+            return Err(refuse(
+                "an instance linked to another's exports shares its store and limits: give it the same limits (fuel, timeoutMs, maxMemoryBytes, maxTableElements, maxOpenFiles) or none".into(),
+            ));
+        }
+        if config.wasi != WasiConfig::default() {
+            return Err(refuse(
+                "an instance linked to another's exports shares its store and WASI setup: give WASI options to the first instance of the group only".into(),
+            ));
+        }
+        if compiled.uses_wasi && self.store.data().wasi.is_none() {
+            return Err(refuse(
+                "this module imports WASI, but the instance it links to was made without WASI".into(),
+            ));
+        }
+        let module = compiled.module(self.group.flavor, &self.group.variant)?;
+        let variant = self.group.variant.clone();
+        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
+        let made = instantiate(id, &mut self.store, &variant, &module, &config.imports, &self.members)?;
+        let Some((member, needs_async)) = made else {
+            return Err(refuse("no instance slot is free".into()));
+        };
+        self.needs_async |= needs_async;
+        self.members.push(member);
+        Ok(self.members.len() - 1)
+    }
+}
+
+/// Instantiates `module` in `store`, its imports taken from `imports`, from
+/// `members` (exports of the store's other instances), else from WASI;
+/// `None` when the pool has no free slot.
+fn instantiate(
+    id: InstanceId,
+    store: &mut Store<StoreData>,
+    variant: &Variant,
+    module: &wasmtime::Module,
+    imports: &Imports,
+    members: &[Member],
+) -> Result<Option<(Member, bool)>> {
+    let exported: Exported = Arc::default();
+    let externs = module
+        .imports()
+        .map(|import| resolve(store, &variant.linker, imports, import, members, &exported))
+        .collect::<Result<Vec<_>>>()?;
+    let needs_async = module
+        .imports()
+        .any(|i| matches!(i.ty(), wasmtime::ExternType::Func(_)));
+    let made = if needs_async {
+        let deadline = store.data().deadline;
+        let building = wasmtime::Instance::new_async(&mut *store, module, &externs);
+        block_on(async { within(deadline, building).await })
+    } else {
+        Ok(wasmtime::Instance::new(&mut *store, module, &externs))
+    };
+    let instance = match made? {
+        Ok(instance) => instance,
+        Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => return Ok(None),
+        Err(e) => return Err(Error::from_instantiate(e)),
+    };
+    store.data_mut().limiter.instantiating = false;
+    let memories: Vec<_> = instance
+        .exports(&mut *store)
+        .filter_map(|e| {
+            let name: Arc<str> = e.name().into();
+            let ext = e.into_extern();
+            matches!(
+                ext,
+                wasmtime::Extern::Memory(_) | wasmtime::Extern::SharedMemory(_)
+            )
+            .then_some((name, ext))
+        })
+        .collect();
+    let memories: crate::store::MemoryExports = memories.into();
+    let lent = Arc::new(Lent::new(&*store, &memories));
+    let _ = exported.set((memories, lent));
+    Ok(Some((Member::new(id, instance, exported), needs_async)))
 }
 
 /// What satisfies one import: a host function, else WASI, else 5001.
@@ -138,6 +198,8 @@ fn resolve(
     linker: &wasmtime::Linker<StoreData>,
     imports: &Imports,
     import: wasmtime::ImportType<'_>,
+    members: &[Member],
+    exported: &Exported,
 ) -> Result<wasmtime::Extern> {
     let label = format!("{}.{}", import.module(), import.name());
     let fail = |message: String| Error::Instantiate {
@@ -146,7 +208,7 @@ fn resolve(
     };
     match (imports.get(import.module(), import.name()), import.ty()) {
         (Some(Import::Func(f)), wasmtime::ExternType::Func(ty)) => {
-            Ok(imports::wrap(&mut *store, ty, f.clone(), label).into())
+            Ok(imports::wrap(&mut *store, ty, f.clone(), label, exported.clone()).into())
         }
         (Some(Import::Func(_)), ty) => Err(fail(format!(
             "import `{label}` is a {}, but a function was given",
@@ -169,6 +231,20 @@ fn resolve(
             "import `{label}` is a {}, but a value was given",
             ExternInfo::of(&ty).kind()
         ))),
+        (Some(Import::Export(from)), _) => {
+            let source = members
+                .iter()
+                .find(|m| m.id == from.instance)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "import `{label}` is an export of an instance that is not linked to the others given"
+                    ))
+                })?;
+            source
+                .instance
+                .get_export(&mut *store, &from.name)
+                .ok_or_else(|| fail(format!("import `{label}`: the instance has no export `{}`", from.name)))
+        }
         (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
             "import `{label}` must be a function, got {kind}"
         ))),

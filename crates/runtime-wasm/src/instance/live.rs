@@ -5,10 +5,12 @@ use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::func::Callee;
 use crate::lent::Lent;
-use crate::limits::{ticks, within, Armed, Ticker};
+use crate::engine::{Flavor, Variant};
+use crate::limits::{ticks, within, Armed, Limits, Ticker};
 use crate::memory::{self, MemoryView};
 use crate::stack;
-use crate::store::StoreData;
+use crate::registry::InstanceId;
+use crate::store::{Exported, StoreData};
 use crate::wasi::Capture;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,25 +19,59 @@ use wasmtime::{AsContextMut, Store};
 
 use super::RunOutput;
 
-/// A live store and instance; only reachable through `Instance`, which
-/// guarantees one operation at a time.
+/// A live store and the instances in it (one, or a linked group); only
+/// reachable through `Instance`, which guarantees one operation at a time
+/// and says which instance the operation is for.
 pub struct Live {
     pub(crate) store: Store<StoreData>,
-    pub(crate) instance: wasmtime::Instance,
+    /// The instances in the store; the first made it.
+    pub(crate) members: Vec<Member>,
+    /// The member the running operation is for.
+    pub(crate) current: usize,
     pub(super) stdout: Option<Capture>,
     pub(super) stderr: Option<Capture>,
     /// How long each call may run, when a timeout is set.
     pub(super) timeout: Option<Duration>,
     pub(super) ticker: Ticker,
+    /// The store holds async host functions (JS imports, WASI), so guest
+    /// code is entered through a fiber; otherwise directly.
+    pub(super) needs_async: bool,
+    /// What an instance joining the store must share.
+    pub(super) group: Group,
+}
+
+/// The settings a store's instances share: its engine and its limits.
+pub(crate) struct Group {
+    pub(crate) flavor: Flavor,
+    pub(crate) variant: Arc<Variant>,
+    pub(crate) limits: Limits,
+}
+
+/// One instance in a store, with the handles made for it.
+pub(crate) struct Member {
+    pub(crate) id: InstanceId,
+    pub(crate) instance: wasmtime::Instance,
     /// Function handles (exports and table entries), by id.
     pub(crate) funcs: Vec<Callee>,
     /// Handles of the exports called so far, by name.
     pub(crate) exported: HashMap<String, u32>,
     /// Handles of functions taken from tables, by the engine's reference.
     pub(crate) from_tables: HashMap<usize, u32>,
-    /// The store holds async host functions (JS imports, WASI), so guest
-    /// code is entered through a fiber; otherwise directly.
-    pub(super) needs_async: bool,
+    /// Its exported memories and where they are.
+    pub(crate) memories: Exported,
+}
+
+impl Member {
+    pub(crate) fn new(id: InstanceId, instance: wasmtime::Instance, memories: Exported) -> Member {
+        Member {
+            id,
+            instance,
+            funcs: Vec::new(),
+            exported: HashMap::new(),
+            from_tables: HashMap::new(),
+            memories,
+        }
+    }
 }
 
 impl Live {
@@ -61,20 +97,31 @@ impl Live {
         done.map_err(Error::from_guest)
     }
 
-    /// Records where the memories are now, for the embedder's views.
+    /// Records where every member's memories are now, for the embedder's views.
     pub(crate) fn refresh(&self) {
-        let data = self.store.data();
-        if let (Some(list), Some(lent)) = (&data.memories, &data.lent) {
-            lent.refresh(&self.store, list);
+        for m in &self.members {
+            if let Some((list, lent)) = m.memories.get() {
+                lent.refresh(&self.store, list);
+            }
         }
     }
 
-    pub(crate) fn lent(&self) -> Arc<Lent> {
-        self.store
-            .data()
-            .lent
-            .clone()
-            .expect("a live instance's memories are recorded when it is built")
+    /// Where member `i`'s memories are recorded.
+    pub(crate) fn lent(&self, i: usize) -> Arc<Lent> {
+        self.members[i]
+            .memories
+            .get()
+            .map(|(_, lent)| lent.clone())
+            .expect("a member's memories are recorded when it is built")
+    }
+
+    /// The instance the running operation is for.
+    pub(crate) fn instance(&self) -> wasmtime::Instance {
+        self.members[self.current].instance
+    }
+
+    pub(crate) fn member(&mut self) -> &mut Member {
+        &mut self.members[self.current]
     }
 
     /// Whether guest code is entered through a fiber (see `enter`).
@@ -149,7 +196,7 @@ impl Live {
         pick: impl FnOnce(wasmtime::Extern) -> Option<T>,
     ) -> Result<T> {
         let found = self
-            .instance
+            .instance()
             .get_export(&mut self.store, name)
             .ok_or_else(|| Error::ExportNotFound(format!("no export named `{name}`")))?;
         pick(found).ok_or_else(|| Error::ExportNotFound(format!("export `{name}` is not a {kind}")))
@@ -158,7 +205,8 @@ impl Live {
     /// The memory named `name`, or with `None` the export `memory`, else the
     /// first exported memory.
     pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
-        memory::locate(self.store.as_context_mut(), self.instance, name)
+        let instance = self.instance();
+        memory::locate(self.store.as_context_mut(), instance, name)
     }
 }
 

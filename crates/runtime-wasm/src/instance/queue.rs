@@ -1,18 +1,19 @@
-//! The handle on one instance: calls into it run one at a time in arrival
-//! order, sync ones on the caller's thread, async ones as futures on the
-//! worker threads.
+//! The handle on one instance: calls into its store run one at a time in
+//! arrival order, sync ones on the caller's thread, async ones as futures on
+//! the worker threads. Instances linked to each other share one store.
 
 use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::host_call;
 use crate::lent::{Extent, Lease, Lent, Watcher};
+use crate::imports::ExportRef;
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -32,8 +33,9 @@ type Work = Box<
 enum Task {
     /// Runs against the store (`None` once it is freed).
     Run(Work),
-    /// Frees the store, then settles.
-    Free(Done),
+    /// Drops the instance (freeing the store once no instance in it is
+    /// left), then settles.
+    Free(Arc<Instance>, Done),
 }
 
 #[derive(Default)]
@@ -62,22 +64,40 @@ impl<F: Future<Output = Result<R>>, R> Future for CatchPanic<F> {
 
 /// A handle on one instance; calls into it run one at a time in arrival
 /// order, sync ones on the caller's thread and async ones on worker threads.
+///
+/// The first instance of a store owns it (its queue, its `Live`); an
+/// instance linked to another's exports lives in that store too and sends
+/// its work through the owner, so a linked group is one store with one set
+/// of limits and one queue.
 pub struct Instance {
     id: InstanceId,
     module_id: ModuleId,
     compiled: Arc<Compiled>,
     executor: Executor,
-    live: Mutex<Option<Live>>,
-    queue: Mutex<Queue>,
+    /// The owner of the store, for an instance linked into it.
+    owner: Option<Arc<Instance>>,
+    /// Its place among the store's instances.
+    member: usize,
     /// No new work is accepted: the instance was dropped.
     closing: AtomicBool,
+    /// Work still queued for it fails: it was freed.
+    freed: AtomicBool,
+    /// Where its memories are, for the embedder's views of them.
+    lent: Arc<Lent>,
+    /// The store, when this instance owns it.
+    store: Option<Owned>,
+}
+
+/// What the owner of a store holds.
+struct Owned {
+    live: Mutex<Option<Live>>,
+    queue: Mutex<Queue>,
     /// The store is to be freed as soon as the running operation ends.
     free_now: AtomicBool,
-    /// Where the memories are, for the embedder's views of them.
-    lent: Arc<Lent>,
-    /// Views lent out, and the store kept for them once the instance is
-    /// freed: their bytes must stay mapped, and not be reused, until the
-    /// last view is gone.
+    /// Instances in the store not yet dropped.
+    open: AtomicUsize,
+    /// Views lent out, and the store kept for them once it is freed: their
+    /// bytes must stay mapped, and not be reused, until the last is gone.
     leases: Mutex<Leases>,
 }
 
@@ -92,6 +112,7 @@ impl std::fmt::Debug for Instance {
         f.debug_struct("Instance")
             .field("id", &self.id)
             .field("module_id", &self.module_id)
+            .field("member", &self.member)
             .field("closing", &self.closing.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -102,6 +123,7 @@ fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Instance {
+    /// The first instance of a new store.
     pub(crate) fn new(
         id: InstanceId,
         module_id: ModuleId,
@@ -110,17 +132,81 @@ impl Instance {
         live: Live,
     ) -> Instance {
         Instance {
-            lent: live.lent(),
-            leases: Mutex::default(),
+            lent: live.lent(0),
             id,
             module_id,
             compiled,
             executor,
-            live: Mutex::new(Some(live)),
-            queue: Mutex::default(),
+            owner: None,
+            member: 0,
             closing: AtomicBool::new(false),
-            free_now: AtomicBool::new(false),
+            freed: AtomicBool::new(false),
+            store: Some(Owned {
+                live: Mutex::new(Some(live)),
+                queue: Mutex::default(),
+                free_now: AtomicBool::new(false),
+                open: AtomicUsize::new(1),
+                leases: Mutex::default(),
+            }),
         }
+    }
+
+    /// Instantiates `compiled` into the store that `owner` owns (which the
+    /// instances whose exports it imports live in).
+    pub(crate) fn join(
+        id: InstanceId,
+        module_id: ModuleId,
+        compiled: Arc<Compiled>,
+        owner: Arc<Instance>,
+        policy: &crate::Policy,
+        config: &super::InstanceConfig,
+    ) -> Result<Instance> {
+        let store = owner.owned();
+        store.open.fetch_add(1, Ordering::SeqCst);
+        let joined = owner.with_store(|live| {
+            let member = live.join(id, &compiled, policy, config)?;
+            Ok((member, live.lent(member)))
+        });
+        let (member, lent) = match joined {
+            Ok(j) => j,
+            Err(e) => {
+                owner.leave_store();
+                return Err(e);
+            }
+        };
+        Ok(Instance {
+            id,
+            module_id,
+            compiled,
+            executor: owner.executor.clone(),
+            owner: Some(owner),
+            member,
+            closing: AtomicBool::new(false),
+            freed: AtomicBool::new(false),
+            lent,
+            store: None,
+        })
+    }
+
+    /// The instance that owns the store this one lives in.
+    pub(crate) fn owner(&self) -> &Instance {
+        self.owner.as_deref().unwrap_or(self)
+    }
+
+    /// The owner of the store, as a handle.
+    pub(crate) fn owner_handle(self: &Arc<Self>) -> Arc<Instance> {
+        self.owner_arc()
+    }
+
+    fn owner_arc(self: &Arc<Self>) -> Arc<Instance> {
+        self.owner.clone().unwrap_or_else(|| self.clone())
+    }
+
+    fn owned(&self) -> &Owned {
+        self.owner()
+            .store
+            .as_ref()
+            .expect("the owner of a store holds it")
     }
 
     pub fn id(&self) -> InstanceId {
@@ -136,15 +222,24 @@ impl Instance {
         &self.compiled.info().exports
     }
 
+    /// Names export `name`, for another instance to import (it then joins
+    /// this instance's store).
+    pub fn export_ref(&self, name: &str) -> ExportRef {
+        ExportRef {
+            instance: self.id,
+            name: name.to_string(),
+        }
+    }
+
     fn gone(&self) -> Error {
         Error::InvalidInstanceHandle(self.id.to_string())
     }
 
     /// Refuses work that would wait for a call that is itself waiting on
-    /// one of this instance's host functions, when it comes from inside that
+    /// one of the store's host functions, when it comes from inside that
     /// host function (on this thread): it could never start.
     fn reentrant(&self) -> Result<()> {
-        if host_call::inside(self.id) {
+        if host_call::inside(self.owner().id) {
             return Err(Error::Call {
                 message: format!(
                     "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
@@ -163,23 +258,39 @@ impl Instance {
             return Err(self.gone());
         }
         self.reentrant()?;
-        if relock(&self.queue).running {
+        let member = self.member;
+        self.owner().with_store(|live| {
+            live.current = member;
+            f(live)
+        })
+    }
+
+    /// Runs `f` against the store on the calling thread (the owner only).
+    fn with_store<R>(&self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
+        let store = self.owned();
+        if relock(&store.queue).running {
             return Err(Error::busy(&self.id.to_string()));
         }
-        let guard = match self.live.try_lock() {
+        let mut guard = match store.live.try_lock() {
             Ok(guard) => guard,
             // A panic unwound through an earlier sync operation; the guest
             // was unwound with it, as after a panic in an async one (see
             // `CatchPanic`): the instance goes on.
             Err(std::sync::TryLockError::Poisoned(p)) => {
-                self.live.clear_poison();
+                store.live.clear_poison();
                 p.into_inner()
             }
             Err(std::sync::TryLockError::WouldBlock) => {
                 return Err(Error::busy(&self.id.to_string()))
             }
         };
-        self.with(guard, f)
+        let live = guard.as_mut().ok_or_else(|| self.gone())?;
+        let result = f(live);
+        live.refresh();
+        if store.free_now.load(Ordering::SeqCst) {
+            self.free(guard.take());
+        }
+        result
     }
 
     /// Queues `f` behind earlier work and runs it on a worker thread;
@@ -206,17 +317,20 @@ impl Instance {
         if let Err(e) = self.reentrant() {
             return done(Err(e));
         }
-        let id = self.id;
+        let me = self.clone();
         let work: Work = Box::new(move |live| {
             Box::pin(async move {
                 let result = match live {
-                    Some(live) => CatchPanic(op(live)).await,
-                    None => Err(Error::InvalidInstanceHandle(id.to_string())),
+                    Some(live) if !me.freed.load(Ordering::SeqCst) => {
+                        live.current = me.member;
+                        CatchPanic(op(live)).await
+                    }
+                    _ => Err(me.gone()),
                 };
                 Box::new(move || done(result)) as Done
             })
         });
-        self.enqueue(Task::Run(work));
+        self.owner_arc().enqueue(Task::Run(work));
     }
 
     /// Runs the operation `op` on the calling thread (see `run_sync`).
@@ -224,23 +338,30 @@ impl Instance {
         self.run_sync(|live| block_on(op(live)))
     }
 
-    fn with<R>(
-        &self,
-        mut guard: MutexGuard<'_, Option<Live>>,
-        f: impl FnOnce(&mut Live) -> Result<R>,
-    ) -> Result<R> {
-        let live = guard.as_mut().ok_or_else(|| self.gone())?;
-        let result = f(live);
-        live.refresh();
-        if self.free_now.load(Ordering::SeqCst) {
-            self.free(guard.take());
-        }
-        result
-    }
-
     /// Marks the instance dropped; false if it already was.
     fn close(&self) -> bool {
         !self.closing.swap(true, Ordering::SeqCst)
+    }
+
+    /// The instance is gone from its store: its views are stale, work still
+    /// queued for it fails, and the last instance out frees the store (now,
+    /// or once the running operation ends).
+    fn release(&self) {
+        self.freed.store(true, Ordering::SeqCst);
+        self.lent.close();
+        self.owner().leave_store();
+    }
+
+    /// One instance fewer in the store (the owner only); the last one out
+    /// frees it, now or once the running operation ends.
+    fn leave_store(&self) {
+        let store = self.owned();
+        if store.open.fetch_sub(1, Ordering::SeqCst) == 1 {
+            store.free_now.store(true, Ordering::SeqCst);
+            if let Ok(mut guard) = store.live.try_lock() {
+                self.free(guard.take());
+            }
+        }
     }
 
     /// Drops now: queued work fails with 5005, a running call finishes first.
@@ -248,10 +369,7 @@ impl Instance {
         if !self.close() {
             return Err(self.gone());
         }
-        self.free_now.store(true, Ordering::SeqCst);
-        if let Ok(mut guard) = self.live.try_lock() {
-            self.free(guard.take());
-        }
+        self.release();
         Ok(())
     }
 
@@ -260,11 +378,13 @@ impl Instance {
         if !self.close() {
             return done(Err(self.gone()));
         }
-        self.enqueue(Task::Free(Box::new(move || done(Ok(())))));
+        self.owner_arc()
+            .enqueue(Task::Free(self.clone(), Box::new(move || done(Ok(())))));
     }
 
     fn enqueue(self: &Arc<Self>, task: Task) {
-        let mut queue = relock(&self.queue);
+        let store = self.owned();
+        let mut queue = relock(&store.queue);
         queue.tasks.push_back(task);
         if !queue.running {
             queue.running = true;
@@ -273,35 +393,36 @@ impl Instance {
         }
     }
 
-    /// Runs queued tasks in order; the store is taken out of its slot while
-    /// a task runs (sync callers find the queue running and are refused).
+    /// Runs queued tasks in order (the owner only); the store is taken out of
+    /// its slot while a task runs (sync callers find the queue running and
+    /// are refused).
     async fn drain(&self) {
-        let mut next = relock(&self.queue).tasks.pop_front();
+        let store = self.owned();
+        let mut next = relock(&store.queue).tasks.pop_front();
         while let Some(task) = next {
             let done = match task {
                 Task::Run(work) => {
-                    let mut live = relock(&self.live).take();
+                    let mut live = relock(&store.live).take();
                     let done = work(live.as_mut()).await;
                     if let Some(live) = &live {
                         live.refresh();
                     }
-                    if self.free_now.load(Ordering::SeqCst) {
+                    if store.free_now.load(Ordering::SeqCst) {
                         self.free(live);
                     } else {
-                        let mut slot = relock(&self.live);
+                        let mut slot = relock(&store.live);
                         if slot.is_none() {
                             *slot = live;
                         }
                     }
                     done
                 }
-                Task::Free(done) => {
-                    let live = relock(&self.live).take();
-                    self.free(live);
+                Task::Free(inst, done) => {
+                    inst.release();
                     done
                 }
             };
-            let mut queue = relock(&self.queue);
+            let mut queue = relock(&store.queue);
             next = queue.tasks.pop_front();
             queue.running = next.is_some();
             drop(queue);
@@ -311,14 +432,11 @@ impl Instance {
         }
     }
 
-    /// Frees the store, or keeps it while views of its memories are lent
-    /// out; either way the embedder hears that every view is stale.
+    /// Frees the store (the owner only), or keeps it while views of its
+    /// memories are lent out.
     fn free(&self, live: Option<Live>) {
         let Some(live) = live else { return };
-        // Closed first: a lease counted after this sees it (`lend_memory`),
-        // and one counted before is seen here.
-        self.lent.close();
-        let mut leases = relock(&self.leases);
+        let mut leases = relock(&self.owned().leases);
         if leases.count > 0 {
             leases.kept = Some(live);
         } else {
@@ -359,13 +477,14 @@ impl Instance {
     /// freed, until the last lease is dropped); 5005 once gone. Take it
     /// before reading the extent it covers.
     pub fn lease(self: &Arc<Self>) -> Result<Lease> {
-        relock(&self.leases).count += 1;
-        let me = self.clone();
+        let owner = self.owner_arc();
+        relock(&owner.owned().leases).count += 1;
         let lease = Lease {
-            release: Some(Box::new(move || me.unlease())),
+            release: Some(Box::new(move || owner.unlease())),
         };
-        // Checked after the lease is counted: a store freed from here on is
-        // kept for it (see `free`).
+        // Checked after the lease is counted: the instance's views are
+        // closed (`release`) before its store can be freed, so a store freed
+        // from here on is kept for this lease.
         if self.lent.is_gone() {
             return Err(self.gone());
         }
@@ -373,7 +492,7 @@ impl Instance {
     }
 
     fn unlease(&self) {
-        let mut leases = relock(&self.leases);
+        let mut leases = relock(&self.owned().leases);
         leases.count -= 1;
         let kept = if leases.count == 0 {
             leases.kept.take()
@@ -390,10 +509,10 @@ impl Instance {
         self.closing.load(Ordering::SeqCst)
     }
 
-    /// True while a store exists (not yet freed).
+    /// True while its store exists and it has not been freed from it.
     ///
     /// Blocks while an operation runs; meant for tests and diagnostics.
     pub fn is_live(&self) -> bool {
-        relock(&self.live).is_some()
+        !self.freed.load(Ordering::SeqCst) && relock(&self.owned().live).is_some()
     }
 }
