@@ -11,11 +11,14 @@ import { Thrown, sync } from "./errors.js";
  */
 const inside = new AsyncLocalStorage();
 
-/** True inside one of native instance `n`'s async host functions (or code they started). */
+/**
+ * True inside one of the async host functions (or code they started) of
+ * native instance `n`'s store: `n` itself, or an instance linked with it.
+ */
 export function insideHostOf(n) {
   let c = inside.getStore();
   if (c === undefined) return false;
-  const id = n.id;
+  const id = n.storeId;
   for (; c !== undefined; c = c.up) if (c.id === id) return true;
   return false;
 }
@@ -46,8 +49,8 @@ export class Caller {
 
 /**
  * Called by the addon on the JS thread for every host-function call, with
- * the calling instance's id when the guest waits on a worker (a returned
- * Promise is then awaited) and null in a synchronous call.
+ * the calling store's id (its first instance's) when the guest waits on a
+ * worker (a returned Promise is then awaited) and null in a synchronous call.
  */
 export function dispatch(hostCall, fn, args, instanceId) {
   const isAsync = instanceId !== null;

@@ -62,6 +62,40 @@ function object(value, what) {
   return value;
 }
 
+/** The export `memory`, else the first exported memory (what `instance.memory` is). */
+function defaultMemoryName(n) {
+  const memories = n.getExports().filter((e) => e.kind === "memory");
+  return (memories.find((e) => e.name === "memory") ?? memories[0])?.name ?? "memory";
+}
+
+/**
+ * The instance config with every Memory, Table and Global among its imports
+ * replaced by a link to that export (the new instance then joins the store
+ * they live in). A shallow copy, each property read once; the addon checks
+ * the rest.
+ */
+function withLinks(config) {
+  if (config === null || typeof config !== "object" || !Object.hasOwn(config, "imports")) return config;
+  const imports = config.imports;
+  if (imports === null || typeof imports !== "object") return config;
+  let changed = false;
+  const copy = {};
+  for (const [module, names] of Object.entries(imports)) {
+    if (names === null || typeof names !== "object") {
+      copy[module] = names;
+      continue;
+    }
+    const entries = {};
+    for (const [name, value] of Object.entries(names)) {
+      const link = linkOf(value);
+      if (link !== undefined) changed = true;
+      entries[name] = link ?? value;
+    }
+    copy[module] = entries;
+  }
+  return changed ? { ...config, imports: copy } : config;
+}
+
 /** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
 /**
  * Starts an async operation on native instance `n`. From inside one of that
@@ -77,6 +111,9 @@ function queued(n, fn) {
   return async(fn);
 }
 
+/** Export links of Memory, Table and Global objects, for another instance's imports. */
+let linkOf;
+
 export class Memory {
   #n;
   #name;
@@ -85,6 +122,13 @@ export class Memory {
   constructor(nativeInstance, name) {
     this.#n = nativeInstance;
     this.#name = name;
+  }
+  static {
+    linkOf = (v) => {
+      if (v === null || typeof v !== "object") return undefined;
+      if (#n in v) return v.#n.exportLink(v.#name ?? defaultMemoryName(v.#n));
+      return linkOfTable(v) ?? linkOfGlobal(v);
+    };
   }
   /**
    * The linear memory itself as an ArrayBuffer (no copy). The same object
@@ -145,6 +189,8 @@ export class TableFunction {
 }
 
 /** An exported table; function entries come out as `TableFunction`s, null entries as null. */
+let linkOfTable, linkOfGlobal;
+
 export class Table {
   #n;
   #name;
@@ -152,6 +198,9 @@ export class Table {
   constructor(nativeInstance, name) {
     this.#n = nativeInstance;
     this.#name = name;
+  }
+  static {
+    linkOfTable = (v) => (#n in v ? v.#n.exportLink(v.#name) : undefined);
   }
   size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
@@ -174,6 +223,9 @@ export class Global {
     this.type = type;
     this.mutable = mutable;
     Object.freeze(this);
+  }
+  static {
+    linkOfGlobal = (v) => (#n in v ? v.#n.exportLink(v.#name) : undefined);
   }
   get value() { return sync(() => this.#n.global(this.#name, true)).value; }
   set value(v) { sync(() => this.#n.setGlobal(this.#name, v, true)); }
@@ -300,11 +352,11 @@ export class Runtime {
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(str(id, "module id"))); }
   dropModule(id) { return sync(() => this.#n.dropModule(str(id, "module id"))); }
   instantiate(moduleId, config) {
-    return async(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config"), false))
+    return async(() => this.#n.instantiate(str(moduleId, "module id"), withLinks(object(config, "instance config")), false))
       .then((n) => new Instance(n));
   }
   instantiateSync(moduleId, config) {
-    return new Instance(sync(() => this.#n.instantiate(str(moduleId, "module id"), object(config, "instance config"), true)));
+    return new Instance(sync(() => this.#n.instantiate(str(moduleId, "module id"), withLinks(object(config, "instance config")), true)));
   }
   /** Number of live instances. */
   get instanceCount() { return this.#n.instanceCount; }

@@ -243,10 +243,9 @@ function importValue(imp, value, label) {
       if (described !== undefined) {
         const { type: given, mutable } = described;
         if (given !== type) throw new LinkError(`${label}: expected a global of type ${type}, got ${given}`);
-        if (mutable || imp.mutable) {
-          throw new LinkError(`${label}: importing a mutable global is not supported yet by runtime-wasm/webassembly`);
-        }
-        return value.value;
+        if (mutable !== imp.mutable) throw new LinkError(`${label}: expected a${imp.mutable ? " mutable" : "n immutable"} global`);
+        // A mutable one is shared (the instance joins its store); an immutable one's value is all there is.
+        return mutable ? coreOf(value) : value.value;
       }
       if (imp.mutable) throw new LinkError(`${label} is a mutable global: it needs a WebAssembly.Global, got ${describe(value)}`);
       if (type === "i64" ? typeof value !== "bigint" : typeof value !== "number" || type === "v128") {
@@ -256,6 +255,16 @@ function importValue(imp, value, label) {
         throw new LinkError(`${label}: importing a ${type} global is not supported yet by runtime-wasm/webassembly`);
       }
       return value;
+    }
+    case "memory":
+    case "table": {
+      const core = coreOf(value);
+      const want = imp.kind === "memory" ? Memory : Table;
+      if (core === undefined || !(value instanceof want)) {
+        throw new LinkError(`${label} must be a WebAssembly.${want.name}, got ${describe(value)}`);
+      }
+      // The instance joins the store the memory or table lives in.
+      return core;
     }
     default:
       throw new LinkError(`${label}: importing a ${imp.kind} is not supported yet by runtime-wasm/webassembly`);
@@ -391,6 +400,8 @@ function standalone(wat) {
 }
 
 let wrapMemory;
+/** The runtime-wasm object behind a namespace Memory, Table or Global (undefined for anything else). */
+let coreOf = () => undefined;
 
 class Memory {
   #m;
@@ -405,6 +416,8 @@ class Memory {
     [this.#m, this.#inst] = [made.value, made.inst];
   }
   static {
+    const next = coreOf;
+    coreOf = (v) => (v !== null && typeof v === "object" && #m in v ? v.#m : next(v));
     wrapMemory = (m, inst) => {
       const out = new Memory(INTERNAL);
       [out.#m, out.#inst] = [m, inst];
@@ -447,6 +460,8 @@ class Table {
     [this.#t, this.#inst] = [made.value, made.inst];
   }
   static {
+    const next = coreOf;
+    coreOf = (v) => (v !== null && typeof v === "object" && #t in v ? v.#t : next(v));
     wrapTable = (t, inst) => {
       const out = new Table(INTERNAL);
       [out.#t, out.#inst] = [t, inst];
@@ -503,6 +518,8 @@ class Global {
     mapped(() => { made.inst.setGlobalSync("x", value); });
   }
   static {
+    const next = coreOf;
+    coreOf = (v) => (v !== null && typeof v === "object" && #g in v ? v.#g : next(v));
     wrapGlobal = (g, inst, info) => {
       const out = new Global(INTERNAL);
       [out.#g, out.#inst, out.#mutable, out.#type] = [g, inst, info.mutable, info.type];

@@ -247,18 +247,51 @@ test("arguments and host results convert as the JS API says", () => {
   assert.deepEqual(x.pair(), [1, 2.5], "several results come from an iterable");
 });
 
-test("an Emscripten MODULARIZE/EXPORT_ES6 build runs unchanged through install(), as on Node's own WebAssembly", () => {
-  const run = (args) => {
-    const r = spawnSync(process.execPath, [...args, "fixtures/emscripten/run.mjs"], { cwd: root, encoding: "utf8" });
-    assert.equal(r.signal, null, r.stderr);
-    assert.equal(r.status, 0, r.stderr.slice(-2000));
-    return JSON.parse(r.stdout);
-  };
-  const plain = run([]);
-  const sandboxed = run(["--import", "runtime-wasm/webassembly/install"]);
-  assert.equal(sandboxed.sandboxed, true);
-  assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
-  assert.deepEqual(sandboxed.printed, ["hello from C, 5"], "main's printf went through the glue's fd_write");
-  assert.equal(sandboxed.reverse, "eulg dexobdnas");
-  assert.equal(sandboxed.mean, 3);
+for (const build of ["prog.mjs", "prog-imported-memory.mjs"]) {
+  test(`an Emscripten MODULARIZE/EXPORT_ES6 build (${build}) runs unchanged through install(), as on Node's own WebAssembly`, () => {
+    const run = (args) => {
+      const r = spawnSync(process.execPath, [...args, "fixtures/emscripten/run.mjs", build], { cwd: root, encoding: "utf8" });
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.status, 0, r.stderr.slice(-2000));
+      return JSON.parse(r.stdout);
+    };
+    const plain = run([]);
+    const sandboxed = run(["--import", "runtime-wasm/webassembly/install"]);
+    assert.equal(sandboxed.sandboxed, true);
+    assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
+    assert.deepEqual(sandboxed.printed, ["hello from C, 5"], "main's printf went through the glue's fd_write");
+    assert.equal(sandboxed.reverse, "eulg dexobdnas");
+    assert.equal(sandboxed.mean, 3);
+  });
+}
+
+test("imported Memory, Table and Global objects are the instance's own: one memory, one table, one mutable global", () => {
+  const memory = new W.Memory({ initial: 1, maximum: 2 });
+  const m = new W.Module(wat2wasm(`(module (import "env" "memory" (memory 1 2))
+    (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store8)
+    (func (export "grow") (result i32) i32.const 1 memory.grow))`));
+  const a = new W.Instance(m, { env: { memory } });
+  const b = new W.Instance(m, { env: { memory } });
+  const view = new Uint8Array(memory.buffer);
+  a.exports.poke(1, 11);
+  b.exports.poke(2, 22);
+  assert.deepEqual([...view.subarray(0, 3)], [0, 11, 22], "both instances write the imported memory");
+  assert.equal(b.exports.grow(), 1);
+  assert.equal(view.length, 0, "the JS object's buffer is detached by the guest's growth");
+  assert.equal(memory.buffer.byteLength, 2 * 65536);
+  const g = new W.Global({ value: "i32", mutable: true }, 1);
+  const gm = new W.Module(wat2wasm(`(module (import "env" "g" (global (mut i32)))
+    (func (export "bump") (result i32) (global.set 0 (i32.add (global.get 0) (i32.const 1))) global.get 0))`));
+  const gi = new W.Instance(gm, { env: { g } });
+  assert.equal(gi.exports.bump(), 2);
+  assert.equal(g.value, 2, "the global is shared");
+  g.value = 10;
+  assert.equal(gi.exports.bump(), 11);
+  const provider = new W.Instance(new W.Module(wat2wasm(`(module (table (export "t") 2 funcref) (elem (i32.const 1) $f)
+    (func $f (result i32) i32.const 7))`)));
+  const tm = new W.Module(wat2wasm(`(module (import "env" "t" (table 2 funcref)) (type $t (func (result i32)))
+    (func (export "call") (param i32) (result i32) local.get 0 call_indirect (type $t)))`));
+  assert.equal(new W.Instance(tm, { env: { t: provider.exports.t } }).exports.call(1), 7, "the table is shared");
+  assert.throws(() => new W.Instance(m, { env: { memory: g } }), W.LinkError);
+  assert.throws(() => new W.Instance(gm, { env: { g: new W.Global({ value: "i32" }, 1) } }), W.LinkError, "mutability must match");
 });

@@ -240,8 +240,9 @@ impl core::HostFunc for JsHostFunc {
 }
 
 /// Reads `{ module: { name: fn } }` into core imports (own properties only);
-/// numbers and bigints are values for immutable global imports; anything
-/// else is passed on for the core to report against the module's imports.
+/// numbers and bigints are values for immutable global imports, export links
+/// another instance's exports; anything else is passed on for the core to
+/// report against the module's imports.
 pub fn imports(
     env: &Env,
     obj: Object,
@@ -258,6 +259,17 @@ pub fn imports(
                 }
                 // A value for an immutable global import.
                 ValueType::Number | ValueType::BigInt => core::Import::Value(to_arg(&value)?),
+                // Another instance's export (`Instance.exportLink`): linked.
+                ValueType::External => {
+                    // SAFETY: `value` is a live value of `env`; napi-rs checks
+                    // that the external is one it made holding an `ExportRef`.
+                    match unsafe {
+                        External::<core::ExportRef>::from_napi_ref(env.raw(), value.raw())
+                    } {
+                        Ok(link) => core::Import::Export((**link).clone()),
+                        Err(_) => core::Import::NotAFunction("External".into()),
+                    }
+                }
                 _ => core::Import::NotAFunction(describe(&value)?.to_string()),
             };
             out.add(module.clone(), name, import);

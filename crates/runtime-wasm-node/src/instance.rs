@@ -397,6 +397,20 @@ impl JsInstance {
         })
     }
 
+    /// A link to export `name`, for another instance's imports: that
+    /// instance then joins this one's store.
+    #[napi(ts_return_type = "object")]
+    pub fn export_link(&self, name: String) -> External<core::ExportRef> {
+        External::new(self.inst.export_ref(&name))
+    }
+
+    /// The id of the instance whose store this one lives in (itself, unless
+    /// it is linked into another's).
+    #[napi(getter)]
+    pub fn store_id(&self) -> String {
+        self.inst.store_id().to_string()
+    }
+
     /// An `ArrayBuffer` over the memory itself: the same one until the
     /// memory grows or goes away, when it is detached.
     #[napi(ts_args_type = "mem: string | null", ts_return_type = "ArrayBuffer")]

@@ -146,9 +146,11 @@ fn convert_results(
 impl Imports {
     /// The instances whose exports are imported (`Import::Export`).
     pub(crate) fn linked(&self) -> impl Iterator<Item = (String, InstanceId)> + '_ {
-        self.entries.iter().filter_map(|(m, n, import)| match import {
-            Import::Export(from) => Some((format!("{m}.{n}"), from.instance)),
-            _ => None,
-        })
+        self.entries
+            .iter()
+            .filter_map(|(m, n, import)| match import {
+                Import::Export(from) => Some((format!("{m}.{n}"), from.instance)),
+                _ => None,
+            })
     }
 }

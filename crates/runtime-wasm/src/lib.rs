@@ -37,7 +37,7 @@ pub use error::{Error, ErrorCode, Frame, HostError, Result, TrapInfo};
 pub use func::{FuncRef, MAX_NUMBERS};
 pub use global::GlobalValue;
 pub use host_call::{HostCall, HostFunc, HostMemory};
-pub use imports::{Import, Imports};
+pub use imports::{ExportRef, Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, Op, RunOutput};
 pub use keys::{unknown_key, INSTANCE_CONFIG_KEYS, POLICY_KEYS, PREOPEN_KEYS, RUNTIME_OPTION_KEYS};
 pub use lent::{Extent, Lease, Watcher};

@@ -374,13 +374,27 @@ fn instances_linked_through_exports_share_one_store() {
     // Linking to a dropped instance, or to two stores at once, is 5001.
     let err = with_imports(&rt, consumer_wat, link(&provider)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InstantiateError);
-    let a = with_imports(&rt, br#"(module (memory (export "mem") 1))"#, Imports::default()).unwrap();
-    let b = with_imports(&rt, br#"(module (global (export "g") (mut i32) (i32.const 0)))"#, Imports::default()).unwrap();
+    let a = with_imports(
+        &rt,
+        br#"(module (memory (export "mem") 1))"#,
+        Imports::default(),
+    )
+    .unwrap();
+    let b = with_imports(
+        &rt,
+        br#"(module (global (export "g") (mut i32) (i32.const 0)))"#,
+        Imports::default(),
+    )
+    .unwrap();
     let mut two = Imports::default();
     two.add("p", "mem", Import::Export(a.export_ref("mem")));
     two.add("p", "g", Import::Export(b.export_ref("g")));
-    let err = with_imports(&rt, br#"(module (import "p" "mem" (memory 1)) (import "p" "g" (global (mut i32))))"#, two)
-        .unwrap_err();
+    let err = with_imports(
+        &rt,
+        br#"(module (import "p" "mem" (memory 1)) (import "p" "g" (global (mut i32))))"#,
+        two,
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InstantiateError);
     assert!(err.to_string().contains("not linked"), "{err}");
     rt.drop_instance(&consumer).unwrap();
@@ -397,7 +411,9 @@ fn a_linked_instance_shares_the_store_s_limits() {
         },
         ..Default::default()
     };
-    let m = rt.compile(&br#"(module (memory (export "mem") 1))"#[..]).unwrap();
+    let m = rt
+        .compile(&br#"(module (memory (export "mem") 1))"#[..])
+        .unwrap();
     let provider = rt.instantiate(m, &limited).unwrap();
     let grower = rt
         .compile(
@@ -418,7 +434,10 @@ fn a_linked_instance_shares_the_store_s_limits() {
         ..limited.clone()
     };
     let inst = rt.instantiate(grower, &same).unwrap();
-    assert_eq!(inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(), vec![Value::I32(1)]);
+    assert_eq!(
+        inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(),
+        vec![Value::I32(1)]
+    );
     assert_eq!(
         inst.run_sync(|l| l.call("grow", &[n(1.0)])).unwrap(),
         vec![Value::I32(-1)],

@@ -10,6 +10,7 @@ use crate::limits::{within, Limiter};
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
 use crate::store::{Exported, StoreData};
+use crate::value::Arg;
 use crate::wasi::WasiConfig;
 use std::sync::Arc;
 use wasmtime::Store;
@@ -95,7 +96,7 @@ impl Live {
             group: Group {
                 flavor,
                 variant,
-                limits: config.limits.clone(),
+                limits: config.limits,
             },
         }))
     }
@@ -124,15 +125,26 @@ impl Live {
                 "an instance linked to another's exports shares its store and WASI setup: give WASI options to the first instance of the group only".into(),
             ));
         }
-        if compiled.uses_wasi && self.store.data().wasi.is_none() {
+        let unmet_wasi = compiled.info().imports.iter().any(|i| {
+            i.module == "wasi_snapshot_preview1" && config.imports.get(&i.module, &i.name).is_none()
+        });
+        if unmet_wasi && self.store.data().wasi.is_none() {
             return Err(refuse(
-                "this module imports WASI, but the instance it links to was made without WASI".into(),
+                "this module imports WASI, but the instance it links to was made without WASI"
+                    .into(),
             ));
         }
         let module = compiled.module(self.group.flavor, &self.group.variant)?;
         let variant = self.group.variant.clone();
         let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
-        let made = instantiate(id, &mut self.store, &variant, &module, &config.imports, &self.members)?;
+        let made = instantiate(
+            id,
+            &mut self.store,
+            &variant,
+            &module,
+            &config.imports,
+            &self.members,
+        )?;
         let Some((member, needs_async)) = made else {
             return Err(refuse("no instance slot is free".into()));
         };
@@ -227,6 +239,16 @@ fn resolve(
                 .map(Into::into)
                 .map_err(|e| fail(format!("import `{label}`: {}", crate::error::describe(&e))))
         }
+        (Some(Import::Value(v)), wasmtime::ExternType::Func(_)) => {
+            let kind = if matches!(v, Arg::BigInt { .. }) {
+                "bigint"
+            } else {
+                "number"
+            };
+            Err(fail(format!(
+                "import `{label}` must be a function, got {kind}"
+            )))
+        }
         (Some(Import::Value(_)), ty) => Err(fail(format!(
             "import `{label}` is a {}, but a value was given",
             ExternInfo::of(&ty).kind()
@@ -243,7 +265,12 @@ fn resolve(
             source
                 .instance
                 .get_export(&mut *store, &from.name)
-                .ok_or_else(|| fail(format!("import `{label}`: the instance has no export `{}`", from.name)))
+                .ok_or_else(|| {
+                    fail(format!(
+                        "import `{label}`: the instance has no export `{}`",
+                        from.name
+                    ))
+                })
         }
         (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
             "import `{label}` must be a function, got {kind}"

@@ -2,14 +2,14 @@
 //! handles, and the entry into guest code under the instance's limits.
 
 use crate::block_on::block_on;
+use crate::engine::{Flavor, Variant};
 use crate::error::{Error, Result};
 use crate::func::Callee;
 use crate::lent::Lent;
-use crate::engine::{Flavor, Variant};
 use crate::limits::{ticks, within, Armed, Limits, Ticker};
 use crate::memory::{self, MemoryView};
-use crate::stack;
 use crate::registry::InstanceId;
+use crate::stack;
 use crate::store::{Exported, StoreData};
 use crate::wasi::Capture;
 use std::collections::HashMap;

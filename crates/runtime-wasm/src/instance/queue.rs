@@ -6,8 +6,8 @@ use crate::block_on::block_on;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::host_call;
-use crate::lent::{Extent, Lease, Lent, Watcher};
 use crate::imports::ExportRef;
+use crate::lent::{Extent, Lease, Lent, Watcher};
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
 use std::collections::VecDeque;
@@ -211,6 +211,12 @@ impl Instance {
 
     pub fn id(&self) -> InstanceId {
         self.id
+    }
+
+    /// The id of the instance that owns the store this one lives in: the
+    /// same for every instance of a linked group.
+    pub fn store_id(&self) -> InstanceId {
+        self.owner().id
     }
 
     pub fn module_id(&self) -> ModuleId {

@@ -1,0 +1,60 @@
+// Instances linked through exports: an instance given another's Memory,
+// Table or Global as imports joins its store (one memory, one set of limits).
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as wasm from "../lib/index.js";
+import { expectCode } from "./support.mjs";
+
+const { ErrorCode: E, WasmError } = wasm;
+const code = (fn, c) => expectCode(fn, c, WasmError);
+
+const provider = `(module (memory (export "memory") 1 4) (global (export "g") (mut i32) (i32.const 5))
+  (table (export "t") 2 funcref) (elem (i32.const 0) $seven) (func $seven (result i32) i32.const 7)
+  (func (export "peek") (param i32) (result i32) local.get 0 i32.load8_u))`;
+const consumer = `(module (import "p" "mem" (memory 1)) (import "p" "g" (global (mut i32)))
+  (import "p" "t" (table 1 funcref)) (type $r (func (result i32)))
+  (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store8)
+  (func (export "bump") (result i32) (global.set 0 (i32.add (global.get 0) (i32.const 1))) global.get 0)
+  (func (export "callAt") (param i32) (result i32) local.get 0 call_indirect (type $r)))`;
+const links = (p) => ({ p: { mem: p.memory, g: p.exports.g, t: p.exports.t } });
+
+test("an instance given another's memory, global and table shares them, in both call forms", async () => {
+  const p = await wasm.instantiate(await wasm.compile(provider));
+  const c = await wasm.instantiate(await wasm.compile(consumer), { imports: links(p) });
+  const view = new Uint8Array(p.memory.buffer);
+  c.exports.poke(1, 99);
+  await c.call("poke", 2, 98);
+  assert.deepEqual([p.exports.peek(1), p.exports.peek(2), view[1]], [99, 98, 99]);
+  assert.equal(c.exports.bump(), 6);
+  assert.equal(p.exports.g.value, 6);
+  assert.deepEqual(await c.call("callAt", 0), [7]);
+  // The provider dropped, the store lives on for the consumer.
+  p.dropSync();
+  assert.equal(c.exports.bump(), 7);
+  await code(() => wasm.instantiate(p.moduleId, { imports: links(p) }), E.InstantiateError);
+  c.dropSync();
+});
+
+test("links to two different stores, or with other limits, are 5001; a link to a dropped instance too", async () => {
+  const id = await wasm.compile(provider);
+  const [a, b] = [await wasm.instantiate(id), await wasm.instantiate(id)];
+  const cid = await wasm.compile(consumer);
+  const mixed = { p: { mem: a.memory, g: b.exports.g, t: a.exports.t } };
+  const e = await code(() => wasm.instantiate(cid, { imports: mixed }), E.InstantiateError);
+  assert.match(e.message, /not linked/);
+  await code(() => wasm.instantiate(cid, { imports: links(a), fuel: 1000 }), E.InstantiateError);
+  const ok = await wasm.instantiate(cid, { imports: links(a) });
+  a.dropSync();
+  await code(() => wasm.instantiate(cid, { imports: links(a) }), E.InstantiateError);
+  ok.dropSync();
+  b.dropSync();
+});
+
+test("the store's limits hold for every instance in it", async () => {
+  const p = await wasm.instantiate(await wasm.compile(`(module (memory (export "memory") 1))`), { maxMemoryBytes: 2 * 65536 });
+  const grower = await wasm.compile(`(module (import "p" "mem" (memory 1)) (func (export "grow") (result i32) i32.const 1 memory.grow))`);
+  const g = await wasm.instantiate(grower, { imports: { p: { mem: p.memory } }, maxMemoryBytes: 2 * 65536 });
+  assert.equal(g.exports.grow(), 1);
+  assert.equal(g.exports.grow(), -1, "maxMemoryBytes of the store");
+  assert.equal(p.memory.sizeSync(), 2);
+});
