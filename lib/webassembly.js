@@ -391,11 +391,16 @@ function sizes(d, what, max, between = () => {}) {
 /** Modules made for standalone objects, by their text: each is compiled once. */
 const holders = new Map();
 
-/** One export `x` of a module made for a standalone Memory, Table or Global. */
-function standalone(wat) {
+/** The module of `wat`, compiled once. */
+function holder(wat) {
   let id = holders.get(wat);
   if (id === undefined) holders.set(wat, (id = mapped(() => rt.compileSync(wat))));
-  const inst = mapped(() => rt.instantiateSync(id, instanceConfig(undefined)));
+  return id;
+}
+
+/** One export `x` of a module made for a standalone Memory, Table or Global. */
+function standalone(wat) {
+  const inst = mapped(() => rt.instantiateSync(holder(wat), instanceConfig(undefined)));
   return { inst, value: inst.exports.x };
 }
 
@@ -653,9 +658,12 @@ function configure(options) {
   const next = {};
   for (const key of Object.keys(options)) {
     if (!LIMIT_KEYS.includes(key)) throw new TypeError(`WebAssembly.configure: unknown option \`${key}\` (known: ${LIMIT_KEYS.join(", ")})`);
-    const value = Object.getOwnPropertyDescriptor(options, key).value;
-    if (value !== undefined) next[key] = value;
+    const d = Object.getOwnPropertyDescriptor(options, key);
+    if (!("value" in d)) throw new TypeError(`WebAssembly.configure: option \`${key}\` must be a plain value, not an accessor`);
+    if (d.value !== undefined) next[key] = d.value;
   }
+  // Checked now, by an instance made with them, rather than at the next instantiation.
+  mapped(() => rt.instantiateSync(holder("(module)"), next).dropSync());
   limits = next;
 }
 

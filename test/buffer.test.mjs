@@ -160,3 +160,24 @@ test("a buffer kept after its instance is dropped or collected never reaches fre
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "ok");
 });
+
+test("a view reads the guest's writes while an async call runs it on a worker", async () => {
+  const inst = await wasm.instantiate(await wasm.compile(`(module (memory (export "memory") 1)
+    (func (export "count") (param i32) (local i32)
+      (loop (i32.store (i32.const 0) (local.get 1))
+        (br_if 0 (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (local.get 0))))
+      (i32.store (i32.const 0) (local.get 0))))`));
+  const view = new Uint32Array(inst.memory.buffer);
+  const target = 2_000_000_000;
+  let settled = false;
+  const call = inst.call("count", target).then(() => { settled = true; });
+  let seen = 0;
+  // The JS thread watches the counter move while the guest runs elsewhere.
+  while (!settled && (seen === 0 || seen === view[0])) {
+    seen = view[0];
+    await new Promise((r) => setImmediate(r));
+  }
+  await call;
+  assert.equal(view[0], target, "the final write is seen once the call settles");
+  inst.dropSync();
+});

@@ -58,3 +58,28 @@ test("the store's limits hold for every instance in it", async () => {
   assert.equal(g.exports.grow(), -1, "maxMemoryBytes of the store");
   assert.equal(p.memory.sizeSync(), 2);
 });
+
+// In a child process: a crash must fail the test, not the runner.
+test("a linked group's store outlives a collected first instance", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const index = new URL("../lib/index.js", import.meta.url).pathname;
+  const script = `
+    import * as wasm from ${JSON.stringify(index)};
+    const rt = new wasm.Runtime();
+    const pid = await rt.compile(${JSON.stringify(provider)});
+    const cid = await rt.compile(${JSON.stringify(consumer)});
+    const c = await (async () => {
+      const p = await rt.instantiate(pid);
+      return rt.instantiate(cid, { imports: { p: { mem: p.memory, g: p.exports.g, t: p.exports.t } } });
+    })();
+    for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+    if (rt.instanceCount !== 1) throw new Error("the first instance was not collected: " + rt.instanceCount);
+    c.exports.poke(0, 5);
+    if (c.exports.bump() !== 6 || c.callSync("callAt", 0)[0] !== 7) throw new Error("the store is gone");
+    console.log("ok");
+  `;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "ok");
+});

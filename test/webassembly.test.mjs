@@ -83,6 +83,10 @@ test("instantiate (both overloads) and new Instance; imports are read through th
 
 test("bad import objects: TypeError for a missing namespace, LinkError for a wrong value", () => {
   const m = new W.Module(bytes);
+  const boom = new Error("from the import object");
+  const hostile = new Proxy({}, { get() { throw boom; } });
+  assert.throws(() => new W.Instance(m, hostile), (e) => e === boom, "a throwing import object's exception propagates");
+  assert.throws(() => new W.Instance(m, { env: new Proxy({}, { get() { throw boom; } }) }), (e) => e === boom);
   assert.throws(() => new W.Instance(m), TypeError);
   assert.throws(() => new W.Instance(m, {}), TypeError);
   assert.throws(() => new W.Instance(m, 5), TypeError);
@@ -186,6 +190,11 @@ test("configure sets the limits of what the namespace creates", () => {
     W.configure({ maxMemoryBytes: 65536 });
     assert.throws(() => new W.Instance(m, { env: { log() {} } }).exports.memory.grow(1), RangeError);
     assert.throws(() => W.configure({ nope: 1 }), TypeError);
+    for (const bad of [{ fuel: -1 }, { timeoutMs: "soon" }, { maxMemoryBytes: 1.5 }]) {
+      assert.throws(() => W.configure(bad), (e) => e instanceof TypeError && e.code === E.TypeError, JSON.stringify(bad));
+    }
+    const accessor = Object.defineProperty({}, "fuel", { get() { throw new Error("the getter ran"); }, enumerable: true });
+    assert.throws(() => W.configure(accessor), (e) => e instanceof TypeError && /accessor/.test(e.message), "an accessor is refused, not run");
     assert.throws(() => W.configure(Object.create({ fuel: 1 }, { bad: { value: 1, enumerable: true } })), TypeError);
   } finally {
     W.configure({});

@@ -8,6 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use runtime_wasm as core;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// A weak reference to the buffer last made for one memory.
@@ -25,6 +26,11 @@ pub struct Buffers {
     inst: Weak<core::Instance>,
     id: String,
     made: Mutex<Vec<Option<Made>>>,
+    /// The instance's JS object was collected: its buffers, still
+    /// referenced, stay attached (they keep the memory, as a
+    /// `WebAssembly.Memory`'s buffer does) rather than detach at a moment
+    /// the collector chose.
+    collected: AtomicBool,
 }
 
 // SAFETY: the `napi_ref`s in `made` are only used on the JS thread: `get`
@@ -43,6 +49,7 @@ impl Buffers {
             inst: Arc::downgrade(inst),
             id: inst.id().to_string(),
             made: Mutex::new(Vec::new()),
+            collected: AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&buffers);
         inst.watch_memories(Arc::new(move |i| {
@@ -102,8 +109,16 @@ impl Buffers {
         self.js.run(move |env| me.settle(&env, i));
     }
 
+    /// The instance's JS object is being collected (see `collected`).
+    pub fn collected(&self) {
+        self.collected.store(true, Ordering::SeqCst);
+    }
+
     /// Detaches memory `i`'s buffer unless it still covers the memory.
     fn settle(&self, env: &Env, i: usize) {
+        if self.collected.load(Ordering::SeqCst) {
+            return;
+        }
         let now = self.inst.upgrade().and_then(|inst| inst.memory_extent(i));
         let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
         let Some(slot) = made.get_mut(i) else { return };

@@ -35,11 +35,15 @@ impl JsInstance {
     }
 }
 
-/// An instance collected without `drop()` is freed after its queued work.
+/// An instance collected without `drop()` is freed after its queued work;
+/// buffers of its memories still referenced stay attached and keep them.
 impl Drop for JsInstance {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.get() {
             fast_call::unbind(slot);
+        }
+        if let Some(buffers) = self.buffers.get() {
+            buffers.collected();
         }
         self.rt.drop_instance_async(&self.inst, |_| {});
     }
