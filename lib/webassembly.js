@@ -201,10 +201,11 @@ function resultConverter(types) {
   if (types.length === 1) return converter(types[0]);
   const each = types.map(converter);
   return (ret) => {
-    if (ret === null || (typeof ret !== "object" && typeof ret !== "function") || typeof ret[Symbol.iterator] !== "function") {
+    const method = ret === null || (typeof ret !== "object" && typeof ret !== "function") ? undefined : ret[Symbol.iterator];
+    if (typeof method !== "function") {
       throw new TypeError(`a host function with ${types.length} results must return an iterable, got ${describe(ret)}`);
     }
-    const values = [...ret];
+    const values = [...{ [Symbol.iterator]: () => Reflect.apply(method, ret, []) }];
     if (values.length !== types.length) throw new TypeError(`a host function with ${types.length} results returned ${values.length}`);
     return values.map((v, i) => each[i](v));
   };
@@ -367,16 +368,15 @@ function descriptor(d, what) {
 
 /** `address` of a Memory or Table descriptor: only 32-bit ones are made here. */
 function address(d, what) {
-  const a = d.address;
-  if (a !== undefined && String(a) !== "i32" && String(a) !== "i64") {
-    throw new TypeError(`${what}: address must be "i32" or "i64", got ${String(a)}`);
-  }
-  if (a !== undefined && String(a) === "i64") throw new TypeError(`${what}: 64-bit addresses are not supported yet by runtime-wasm/webassembly`);
+  const given = d.address;
+  if (given === undefined) return;
+  const a = String(given);
+  if (a !== "i32" && a !== "i64") throw new TypeError(`${what}: address must be "i32" or "i64", got ${a}`);
+  if (a === "i64") throw new TypeError(`${what}: 64-bit addresses are not supported yet by runtime-wasm/webassembly`);
 }
 
-/** Limits `{ initial, maximum }` read in the descriptor's member order (after `address`, and `element` for tables). */
-function sizes(d, what, max, between = () => {}) {
-  between();
+/** Limits `{ initial, maximum }`, read in the descriptor's member order. */
+function sizes(d, what, max) {
   const initialValue = d.initial;
   if (initialValue === undefined) throw new TypeError(`${what}: descriptor.initial is required`);
   const initial = enforceRange(initialValue, `${what}: initial`);
@@ -453,13 +453,12 @@ class Table {
   constructor(d, value = undefined) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Table");
+    // The JS API reads `element` first, then `address`, `initial`, `maximum`.
+    const given = String(d.element);
+    const element = TABLE_ELEMENTS[given];
+    if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
     address(d, "WebAssembly.Table");
-    let element;
-    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000, () => {
-      const given = String(d.element);
-      element = TABLE_ELEMENTS[given];
-      if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
-    });
+    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
     if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table: an initial value other than null is not supported yet");
     const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
     [this.#t, this.#inst] = [made.value, made.inst];
@@ -503,6 +502,8 @@ class Table {
 }
 
 const GLOBAL_TYPES = new Set(["i32", "i64", "f32", "f64"]);
+/** Value types as the JS API names them. */
+const VALUE_TYPES = new Set(["i32", "i64", "f32", "f64", "v128", "externref", "anyfunc", "funcref", "anyref", "eqref", "i31ref", "structref", "arrayref", "nullref", "nullfuncref", "nullexternref", "exnref"]);
 
 let wrapGlobal, globalType;
 
@@ -543,7 +544,6 @@ class Global {
   set value(v) {
     Global.#check(this, "value");
     if (!this.#mutable) throw new TypeError("WebAssembly.Global: the global is immutable");
-    if (arguments.length === 0) throw new TypeError("WebAssembly.Global: a value is required");
     const value = converter(this.#type)(v);
     mapped(() => { this.#g.value = value; });
   }
@@ -560,7 +560,11 @@ class Tag {
   constructor(type) {
     descriptor(type, "WebAssembly.Tag");
     if (!Array.isArray(type.parameters)) throw new TypeError("WebAssembly.Tag: type.parameters must be an array");
-    this.#parameters = [...type.parameters];
+    const parameters = [...type.parameters].map(String);
+    for (const p of parameters) {
+      if (!VALUE_TYPES.has(p)) throw new TypeError(`WebAssembly.Tag: ${p} is not a value type`);
+    }
+    this.#parameters = parameters;
   }
   static {
     tagArity = (tag) => {
