@@ -118,7 +118,12 @@ export type HostFunction = (this: Caller, ...args: any[]) => Argument | Argument
 
 export interface InstanceConfig {
   /** Host functions by module and name: `{ env: { log(ptr, len) { … } } }`. */
-  imports?: Record<string, Record<string, HostFunction>>;
+  /**
+   * Host functions; another instance's `Memory`, `Table` or `Global` (the new
+   * instance joins that instance's store: same memory, one queue, one set of
+   * limits); or a number / bigint for an immutable global import.
+   */
+  imports?: Record<string, Record<string, HostFunction | Memory | Table | Global | number | bigint>>;
   preopens?: Record<string, string | Preopen>;
   env?: Record<string, string>;
   /** The full argv; args[0] is the program name. */
