@@ -24,6 +24,9 @@ function exportFunction(n, name, slotOf) {
   };
 }
 
+/** Exported functions made here, with their native instance and export name (for linking). */
+export const exportedFunctions = new WeakMap();
+
 /**
  * Builds the frozen, prototype-less exports object from the instance's
  * export list; `make` gives the Memory, Table and Global objects for an
@@ -37,6 +40,7 @@ export function buildExports(n, exportList, make) {
     const { name, kind } = entry;
     if (kind === "func") {
       const fn = exportFunction(n, name, slotOf);
+      exportedFunctions.set(fn, { n, name });
       Object.defineProperty(fn, "name", { value: name });
       out[name] = fn;
     } else if (kind === "memory" || kind === "table" || kind === "global") {

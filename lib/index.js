@@ -4,7 +4,7 @@
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
 import { Caller, dispatch, insideHostOf } from "./host.js";
-import { buildExports } from "./exports.js";
+import { buildExports, exportedFunctions } from "./exports.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
 
@@ -71,15 +71,17 @@ function defaultMemoryName(n) {
 /**
  * The instance config with every Memory, Table and Global among its imports
  * replaced by a link to that export (the new instance then joins the store
- * they live in). A shallow copy, each property read once; the addon checks
- * the rest.
+ * they live in), and so are exported functions of that same store (called
+ * directly, not through JS: a call through JS into the store the caller
+ * waits in would be refused). Other exported functions stay JS functions.
+ * A shallow copy, each property read once; the addon checks the rest.
  */
 function withLinks(config) {
   if (config === null || typeof config !== "object" || !Object.hasOwn(config, "imports")) return config;
   const imports = config.imports;
   if (imports === null || typeof imports !== "object") return config;
-  let changed = false;
   const copy = {};
+  const stores = new Set();
   for (const [module, names] of Object.entries(imports)) {
     if (names === null || typeof names !== "object") {
       copy[module] = names;
@@ -88,12 +90,20 @@ function withLinks(config) {
     const entries = {};
     for (const [name, value] of Object.entries(names)) {
       const link = linkOf(value);
-      if (link !== undefined) changed = true;
-      entries[name] = link ?? value;
+      if (link !== undefined) stores.add(link.storeId);
+      entries[name] = link?.link ?? value;
     }
     copy[module] = entries;
   }
-  return changed ? { ...config, imports: copy } : config;
+  if (stores.size === 0) return config;
+  for (const entries of Object.values(copy)) {
+    if (entries === null || typeof entries !== "object") continue;
+    for (const [name, value] of Object.entries(entries)) {
+      const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
+      if (f !== undefined && stores.has(f.n.storeId)) entries[name] = f.n.exportLink(f.name);
+    }
+  }
+  return { ...config, imports: copy };
 }
 
 /** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
@@ -126,7 +136,7 @@ export class Memory {
   static {
     linkOf = (v) => {
       if (v === null || typeof v !== "object") return undefined;
-      if (#n in v) return v.#n.exportLink(v.#name ?? defaultMemoryName(v.#n));
+      if (#n in v) return { link: v.#n.exportLink(v.#name ?? defaultMemoryName(v.#n)), storeId: v.#n.storeId };
       return linkOfTable(v) ?? linkOfGlobal(v);
     };
   }
@@ -200,7 +210,7 @@ export class Table {
     this.#name = name;
   }
   static {
-    linkOfTable = (v) => (#n in v ? v.#n.exportLink(v.#name) : undefined);
+    linkOfTable = (v) => (#n in v ? { link: v.#n.exportLink(v.#name), storeId: v.#n.storeId } : undefined);
   }
   size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
@@ -225,7 +235,7 @@ export class Global {
     Object.freeze(this);
   }
   static {
-    linkOfGlobal = (v) => (#n in v ? v.#n.exportLink(v.#name) : undefined);
+    linkOfGlobal = (v) => (#n in v ? { link: v.#n.exportLink(v.#name), storeId: v.#n.storeId } : undefined);
   }
   get value() { return sync(() => this.#n.global(this.#name, true)).value; }
   set value(v) { sync(() => this.#n.setGlobal(this.#name, v, true)); }

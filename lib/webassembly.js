@@ -235,9 +235,13 @@ function readImports(module, importObject) {
 /** What runtime-wasm is given for one import, checked as the JS API checks it. */
 function importValue(imp, value, label) {
   switch (imp.kind) {
-    case "func":
+    case "func": {
       if (typeof value !== "function") throw new LinkError(`${label} must be a function, got ${describe(value)}`);
-      return hostFunction(value, resultConverter(imp.results));
+      // A wasm function exported by another instance: runtime-wasm links it
+      // directly when this instance joins its store, else calls it.
+      const exported = wasmFunctions.get(value);
+      return exported ?? hostFunction(value, resultConverter(imp.results));
+    }
     case "global": {
       const type = imp.type;
       const described = globalType(value);
@@ -317,7 +321,10 @@ function wrapExports(inst, module) {
   const raw = inst.exports;
   for (const info of inst.getExports()) {
     const value = raw[info.name];
-    if (info.kind === "func") out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
+    if (info.kind === "func") {
+      out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
+      wasmFunctions.set(out[info.name], value);
+    }
     else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst);
     else if (info.kind === "table") out[info.name] = wrapTable(value, inst);
     else if (info.kind === "global") out[info.name] = wrapGlobal(value, inst, info);
@@ -330,6 +337,9 @@ function wrapExports(inst, module) {
  * are undefined, extra ones ignored, each converted by its parameter type;
  * errors become the JS API's classes.
  */
+/** The runtime-wasm export function behind each exported function of the namespace. */
+const wasmFunctions = new WeakMap();
+
 function exportedFunction(f, name, params) {
   const [c0, c1, c2] = params.map(converter);
   const each = params.map(converter);

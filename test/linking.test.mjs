@@ -83,3 +83,18 @@ test("a linked group's store outlives a collected first instance", async () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "ok");
 });
+
+test("an exported function of the store being joined is linked directly; others are called through JS", async () => {
+  const p = await wasm.instantiate(await wasm.compile(`(module (memory (export "memory") 1)
+    (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store8))`));
+  const other = await wasm.instantiate(await wasm.compile(`(module (func (export "twice") (param i32) (result i32) local.get 0 i32.const 2 i32.mul))`));
+  const c = await wasm.instantiate(await wasm.compile(`(module (import "p" "mem" (memory 1))
+    (import "p" "store" (func $store (param i32 i32))) (import "q" "twice" (func $twice (param i32) (result i32)))
+    (func (export "run") (param i32) (local.get 0) (call $twice (i32.const 21)) (call $store)))`),
+    { imports: { p: { mem: p.memory, store: p.exports.store }, q: { twice: other.exports.twice } } });
+  // Through JS, p.store would be a call into the store c waits in: refused.
+  c.exports.run(4);
+  assert.equal(new Uint8Array(p.memory.buffer)[4], 42);
+  assert.deepEqual(await c.call("run", 5), []);
+  assert.equal(new Uint8Array(p.memory.buffer)[5], 42);
+});
