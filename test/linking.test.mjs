@@ -98,3 +98,21 @@ test("an exported function of the store being joined is linked directly; others 
   assert.deepEqual(await c.call("run", 5), []);
   assert.equal(new Uint8Array(p.memory.buffer)[5], 42);
 });
+
+test("async calls into instances of one store run one at a time, in order, whichever instance they name", async () => {
+  const p = await wasm.instantiate(await wasm.compile(provider), { imports: {} });
+  const cid = await wasm.compile(consumer);
+  const a = await wasm.instantiate(cid, { imports: links(p) });
+  const b = await wasm.instantiate(cid, { imports: links(p) });
+  // Each bump reads the shared global and writes it back: interleaved
+  // stores would lose increments, and results would repeat.
+  const calls = [];
+  for (let i = 0; i < 200; i++) calls.push((i % 3 === 0 ? p.call("peek", 0) : (i % 2 ? a : b).call("bump")));
+  const bumps = (await Promise.all(calls)).filter((_, i) => i % 3 !== 0).map(([v]) => v);
+  assert.deepEqual(bumps, bumps.map((_, i) => 6 + i), "every bump saw the one before it");
+  assert.equal(p.exports.g.value, 5 + bumps.length);
+  p.dropSync();
+  a.dropSync();
+  assert.equal(b.exports.bump(), 6 + bumps.length, "the last instance still has the store");
+  b.dropSync();
+});
