@@ -272,9 +272,12 @@ export class Table {
   private constructor();
   size(): Promise<number>;
   sizeSync(): number;
-  /** Grows by `delta` null entries; returns the previous size. */
-  grow(delta: number): Promise<number>;
-  growSync(delta: number): number;
+  /** Grows by `delta` entries of `init` (null by default: a function from `instance.exports` of this store); returns the previous size. */
+  grow(delta: number, init?: ExportFunction | null): Promise<number>;
+  growSync(delta: number, init?: ExportFunction | null): number;
+  /** Sets entry `index` to null or a function from `instance.exports` of an instance in this table's store (5007 otherwise). */
+  set(index: number, value: ExportFunction | null): Promise<void>;
+  setSync(index: number, value: ExportFunction | null): void;
   /** The function at `index`, or null for an empty entry. */
   get(index: number): Promise<TableFunction | null>;
   getSync(index: number): TableFunction | null;

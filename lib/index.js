@@ -201,6 +201,16 @@ export class TableFunction {
 /** An exported table; function entries come out as `TableFunction`s, null entries as null. */
 let linkOfTable, linkOfGlobal;
 
+/** A table entry as the addon takes it: null, or a link to an exported function. */
+function entry(value) {
+  if (value === null || value === undefined) return null;
+  const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
+  if (f === undefined) {
+    throw new WasmError(ErrorCode.TypeError, `a table entry must be null or a function from instance.exports, got ${describe(value)}`);
+  }
+  return f.n.exportLink(f.name);
+}
+
 export class Table {
   #n;
   #name;
@@ -214,9 +224,12 @@ export class Table {
   }
   size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
-  /** Grows by `delta` null entries; returns the previous size. */
-  grow(delta) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), false)); }
-  growSync(delta) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), true)); }
+  /** Grows by `delta` entries of `init` (null by default); returns the previous size. */
+  grow(delta, init = null) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init), false)); }
+  growSync(delta, init = null) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init), true)); }
+  /** Sets entry `index` to `value`: null, or a function exported by an instance of this table's store. */
+  set(index, value) { return queued(this.#n, () => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value), false)); }
+  setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value), true)); }
   get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
   getSync(index) { return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }

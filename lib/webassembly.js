@@ -455,6 +455,16 @@ class Memory {
 
 const TABLE_ELEMENTS = { anyfunc: "funcref", funcref: "funcref", externref: "externref" };
 
+/** A table entry from JS: null (or missing), or a function exported by an instance (as runtime-wasm's). */
+function tableEntry(value, what) {
+  if (value === undefined || value === null) return null;
+  const f = typeof value === "function" ? wasmFunctions.get(value) : undefined;
+  if (f === undefined) {
+    throw new TypeError(`${what}: the value must be null or an exported WebAssembly function, got ${describe(value)}`);
+  }
+  return f;
+}
+
 let wrapTable;
 
 class Table {
@@ -469,9 +479,10 @@ class Table {
     if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
     address(d, "WebAssembly.Table");
     const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
-    if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table: an initial value other than null is not supported yet");
+    const init = tableEntry(value, "WebAssembly.Table");
     const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
     [this.#t, this.#inst] = [made.value, made.inst];
+    if (init !== null) for (let i = 0; i < initial; i++) mapped(() => this.#t.setSync(i, init));
   }
   static {
     const next = coreOf;
@@ -502,12 +513,14 @@ class Table {
   grow(delta, value = undefined) {
     Table.#check(this, "grow");
     const n = enforceRange(delta, "WebAssembly.Table.grow: delta");
-    if (value !== undefined && value !== null) throw new TypeError("WebAssembly.Table.grow: an initial value other than null is not supported yet");
-    return mapped(() => this.#t.growSync(n));
+    const init = tableEntry(value, "WebAssembly.Table.grow");
+    return mapped(() => this.#t.growSync(n, init));
   }
   set(index, value = undefined) {
     Table.#check(this, "set");
-    throw new TypeError("WebAssembly.Table.set is not supported yet by runtime-wasm/webassembly");
+    const i = enforceRange(index, "WebAssembly.Table.set: index");
+    const entry = tableEntry(value, "WebAssembly.Table.set");
+    mapped(() => this.#t.setSync(i, entry));
   }
 }
 

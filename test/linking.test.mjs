@@ -116,3 +116,23 @@ test("async calls into instances of one store run one at a time, in order, which
   assert.equal(b.exports.bump(), 6 + bumps.length, "the last instance still has the store");
   b.dropSync();
 });
+
+test("Table set and grow take null or a function exported in the table's store", async () => {
+  const p = await wasm.instantiate(await wasm.compile(provider));
+  const t = p.exports.t;
+  const c = await wasm.instantiate(await wasm.compile(`(module (import "p" "t" (table 1 funcref))
+    (func (export "eight") (result i32) i32.const 8) (type $r (func (result i32)))
+    (func (export "callAt") (param i32) (result i32) local.get 0 call_indirect (type $r)))`), { imports: { p: { t } } });
+  t.setSync(1, c.exports.eight);
+  assert.deepEqual(c.callSync("callAt", 1), [8]);
+  assert.deepEqual(t.getSync(1).callSync(), [8]);
+  await t.set(1, null);
+  assert.equal(t.getSync(1), null);
+  assert.equal(t.growSync(2, c.exports.eight), 2);
+  assert.deepEqual(c.callSync("callAt", 3), [8]);
+  await code(() => t.setSync(9, null), E.MemoryError);
+  await code(() => t.setSync(0, () => 1), E.TypeError);
+  const stranger = await wasm.instantiate(await wasm.compile(`(module (func (export "f") (result i32) i32.const 1))`));
+  const e = await code(() => t.setSync(0, stranger.exports.f), E.TypeError);
+  assert.match(e.message, /another store/);
+});

@@ -230,8 +230,10 @@ impl JsInstance {
         self.plain(env, now, move |l| l.table_size(&name).map(|n| n as f64))
     }
 
+    /// `init`: null, or an export link (`exportLink`) to a function of an
+    /// instance in this store.
     #[napi(
-        ts_args_type = "name: string, delta: number, now: boolean",
+        ts_args_type = "name: string, delta: number, init: object | null, now: boolean",
         ts_return_type = "number | Promise<number>"
     )]
     pub fn table_grow<'e>(
@@ -239,11 +241,37 @@ impl JsInstance {
         env: &'e Env,
         name: String,
         delta: f64,
+        init: Option<&External<core::ExportRef>>,
         now: bool,
     ) -> Result<Unknown<'e>> {
         let delta = sync(env, index(delta, "table delta"))?;
+        let init = init.map(|e| (**e).clone());
         self.plain(env, now, move |l| {
-            l.table_grow(&name, delta).map(|n| n as f64)
+            l.table_grow_with(&name, delta, init.as_ref())
+                .map(|n| n as f64)
+        })
+    }
+
+    /// Sets `len` entries from `start` to `value` (null, or an export link
+    /// to a function of an instance in this store).
+    #[napi(
+        ts_args_type = "name: string, start: number, len: number, value: object | null, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
+    pub fn table_fill<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        start: f64,
+        len: f64,
+        value: Option<&External<core::ExportRef>>,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let start = sync(env, index(start, "table index"))?;
+        let len = sync(env, index(len, "table length"))?;
+        let value = value.map(|e| (**e).clone());
+        self.plain(env, now, move |l| {
+            l.table_fill(&name, start, len, value.as_ref())
         })
     }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::func::FuncRef;
+use crate::imports::ExportRef;
 use crate::instance::Live;
 use wasmtime::{Extern, Ref};
 
@@ -19,10 +20,78 @@ impl Live {
     /// Grows by `delta` null entries; returns the previous size. Refused
     /// growth (the table's maximum or `maxTableElements`) is 5006.
     pub fn table_grow(&mut self, name: &str, delta: u64) -> Result<u64> {
+        self.table_grow_with(name, delta, None)
+    }
+
+    /// Grows by `delta` entries of `init` (a function exported by an
+    /// instance of this store, or null); returns the previous size.
+    pub fn table_grow_with(
+        &mut self,
+        name: &str,
+        delta: u64,
+        init: Option<&ExportRef>,
+    ) -> Result<u64> {
         let t = self.table_export(name)?;
-        let init = Ref::null(t.ty(&self.store).element().heap_type());
+        let init = self.entry(&t, init)?;
         t.grow(&mut self.store, delta, init)
             .map_err(|e| Error::Memory(format!("table.grow by {delta} refused: {e}")))
+    }
+
+    /// Sets entry `i` to `value` (a function exported by an instance of
+    /// this store, or null); out of bounds is 5006.
+    pub fn table_set(&mut self, name: &str, i: u64, value: Option<&ExportRef>) -> Result<()> {
+        self.table_fill(name, i, 1, value)
+    }
+
+    /// Sets `len` entries from `start` to `value`; out of bounds is 5006.
+    pub fn table_fill(
+        &mut self,
+        name: &str,
+        start: u64,
+        len: u64,
+        value: Option<&ExportRef>,
+    ) -> Result<()> {
+        let t = self.table_export(name)?;
+        let value = self.entry(&t, value)?;
+        let size = t.size(&self.store);
+        if start.checked_add(len).is_none_or(|end| end > size) {
+            return Err(Error::Memory(format!(
+                "table entries {start}..{} are out of bounds (size {size})",
+                start.saturating_add(len)
+            )));
+        }
+        t.fill(&mut self.store, start, value, len)
+            .map_err(|e| Error::Type(crate::error::describe(&e)))
+    }
+
+    /// The table entry for `value`: null, or the function it names, which
+    /// must be exported by an instance of this store and fit the table.
+    fn entry(&mut self, t: &wasmtime::Table, value: Option<&ExportRef>) -> Result<Ref> {
+        let element = t.ty(&self.store).element().clone();
+        let Some(from) = value else {
+            return Ok(Ref::null(element.heap_type()));
+        };
+        let member = self
+            .members
+            .iter()
+            .find(|m| m.id == from.instance)
+            .ok_or_else(|| {
+                Error::Type(format!(
+                    "function `{}` belongs to an instance in another store; only functions of linked instances go into a table",
+                    from.name
+                ))
+            })?;
+        let func = member
+            .instance
+            .get_func(&mut self.store, &from.name)
+            .ok_or_else(|| {
+                Error::ExportNotFound(format!("no exported function `{}`", from.name))
+            })?;
+        if !element.heap_type().is_func() {
+            return Err(Error::Type("the table does not hold functions".into()));
+        }
+        // A typed table (`(ref $t)`) checks the function's type as it stores it.
+        Ok(Ref::Func(Some(func)))
     }
 
     /// The function at `index` (`None` for a null entry); out of bounds is 5006.
