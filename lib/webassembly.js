@@ -455,9 +455,12 @@ class Memory {
 
 const TABLE_ELEMENTS = { anyfunc: "funcref", funcref: "funcref", externref: "externref" };
 
-/** A table entry from JS: null (or missing), or a function exported by an instance (as runtime-wasm's). */
-function tableEntry(value, what) {
-  if (value === undefined || value === null) return null;
+/**
+ * A table entry from JS: null, or a function exported by an instance (as
+ * runtime-wasm's); a missing value (`given` false) is null, the default.
+ */
+function tableEntry(value, what, given = value !== undefined) {
+  if (!given || value === null) return null;
   const f = typeof value === "function" ? wasmFunctions.get(value) : undefined;
   if (f === undefined) {
     throw new TypeError(`${what}: the value must be null or an exported WebAssembly function, got ${describe(value)}`);
@@ -479,7 +482,7 @@ class Table {
     if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
     address(d, "WebAssembly.Table");
     const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
-    const init = tableEntry(value, "WebAssembly.Table");
+    const init = tableEntry(value, "WebAssembly.Table", arguments.length > 1);
     const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
     [this.#t, this.#inst] = [made.value, made.inst];
     if (init !== null) for (let i = 0; i < initial; i++) mapped(() => this.#t.setSync(i, init));
@@ -513,13 +516,13 @@ class Table {
   grow(delta, value = undefined) {
     Table.#check(this, "grow");
     const n = enforceRange(delta, "WebAssembly.Table.grow: delta");
-    const init = tableEntry(value, "WebAssembly.Table.grow");
+    const init = tableEntry(value, "WebAssembly.Table.grow", arguments.length > 1);
     return mapped(() => this.#t.growSync(n, init));
   }
   set(index, value = undefined) {
     Table.#check(this, "set");
     const i = enforceRange(index, "WebAssembly.Table.set: index");
-    const entry = tableEntry(value, "WebAssembly.Table.set");
+    const entry = tableEntry(value, "WebAssembly.Table.set", arguments.length > 1);
     mapped(() => this.#t.setSync(i, entry));
   }
 }
