@@ -335,7 +335,7 @@ async function run(argv) {
 function describe(e) {
   const type = e.kind === "func" ? `(${e.params.join(", ")}) -> (${e.results.join(", ")})`
     : e.kind === "memory" ? `pages ${e.minimum}..${e.maximum ?? ""}${e.shared ? " shared" : ""}${e.memory64 ? " memory64" : ""}`
-    : e.kind === "table" ? `${e.element} ${e.minimum}..${e.maximum ?? ""}`
+    : e.kind === "table" ? `${e.element} ${e.minimum}..${e.maximum ?? ""}${e.table64 ? " table64" : ""}`
     : e.kind === "global" ? `${e.mutable ? "mut " : ""}${e.type}`
     : `(${(e.params ?? []).join(", ")})`;
   return `${e.kind.padEnd(6)} ${e.module ? `${e.module}.` : ""}${e.name}: ${type}`;

@@ -63,6 +63,8 @@ export interface TableType {
   element: ValType;
   minimum: number;
   maximum?: number;
+  /** Indexed by i64 (the memory64 proposal's 64-bit tables). */
+  table64: boolean;
 }
 
 /** The type of a global import or export. */

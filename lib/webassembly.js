@@ -325,8 +325,8 @@ function wrapExports(inst, module) {
       out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
       wasmFunctions.set(out[info.name], value);
     }
-    else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst);
-    else if (info.kind === "table") out[info.name] = wrapTable(value, inst);
+    else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst, info.memory64);
+    else if (info.kind === "table") out[info.name] = wrapTable(value, inst, info.table64);
     else if (info.kind === "global") out[info.name] = wrapGlobal(value, inst, info);
   }
   return Object.freeze(out);
@@ -376,24 +376,47 @@ function descriptor(d, what) {
   return d;
 }
 
-/** `address` of a Memory or Table descriptor: only 32-bit ones are made here. */
+/** `address` of a Memory or Table descriptor: true for "i64". */
 function address(d, what) {
   const given = d.address;
-  if (given === undefined) return;
+  if (given === undefined) return false;
   const a = String(given);
   if (a !== "i32" && a !== "i64") throw new TypeError(`${what}: address must be "i32" or "i64", got ${a}`);
-  if (a === "i64") throw new TypeError(`${what}: 64-bit addresses are not supported yet by runtime-wasm/webassembly`);
+  return a === "i64";
+}
+
+/** ToBigInt: a BigInt, or a string or boolean converted; a Number is a TypeError. */
+function toBigInt(v) {
+  const p = v !== null && typeof v === "object" ? v.valueOf() : v;
+  if (typeof p === "bigint") return p;
+  if (typeof p === "string" || typeof p === "boolean") return BigInt(p);
+  throw new TypeError(`expected a BigInt, got ${describe(p)}`);
+}
+
+/** An address value: an [EnforceRange] integer for 32-bit, a BigInt in [0, 2^64) for 64-bit. */
+function addressValue(v, what, is64) {
+  if (!is64) return enforceRange(v, what);
+  const b = toBigInt(v);
+  if (b < 0n || b >= 1n << 64n) throw new TypeError(`${what} must be in [0, 2^64), got ${b}`);
+  return b;
+}
+
+/** An address value as the core takes it (a JS number); past 2^53 nothing could fit anyway. */
+function coreCount(v, what) {
+  if (typeof v === "bigint" && v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} ${v} is too large`);
+  return Number(v);
 }
 
 /** Limits `{ initial, maximum }`, read in the descriptor's member order. */
-function sizes(d, what, max) {
+function sizes(d, what, max, is64 = false) {
   const initialValue = d.initial;
   if (initialValue === undefined) throw new TypeError(`${what}: descriptor.initial is required`);
-  const initial = enforceRange(initialValue, `${what}: initial`);
+  const initial = addressValue(initialValue, `${what}: initial`, is64);
   const maximumValue = d.maximum;
-  const maximum = maximumValue === undefined ? undefined : enforceRange(maximumValue, `${what}: maximum`);
-  if (initial > max) throw new RangeError(`${what}: initial ${initial} is above ${max}`);
-  if (maximum !== undefined && maximum > max) throw new RangeError(`${what}: maximum ${maximum} is above ${max}`);
+  const maximum = maximumValue === undefined ? undefined : addressValue(maximumValue, `${what}: maximum`, is64);
+  const limit = is64 ? BigInt(max) : max;
+  if (initial > limit) throw new RangeError(`${what}: initial ${initial} is above ${max}`);
+  if (maximum !== undefined && maximum > limit && !is64) throw new RangeError(`${what}: maximum ${maximum} is above ${max}`);
   if (maximum !== undefined && maximum < initial) throw new RangeError(`${what}: maximum ${maximum} is below initial ${initial}`);
   return { initial, maximum };
 }
@@ -421,21 +444,23 @@ let coreOf = () => undefined;
 class Memory {
   #m;
   #inst;
+  /** A 64-bit memory: sizes are BigInts. */
+  #is64 = false;
   constructor(d) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Memory");
-    address(d, "WebAssembly.Memory");
-    const { initial, maximum } = sizes(d, "WebAssembly.Memory", 65536);
+    const is64 = address(d, "WebAssembly.Memory");
+    const { initial, maximum } = sizes(d, "WebAssembly.Memory", 65536, is64);
     if (d.shared) throw new TypeError("WebAssembly.Memory: shared memories are not supported by runtime-wasm/webassembly");
-    const made = standalone(`(module (memory (export "x") ${initial} ${maximum ?? ""}))`);
-    [this.#m, this.#inst] = [made.value, made.inst];
+    const made = standalone(`(module (memory (export "x") ${is64 ? "i64 " : ""}${initial} ${maximum ?? ""}))`);
+    [this.#m, this.#inst, this.#is64] = [made.value, made.inst, is64];
   }
   static {
     const next = coreOf;
     coreOf = (v) => (v !== null && typeof v === "object" && #m in v ? v.#m : next(v));
-    wrapMemory = (m, inst) => {
+    wrapMemory = (m, inst, is64 = false) => {
       const out = new Memory(INTERNAL);
-      [out.#m, out.#inst] = [m, inst];
+      [out.#m, out.#inst, out.#is64] = [m, inst, is64];
       return out;
     };
   }
@@ -448,8 +473,10 @@ class Memory {
   }
   grow(delta) {
     Memory.#check(this, "grow");
-    const pages = enforceRange(delta, "WebAssembly.Memory.grow: delta");
-    return mapped(() => this.#m.growSync(pages));
+    const what = "WebAssembly.Memory.grow: delta";
+    const pages = coreCount(addressValue(delta, what, this.#is64), what);
+    const old = mapped(() => this.#m.growSync(pages));
+    return this.#is64 ? BigInt(old) : old;
   }
 }
 
@@ -473,6 +500,8 @@ let wrapTable;
 class Table {
   #t;
   #inst;
+  /** A 64-bit table: indices and sizes are BigInts. */
+  #is64 = false;
   constructor(d, value = undefined) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Table");
@@ -480,19 +509,19 @@ class Table {
     const given = String(d.element);
     const element = TABLE_ELEMENTS[given];
     if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
-    address(d, "WebAssembly.Table");
-    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000);
+    const is64 = address(d, "WebAssembly.Table");
+    const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000, is64);
     const init = tableEntry(value, "WebAssembly.Table", arguments.length > 1);
-    const made = standalone(`(module (table (export "x") ${initial} ${maximum ?? ""} ${element}))`);
-    [this.#t, this.#inst] = [made.value, made.inst];
+    const made = standalone(`(module (table (export "x") ${is64 ? "i64 " : ""}${initial} ${maximum ?? ""} ${element}))`);
+    [this.#t, this.#inst, this.#is64] = [made.value, made.inst, is64];
     if (init !== null) for (let i = 0; i < initial; i++) mapped(() => this.#t.setSync(i, init));
   }
   static {
     const next = coreOf;
     coreOf = (v) => (v !== null && typeof v === "object" && #t in v ? v.#t : next(v));
-    wrapTable = (t, inst) => {
+    wrapTable = (t, inst, is64 = false) => {
       const out = new Table(INTERNAL);
-      [out.#t, out.#inst] = [t, inst];
+      [out.#t, out.#inst, out.#is64] = [t, inst, is64];
       return out;
     };
   }
@@ -501,11 +530,18 @@ class Table {
   }
   get length() {
     Table.#check(this, "length");
-    return mapped(() => this.#t.sizeSync());
+    const n = mapped(() => this.#t.sizeSync());
+    return this.#is64 ? BigInt(n) : n;
+  }
+  #index(v, what) {
+    const index = addressValue(v, what, this.#is64);
+    // Past the table's size either way: RangeError, as an index out of bounds.
+    if (typeof index === "bigint" && index > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} ${index} is out of bounds`);
+    return Number(index);
   }
   get(index) {
     Table.#check(this, "get");
-    const i = enforceRange(index, "WebAssembly.Table.get: index");
+    const i = this.#index(index, "WebAssembly.Table.get: index");
     const f = mapped(() => this.#t.getSync(i));
     if (f === null) return null;
     return exportedFunction((...args) => {
@@ -515,13 +551,15 @@ class Table {
   }
   grow(delta, value = undefined) {
     Table.#check(this, "grow");
-    const n = enforceRange(delta, "WebAssembly.Table.grow: delta");
+    const what = "WebAssembly.Table.grow: delta";
+    const n = coreCount(addressValue(delta, what, this.#is64), what);
     const init = tableEntry(value, "WebAssembly.Table.grow", arguments.length > 1);
-    return mapped(() => this.#t.growSync(n, init));
+    const old = mapped(() => this.#t.growSync(n, init));
+    return this.#is64 ? BigInt(old) : old;
   }
   set(index, value = undefined) {
     Table.#check(this, "set");
-    const i = enforceRange(index, "WebAssembly.Table.set: index");
+    const i = this.#index(index, "WebAssembly.Table.set: index");
     const entry = tableEntry(value, "WebAssembly.Table.set", arguments.length > 1);
     mapped(() => this.#t.setSync(i, entry));
   }

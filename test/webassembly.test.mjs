@@ -304,3 +304,22 @@ test("imported Memory, Table and Global objects are the instance's own: one memo
   assert.throws(() => new W.Instance(m, { env: { memory: g } }), W.LinkError);
   assert.throws(() => new W.Instance(gm, { env: { g: new W.Global({ value: "i32" }, 1) } }), W.LinkError, "mutability must match");
 });
+
+test("64-bit memories and tables take and give BigInts", () => {
+  const m = new W.Memory({ address: "i64", initial: 1n, maximum: 3n });
+  assert.equal(m.buffer.byteLength, 65536);
+  assert.equal(m.grow(1n), 1n);
+  assert.equal(m.buffer.byteLength, 2 * 65536);
+  assert.throws(() => m.grow(1), TypeError, "a Number is no i64 address");
+  assert.throws(() => m.grow(5n), RangeError, "past the maximum");
+  assert.throws(() => new W.Memory({ address: "i64", initial: -1n }), TypeError);
+  assert.throws(() => new W.Memory({ address: "i128", initial: 1 }), TypeError);
+  const t = new W.Table({ address: "i64", element: "anyfunc", initial: 2n });
+  assert.equal(t.length, 2n);
+  assert.equal(t.get(1n), null);
+  assert.equal(t.grow(1n), 2n);
+  assert.throws(() => t.get(3n), RangeError);
+  const exported = new W.Instance(new W.Module(wat2wasm(`(module (memory (export "m") i64 1) (table (export "t") i64 1 funcref))`))).exports;
+  assert.equal(exported.m.grow(0n), 1n);
+  assert.equal(exported.t.length, 1n);
+});

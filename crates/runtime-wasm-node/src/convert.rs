@@ -310,6 +310,7 @@ pub struct ExternJs {
     pub shared: Option<bool>,
     pub memory64: Option<bool>,
     pub element: Option<String>,
+    pub table64: Option<bool>,
     #[napi(js_name = "type")]
     pub ty: Option<String>,
     pub mutable: Option<bool>,
@@ -327,6 +328,7 @@ pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) ->
         shared: None,
         memory64: None,
         element: None,
+        table64: None,
         ty: None,
         mutable: None,
     };
@@ -350,10 +352,12 @@ pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) ->
             element,
             minimum,
             maximum,
+            table64,
         } => {
             e.element = Some(element.clone());
             e.minimum = Some(*minimum as f64);
             e.maximum = maximum.map(|m| m as f64);
+            e.table64 = Some(*table64);
         }
         core::ExternInfo::Global { ty, mutable } => {
             e.ty = Some(ty.clone());

@@ -26,6 +26,7 @@ pub enum ExternInfo {
         element: String,
         minimum: u64,
         maximum: Option<u64>,
+        table64: bool,
     },
     Global {
         ty: String,
@@ -64,6 +65,7 @@ impl ExternInfo {
                 element: ref_type_name(t.element()),
                 minimum: t.minimum(),
                 maximum: t.maximum(),
+                table64: t.is_64(),
             },
             ExternType::Global(g) => ExternInfo::Global {
                 ty: type_name(g.content()),
