@@ -201,14 +201,20 @@ export class TableFunction {
 /** An exported table; function entries come out as `TableFunction`s, null entries as null. */
 let linkOfTable, linkOfGlobal;
 
-/** A table entry as the addon takes it: null, or a link to an exported function. */
-function entry(value) {
+/**
+ * A table entry as the addon takes it: null; a link to an exported function
+ * of the table's store; or, for one of another store, the function itself
+ * with its signature (called through JS, as an import of it would be).
+ */
+function entry(value, storeId) {
   if (value === null || value === undefined) return null;
   const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
   if (f === undefined) {
     throw new WasmError(ErrorCode.TypeError, `a table entry must be null or a function from instance.exports, got ${describe(value)}`);
   }
-  return f.n.exportLink(f.name);
+  if (f.n.storeId === storeId) return f.n.exportLink(f.name);
+  const { params, results } = f.n.getExports().find((e) => e.name === f.name);
+  return { host: value, params, results };
 }
 
 export class Table {
@@ -225,11 +231,11 @@ export class Table {
   size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
   /** Grows by `delta` entries of `init` (null by default); returns the previous size. */
-  grow(delta, init = null) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init), false)); }
-  growSync(delta, init = null) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init), true)); }
-  /** Sets entry `index` to `value`: null, or a function exported by an instance of this table's store. */
-  set(index, value) { return queued(this.#n, () => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value), false)); }
-  setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value), true)); }
+  grow(delta, init = null) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), false)); }
+  growSync(delta, init = null) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), true)); }
+  /** Sets entry `index` to `value`: null, or a function from `instance.exports` (of another store: called through JS). */
+  set(index, value) { return queued(this.#n, () => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), false)); }
+  setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), true)); }
   get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
   getSync(index) { return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }

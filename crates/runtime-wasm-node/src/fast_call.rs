@@ -64,7 +64,13 @@ unsafe extern "C" fn call_numbers(
 ) -> sys::napi_value {
     // SAFETY: `env` and `info` are exactly what Node passed to this callback,
     // which runs on the JS thread; that is all `call_numbers_inner` needs.
-    match unsafe { call_numbers_inner(env, info) } {
+    // A panic must not unwind into Node (it would abort the process): it
+    // becomes this call's error, and the instance goes on.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        call_numbers_inner(env, info)
+    }))
+    .unwrap_or_else(|_| Err(Error::from_reason("internal error: the call panicked")));
+    match outcome {
         Ok(v) => v,
         Err(e) => {
             // SAFETY: `env` is this callback's live, non-null env on the JS

@@ -8,6 +8,7 @@ use crate::convert::{
     ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
 };
 use crate::error::{either, sync};
+use crate::js_thread::{JsRef, JsThread};
 use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -22,15 +23,53 @@ pub struct JsInstance {
     slot: Cell<Option<u32>>,
     /// Its memories' `buffer`s, once one is asked for.
     buffers: OnceCell<Arc<Buffers>>,
+    /// The JS dispatcher of host functions (for host functions put in tables).
+    dispatch: Arc<JsRef>,
 }
 
 impl JsInstance {
-    pub fn new(rt: core::Runtime, inst: Arc<core::Instance>) -> Self {
+    pub fn new(rt: core::Runtime, inst: Arc<core::Instance>, dispatch: Arc<JsRef>) -> Self {
         JsInstance {
             rt,
             inst,
             slot: Cell::new(None),
             buffers: OnceCell::new(),
+            dispatch,
+        }
+    }
+
+    /// A table entry from JS: null, an export link (`exportLink`) to a
+    /// function of this store, or `{ host, params, results }`: a JS function
+    /// called with that signature.
+    fn entry(&self, env: &Env, value: Option<Unknown>) -> Result<Option<core::TableEntry>> {
+        let Some(value) = value else { return Ok(None) };
+        match value.get_type()? {
+            ValueType::Null | ValueType::Undefined => Ok(None),
+            ValueType::External => {
+                // SAFETY: a live value of `env`; napi-rs checks the external
+                // is one it made holding an `ExportRef`.
+                let link =
+                    unsafe { External::<core::ExportRef>::from_napi_ref(env.raw(), value.raw()) }?;
+                Ok(Some(core::TableEntry::Export((**link).clone())))
+            }
+            ValueType::Object => {
+                // SAFETY: `get_type` just reported an object.
+                let obj = unsafe { value.cast::<Object>() }?;
+                let func: Unknown = obj.get_named_property("host")?;
+                let params: Vec<String> = obj.get_named_property("params")?;
+                let results: Vec<String> = obj.get_named_property("results")?;
+                let js = JsThread::current(env)?;
+                Ok(Some(core::TableEntry::Host {
+                    func: Arc::new(host::JsHostFunc::new(&func, &self.dispatch, &js)?),
+                    params,
+                    results,
+                    label: "table entry".into(),
+                }))
+            }
+            _ => Err(Error::new(
+                Status::InvalidArg,
+                "a table entry must be null, an export link or a host function",
+            )),
         }
     }
 }
@@ -230,8 +269,7 @@ impl JsInstance {
         self.plain(env, now, move |l| l.table_size(&name).map(|n| n as f64))
     }
 
-    /// `init`: null, or an export link (`exportLink`) to a function of an
-    /// instance in this store.
+    /// `init`: a table entry (see `entry`).
     #[napi(
         ts_args_type = "name: string, delta: number, init: object | null, now: boolean",
         ts_return_type = "number | Promise<number>"
@@ -241,19 +279,18 @@ impl JsInstance {
         env: &'e Env,
         name: String,
         delta: f64,
-        init: Option<&External<core::ExportRef>>,
+        init: Option<Unknown>,
         now: bool,
     ) -> Result<Unknown<'e>> {
         let delta = sync(env, index(delta, "table delta"))?;
-        let init = init.map(|e| (**e).clone());
+        let init = self.entry(env, init)?;
         self.plain(env, now, move |l| {
             l.table_grow_with(&name, delta, init.as_ref())
                 .map(|n| n as f64)
         })
     }
 
-    /// Sets `len` entries from `start` to `value` (null, or an export link
-    /// to a function of an instance in this store).
+    /// Sets `len` entries from `start` to `value` (see `entry`).
     #[napi(
         ts_args_type = "name: string, start: number, len: number, value: object | null, now: boolean",
         ts_return_type = "void | Promise<void>"
@@ -264,12 +301,12 @@ impl JsInstance {
         name: String,
         start: f64,
         len: f64,
-        value: Option<&External<core::ExportRef>>,
+        value: Option<Unknown>,
         now: bool,
     ) -> Result<Unknown<'e>> {
         let start = sync(env, index(start, "table index"))?;
         let len = sync(env, index(len, "table length"))?;
-        let value = value.map(|e| (**e).clone());
+        let value = self.entry(env, value)?;
         self.plain(env, now, move |l| {
             l.table_fill(&name, start, len, value.as_ref())
         })

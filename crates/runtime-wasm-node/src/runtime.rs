@@ -116,9 +116,10 @@ impl JsRuntime {
         now: bool,
     ) -> Result<Unknown<'e>> {
         let config = self.config(env, config)?;
+        let dispatch = self.dispatch.clone();
         self.either(env, now, move |rt| {
             let inst = rt.instantiate(id.parse()?, &config)?;
-            Ok(JsInstance::new(rt.clone(), inst))
+            Ok(JsInstance::new(rt.clone(), inst, dispatch))
         })
     }
 

@@ -49,5 +49,6 @@ pub use module::{
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
 pub use runtime::{Runtime, RuntimeOptions, DEFAULT_POOL};
+pub use table::TableEntry;
 pub use value::{count, millis, type_name, Arg, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT, DEFAULT_MAX_OPEN_FILES};

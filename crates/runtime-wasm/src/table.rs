@@ -3,8 +3,11 @@
 
 use crate::error::{Error, Result};
 use crate::func::FuncRef;
-use crate::imports::ExportRef;
+use crate::host_call::HostFunc;
+use crate::imports::{self, ExportRef};
 use crate::instance::Live;
+use std::sync::Arc;
+use wasmtime::ValType;
 use wasmtime::{Extern, Ref};
 
 impl Live {
@@ -29,7 +32,7 @@ impl Live {
         &mut self,
         name: &str,
         delta: u64,
-        init: Option<&ExportRef>,
+        init: Option<&TableEntry>,
     ) -> Result<u64> {
         let t = self.table_export(name)?;
         let init = self.entry(&t, init)?;
@@ -39,7 +42,7 @@ impl Live {
 
     /// Sets entry `i` to `value` (a function exported by an instance of
     /// this store, or null); out of bounds is 5006.
-    pub fn table_set(&mut self, name: &str, i: u64, value: Option<&ExportRef>) -> Result<()> {
+    pub fn table_set(&mut self, name: &str, i: u64, value: Option<&TableEntry>) -> Result<()> {
         self.table_fill(name, i, 1, value)
     }
 
@@ -49,7 +52,7 @@ impl Live {
         name: &str,
         start: u64,
         len: u64,
-        value: Option<&ExportRef>,
+        value: Option<&TableEntry>,
     ) -> Result<()> {
         let t = self.table_export(name)?;
         let value = self.entry(&t, value)?;
@@ -62,36 +65,6 @@ impl Live {
         }
         t.fill(&mut self.store, start, value, len)
             .map_err(|e| Error::Type(crate::error::describe(&e)))
-    }
-
-    /// The table entry for `value`: null, or the function it names, which
-    /// must be exported by an instance of this store and fit the table.
-    fn entry(&mut self, t: &wasmtime::Table, value: Option<&ExportRef>) -> Result<Ref> {
-        let element = t.ty(&self.store).element().clone();
-        let Some(from) = value else {
-            return Ok(Ref::null(element.heap_type()));
-        };
-        let member = self
-            .members
-            .iter()
-            .find(|m| m.id == from.instance)
-            .ok_or_else(|| {
-                Error::Type(format!(
-                    "function `{}` belongs to an instance in another store; only functions of linked instances go into a table",
-                    from.name
-                ))
-            })?;
-        let func = member
-            .instance
-            .get_func(&mut self.store, &from.name)
-            .ok_or_else(|| {
-                Error::ExportNotFound(format!("no exported function `{}`", from.name))
-            })?;
-        if !element.heap_type().is_func() {
-            return Err(Error::Type("the table does not hold functions".into()));
-        }
-        // A typed table (`(ref $t)`) checks the function's type as it stores it.
-        Ok(Ref::Func(Some(func)))
     }
 
     /// The function at `index` (`None` for a null entry); out of bounds is 5006.
@@ -116,4 +89,96 @@ impl Live {
         };
         self.table_func(func).map(Some)
     }
+
+    /// The table entry for `value`: null, a function exported by an
+    /// instance of this store, or a host function of the stated type.
+    fn entry(&mut self, t: &wasmtime::Table, value: Option<&TableEntry>) -> Result<Ref> {
+        let element = t.ty(&self.store).element().clone();
+        let Some(value) = value else {
+            return Ok(Ref::null(element.heap_type()));
+        };
+        if !element.heap_type().is_func() {
+            return Err(Error::Type("the table does not hold functions".into()));
+        }
+        let func = match value {
+            TableEntry::Export(from) => {
+                let member = self
+                    .members
+                    .iter()
+                    .find(|m| m.id == from.instance)
+                    .ok_or_else(|| {
+                        Error::Type(format!(
+                            "function `{}` belongs to an instance in another store; give it as a host function",
+                            from.name
+                        ))
+                    })?;
+                member
+                    .instance
+                    .get_func(&mut self.store, &from.name)
+                    .ok_or_else(|| {
+                        Error::ExportNotFound(format!("no exported function `{}`", from.name))
+                    })?
+            }
+            TableEntry::Host {
+                func,
+                params,
+                results,
+                label,
+            } => {
+                let ty = wasmtime::FuncType::new(
+                    self.store.engine(),
+                    params
+                        .iter()
+                        .map(|p| value_type(p))
+                        .collect::<Result<Vec<_>>>()?,
+                    results
+                        .iter()
+                        .map(|r| value_type(r))
+                        .collect::<Result<Vec<_>>>()?,
+                );
+                let exported = self.member().memories.clone();
+                // Host functions are async: from now on guest code in this
+                // store is entered through a fiber.
+                self.needs_async = true;
+                imports::wrap(&mut self.store, ty, func.clone(), label.clone(), exported)
+            }
+        };
+        // A typed table (`(ref $t)`) checks the function's type as it stores it.
+        Ok(Ref::Func(Some(func)))
+    }
+}
+
+/// A function to put in a table.
+#[derive(Clone)]
+pub enum TableEntry {
+    /// A function exported by an instance of the table's store.
+    Export(ExportRef),
+    /// A host function with this signature (a call through the embedder,
+    /// e.g. to an instance of another store).
+    Host {
+        func: Arc<dyn HostFunc>,
+        params: Vec<String>,
+        results: Vec<String>,
+        /// Names it in errors.
+        label: String,
+    },
+}
+
+/// A value type by the name embedders use (`type_name`'s inverse, for the
+/// number and abstract reference types).
+fn value_type(name: &str) -> Result<ValType> {
+    Ok(match name {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        "f64" => ValType::F64,
+        "v128" => ValType::V128,
+        "funcref" => ValType::FUNCREF,
+        "externref" => ValType::EXTERNREF,
+        other => {
+            return Err(Error::Type(format!(
+                "a host function in a table cannot take or give {other}"
+            )))
+        }
+    })
 }

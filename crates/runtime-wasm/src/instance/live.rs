@@ -35,7 +35,7 @@ pub struct Live {
     pub(super) ticker: Ticker,
     /// The store holds async host functions (JS imports, WASI), so guest
     /// code is entered through a fiber; otherwise directly.
-    pub(super) needs_async: bool,
+    pub(crate) needs_async: bool,
     /// What an instance joining the store must share.
     pub(super) group: Group,
 }
