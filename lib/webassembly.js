@@ -70,7 +70,7 @@ const modules = new FinalizationRegistry((id) => {
   }
 });
 
-let adoptModule, moduleId, funcIndex, moduleBytes;
+let adoptModule, moduleId, funcIndex, moduleBytes, reexportsOf;
 
 class Module {
   #id;
@@ -83,6 +83,8 @@ class Module {
   }
   /** Export name → function index, read when first needed. */
   #funcIndices;
+  /** Export name → the import it passes on, read when first needed. */
+  #reexports;
   static #adopt(m, id, bytes) {
     m.#id = id;
     m.#bytes = bytes;
@@ -99,6 +101,7 @@ class Module {
     };
     funcIndex = (m, exportName) => (m.#funcIndices ??= exportedFuncIndices(m.#bytes)).get(exportName);
     moduleBytes = (m) => m.#bytes;
+    reexportsOf = (m) => (m.#reexports ??= reexports(m.#bytes));
   }
   static exports(m) {
     return rt.moduleInfo(moduleId(m)).exports.map(({ name, kind }) => ({ name, kind: kindName(kind) }));
@@ -152,6 +155,64 @@ function customSections(bytes, wanted) {
     if (id !== 0) continue;
     const [n, at] = name(bytes, start);
     if (n === wanted) out.push(bytes.slice(at, end).buffer);
+  }
+  return out;
+}
+
+/** The imports of a (validated) binary in order: `[kind, module, name]`, kind as the binary's byte. */
+function importList(bytes) {
+  const out = [];
+  const skipLimits = (at) => {
+    const flags = bytes[at];
+    [, at] = leb(bytes, at + 1);
+    if (flags & 1) [, at] = leb(bytes, at);
+    if (flags & 8) [, at] = leb(bytes, at);
+    return at;
+  };
+  const skipValType = (at) => {
+    const t = bytes[at];
+    return t === 0x63 || t === 0x64 ? leb(bytes, at + 1)[1] : at + 1;
+  };
+  for (const [id, start] of sections(bytes)) {
+    if (id !== 2) continue;
+    let [count, at] = leb(bytes, start);
+    while (count-- > 0) {
+      let module, field;
+      [module, at] = name(bytes, at);
+      [field, at] = name(bytes, at);
+      const kind = bytes[at++];
+      if (kind === 0) [, at] = leb(bytes, at);
+      else if (kind === 1) at = skipLimits(skipValType(at));
+      else if (kind === 2) at = skipLimits(at);
+      else if (kind === 3) at = skipValType(at) + 1;
+      else if (kind === 4) [, at] = leb(bytes, at + 1);
+      else return out; // an encoding this reader does not know: no re-exports found past it
+      out.push([kind, module, field]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Export name → `[module, name]` of the import it passes on, for exports of
+ * imported items (the JS API gives back the very object imported).
+ */
+function reexports(bytes) {
+  const imports = importList(bytes);
+  const byKind = [0, 1, 2, 3, 4].map((k) => imports.filter(([kind]) => kind === k));
+  const out = new Map();
+  for (const [id, start] of sections(bytes)) {
+    if (id !== 7) continue;
+    let [count, at] = leb(bytes, start);
+    while (count-- > 0) {
+      let n;
+      [n, at] = name(bytes, at);
+      const kind = bytes[at];
+      let index;
+      [index, at] = leb(bytes, at + 1);
+      const imported = byKind[kind]?.[index];
+      if (imported !== undefined) out.set(n, [imported[1], imported[2]]);
+    }
   }
   return out;
 }
@@ -221,16 +282,23 @@ function readImports(module, importObject) {
     throw new TypeError("WebAssembly.Instance: the module has imports, but no import object was given");
   }
   const imports = Object.create(null);
+  const given = new Map();
   for (const imp of wanted) {
     const { module: m, name: n } = imp;
     const ns = importObject[m];
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`WebAssembly.Instance: import module "${m}" must be an object, got ${describe(ns)}`);
     }
-    (imports[m] ??= Object.create(null))[n] = importValue(imp, ns[n], `import ${m}.${n}`);
+    const value = ns[n];
+    (imports[m] ??= Object.create(null))[n] = importValue(imp, value, `import ${m}.${n}`);
+    given.set(`${m}\0${n}`, value);
   }
+  importsGiven.set(imports, given);
   return imports;
 }
+
+/** The JS values each import object read by `readImports` held, by `module\0name`. */
+const importsGiven = new WeakMap();
 
 /** What runtime-wasm is given for one import, checked as the JS API checks it. */
 function importValue(imp, value, label) {
@@ -299,13 +367,14 @@ class Instance {
   constructor(module, importObject = undefined) {
     if (module === INTERNAL) return;
     const id = moduleId(module);
-    const inst = mapped(() => rt.instantiateSync(id, instanceConfig(readImports(module, importObject))));
-    [this.#exports, this.#module] = [wrapExports(inst, module), module];
+    const imports = readImports(module, importObject);
+    const inst = mapped(() => rt.instantiateSync(id, instanceConfig(imports)));
+    [this.#exports, this.#module] = [wrapExports(inst, module, importsGiven.get(imports)), module];
   }
   static {
-    adoptInstance = (inst, module) => {
+    adoptInstance = (inst, module, given) => {
       const i = new Instance(INTERNAL);
-      [i.#exports, i.#module] = [wrapExports(inst, module), module];
+      [i.#exports, i.#module] = [wrapExports(inst, module, given), module];
       return i;
     };
   }
@@ -316,11 +385,19 @@ class Instance {
 }
 
 /** The exports object: functions map errors to the JS API's classes; memories, tables, globals wrap. */
-function wrapExports(inst, module) {
+function wrapExports(inst, module, given = new Map()) {
   const out = Object.create(null);
   const raw = inst.exports;
+  const passedOn = reexportsOf(module);
   for (const info of inst.getExports()) {
     const value = raw[info.name];
+    // An import passed on is the very object imported, when it is one of ours.
+    const from = passedOn.get(info.name);
+    const original = from === undefined ? undefined : given.get(`${from[0]}\0${from[1]}`);
+    if (original !== undefined && (wasmFunctions.has(original) || coreOf(original) !== undefined)) {
+      out[info.name] = original;
+      continue;
+    }
     if (info.kind === "func") {
       out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
       wasmFunctions.set(out[info.name], value);
@@ -685,7 +762,7 @@ async function instantiateModule(module, importObject) {
   const id = moduleId(module);
   const imports = readImports(module, importObject);
   try {
-    return adoptInstance(await rt.instantiate(id, instanceConfig(imports)), module);
+    return adoptInstance(await rt.instantiate(id, instanceConfig(imports)), module, importsGiven.get(imports));
   } catch (e) {
     throw jsError(e);
   }

@@ -323,3 +323,16 @@ test("64-bit memories and tables take and give BigInts", () => {
   assert.equal(exported.m.grow(0n), 1n);
   assert.equal(exported.t.length, 1n);
 });
+
+test("an export passing on an import is the very object imported", () => {
+  const provider = new W.Instance(new W.Module(wat2wasm(`(module (memory (export "memory") 1) (table (export "table") 1 funcref)
+    (global (export "global") (mut i32) (i32.const 1)) (func (export "fn")))`))).exports;
+  const m = new W.Module(wat2wasm(`(module (import "m" "fn" (func $f)) (import "m" "memory" (memory 1))
+    (import "m" "table" (table 1 funcref)) (import "m" "global" (global (mut i32)))
+    (export "fn2" (func $f)) (export "memory2" (memory 0)) (export "table2" (table 0)) (export "global2" (global 0)))`));
+  const { exports } = new W.Instance(m, { m: provider });
+  assert.equal(exports.fn2, provider.fn);
+  assert.equal(exports.memory2, provider.memory);
+  assert.equal(exports.table2, provider.table);
+  assert.equal(exports.global2, provider.global);
+});
