@@ -5,6 +5,7 @@ import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
 import { Caller, dispatch, insideHostOf } from "./host.js";
 import { buildExports, exportedFunctions } from "./exports.js";
+import { internals } from "./internals.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
 
@@ -178,6 +179,9 @@ export class Memory {
 export class TableFunction {
   #n;
   #id;
+  static {
+    internals.functionKey = (f) => (f !== null && typeof f === "object" && #id in f ? `${f.#n.id}:${f.#id}` : undefined);
+  }
   /** Whether its signature takes the all-number path. */
   #numeric;
   #slot;
@@ -200,6 +204,11 @@ export class TableFunction {
 
 /** An exported table; function entries come out as `TableFunction`s, null entries as null. */
 let linkOfTable, linkOfGlobal;
+
+internals.exportKey = (fn) => {
+  const f = typeof fn === "function" ? exportedFunctions.get(fn) : undefined;
+  return f === undefined ? undefined : `${f.n.id}:${sync(() => f.n.exportFuncSync(f.name)).id}`;
+};
 
 /**
  * A table entry as the addon takes it: null; a link to an exported function
@@ -227,6 +236,8 @@ export class Table {
   }
   static {
     linkOfTable = (v) => (#n in v ? { link: v.#n.exportLink(v.#name), storeId: v.#n.storeId } : undefined);
+    internals.tableFill = (t, start, len, value) =>
+      sync(() => t.#n.tableFill(t.#name, start, len, entry(value, t.#n.storeId), true));
   }
   size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }

@@ -2,6 +2,7 @@
 // backed by Wasmtime through runtime-wasm, so toolchain glue written for
 // `globalThis.WebAssembly` runs in the sandbox unchanged (`install()`).
 import { Runtime, WasmError, ErrorCode } from "./index.js";
+import { internals } from "./internals.js";
 
 const rt = new Runtime();
 /** Instance config from `configure`, applied to what the namespace creates. */
@@ -401,6 +402,7 @@ function wrapExports(inst, module, given = new Map()) {
     if (info.kind === "func") {
       out[info.name] = exportedFunction(value, String(funcIndex(module, info.name)), info.params);
       wasmFunctions.set(out[info.name], value);
+      remember(internals.exportKey(value), out[info.name]);
     }
     else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst, info.memory64);
     else if (info.kind === "table") out[info.name] = wrapTable(value, inst, info.table64);
@@ -416,6 +418,18 @@ function wrapExports(inst, module, given = new Map()) {
  */
 /** The runtime-wasm export function behind each exported function of the namespace. */
 const wasmFunctions = new WeakMap();
+
+/** The namespace's function for each wasm function (`instanceId:handle`), while it lives. */
+const functionsByKey = new Map();
+const forget = new FinalizationRegistry((key) => {
+  if (functionsByKey.get(key)?.deref() === undefined) functionsByKey.delete(key);
+});
+
+function remember(key, fn) {
+  if (key === undefined) return;
+  functionsByKey.set(key, new WeakRef(fn));
+  forget.register(fn, key);
+}
 
 function exportedFunction(f, name, params) {
   const [c0, c1, c2] = params.map(converter);
@@ -591,7 +605,10 @@ class Table {
     const init = tableEntry(value, "WebAssembly.Table", arguments.length > 1);
     const made = standalone(`(module (table (export "x") ${is64 ? "i64 " : ""}${initial} ${maximum ?? ""} ${element}))`);
     [this.#t, this.#inst, this.#is64] = [made.value, made.inst, is64];
-    if (init !== null) for (let i = 0; i < initial; i++) mapped(() => this.#t.setSync(i, init));
+    if (init !== null && initial > 0) {
+      mapped(() => internals.tableFill(this.#t, 0, Number(initial), init));
+      remember(internals.functionKey(mapped(() => this.#t.getSync(0))), value);
+    }
   }
   static {
     const next = coreOf;
@@ -621,10 +638,16 @@ class Table {
     const i = this.#index(index, "WebAssembly.Table.get: index");
     const f = mapped(() => this.#t.getSync(i));
     if (f === null) return null;
-    return exportedFunction((...args) => {
+    // One JS function per wasm function, as the JS API says.
+    const key = internals.functionKey(f);
+    const known = functionsByKey.get(key)?.deref();
+    if (known !== undefined) return known;
+    const made = exportedFunction((...args) => {
       const results = f.callSync(...args);
       return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
     }, String(i), f.params);
+    remember(key, made);
+    return made;
   }
   grow(delta, value = undefined) {
     Table.#check(this, "grow");
@@ -632,6 +655,7 @@ class Table {
     const n = coreCount(addressValue(delta, what, this.#is64), what);
     const init = tableEntry(value, "WebAssembly.Table.grow", arguments.length > 1);
     const old = mapped(() => this.#t.growSync(n, init));
+    if (init !== null && n > 0) remember(internals.functionKey(mapped(() => this.#t.getSync(old))), value);
     return this.#is64 ? BigInt(old) : old;
   }
   set(index, value = undefined) {
@@ -639,6 +663,8 @@ class Table {
     const i = this.#index(index, "WebAssembly.Table.set: index");
     const entry = tableEntry(value, "WebAssembly.Table.set", arguments.length > 1);
     mapped(() => this.#t.setSync(i, entry));
+    // What was stored gives back the function it came from.
+    if (entry !== null) remember(internals.functionKey(mapped(() => this.#t.getSync(i))), value);
   }
 }
 

@@ -336,3 +336,18 @@ test("an export passing on an import is the very object imported", () => {
   assert.equal(exports.table2, provider.table);
   assert.equal(exports.global2, provider.global);
 });
+
+test("a table gives back the function put in it, and an exported function is the one in its table", () => {
+  const { exports } = new W.Instance(new W.Module(wat2wasm(`(module (table (export "t") 2 funcref) (elem (i32.const 0) $f)
+    (func $f (export "f") (result i32) i32.const 3) (func (export "g") (result i32) i32.const 4))`)));
+  assert.equal(exports.t.get(0), exports.f, "the element segment's entry is the export");
+  assert.equal(exports.t.get(0), exports.t.get(0));
+  exports.t.set(1, exports.g);
+  assert.equal(exports.t.get(1), exports.g);
+  const other = new W.Instance(new W.Module(wat2wasm(`(module (func (export "h") (result i32) i32.const 5))`))).exports;
+  exports.t.set(1, other.h);
+  assert.equal(exports.t.get(1), other.h, "a function of another store too");
+  assert.equal(exports.t.get(1)(), 5);
+  const t = new W.Table({ element: "anyfunc", initial: 3 }, exports.g);
+  assert.deepEqual([t.get(0), t.get(2)], [exports.g, exports.g]);
+});

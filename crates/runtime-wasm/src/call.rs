@@ -26,13 +26,23 @@ impl Live {
             return Ok(id);
         }
         let func = self.export(name, "function", wasmtime::Extern::into_func)?;
-        let id = self.add_func(func, name.to_string())?;
+        // One handle per function: the same one as when it is found in a
+        // table, so an embedder can keep one object per function.
+        let key = func.to_raw(&mut self.store) as usize;
+        let id = match self.member().from_tables.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.add_func(func, name.to_string())?;
+                self.member().from_tables.insert(key, id);
+                id
+            }
+        };
         self.member().exported.insert(name.to_string(), id);
         Ok(id)
     }
 
     /// The handle of a function found in a table: one per function, however
-    /// often it is looked up.
+    /// often it is looked up (and the export's, when it is exported).
     pub(crate) fn table_func(&mut self, func: wasmtime::Func) -> Result<FuncRef> {
         let key = func.to_raw(&mut self.store) as usize;
         let id = match self.member().from_tables.get(&key) {

@@ -55,7 +55,8 @@ pub(crate) struct Member {
     pub(crate) funcs: Vec<Callee>,
     /// Handles of the exports called so far, by name.
     pub(crate) exported: HashMap<String, u32>,
-    /// Handles of functions taken from tables, by the engine's reference.
+    /// Handles by the engine's reference to the function (from tables and
+    /// exports alike).
     pub(crate) from_tables: HashMap<usize, u32>,
     /// Its exported memories and where they are.
     pub(crate) memories: Exported,

@@ -1,0 +1,10 @@
+// What the package's own modules share and its users do not see: accessors
+// that classes of index.js set from their static blocks.
+export const internals = {
+  /** `instanceId:handle` of a TableFunction: one per function of an instance. */
+  functionKey: () => undefined,
+  /** The same key for an exported function of `instance.exports`. */
+  exportKey: () => undefined,
+  /** Sets `len` entries of a Table from `start` to `value`, in one call. */
+  tableFill: () => undefined,
+};
