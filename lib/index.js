@@ -382,6 +382,9 @@ export class Runtime {
     object(options, "Runtime options");
     this.#n = sync(() => new native.Runtime(options, dispatch));
   }
+  static {
+    internals.forgetModule = (rt, id) => rt.#n.forgetModule(id);
+  }
   compile(src) { return async(() => this.#n.compile(source(src), false)); }
   compileSync(src) { return sync(() => this.#n.compile(source(src), true)); }
   compileFile(path) { return async(() => this.#n.compileFile(str(path, "path"), false)); }

@@ -7,4 +7,6 @@ export const internals = {
   exportKey: () => undefined,
   /** Sets `len` entries of a Table from `start` to `value`, in one call. */
   tableFill: () => undefined,
+  /** Forgets a module handle of a Runtime; its instances live on. */
+  forgetModule: () => undefined,
 };

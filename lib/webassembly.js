@@ -62,10 +62,14 @@ function notBinary() {
   return new CompileError("not a WebAssembly binary (it does not start with \\0asm)");
 }
 
-/** Frees a module's compiled code once its `Module` (and so every instance of it) is collected. */
+/**
+ * Lets go of a module's handle once its `Module` is collected; instances of
+ * it (an exported function may outlive both) keep the compiled code until
+ * they are gone too.
+ */
 const modules = new FinalizationRegistry((id) => {
   try {
-    rt.dropModule(id);
+    internals.forgetModule(rt, id);
   } catch {
     // already gone (runtime closed)
   }

@@ -351,3 +351,22 @@ test("a table gives back the function put in it, and an exported function is the
   const t = new W.Table({ element: "anyfunc", initial: 3 }, exports.g);
   assert.deepEqual([t.get(0), t.get(2)], [exports.g, exports.g]);
 });
+
+// In a child process: a crash must fail the test, not the runner.
+test("an exported function outlives its collected Module and Instance", () => {
+  const script = `
+    import { WebAssembly as W } from ${JSON.stringify(root + "lib/webassembly.js")};
+    import { wat2wasm } from ${JSON.stringify(root + "lib/index.js")};
+    const { f, memory } = (() => new W.Instance(new W.Module(wat2wasm(
+      '(module (memory (export "memory") 1) (func (export "f") (result i32) (i32.store8 (i32.const 0) (i32.const 9)) i32.const 7))'))).exports)();
+    const buffer = memory.buffer;
+    for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+    if (f() !== 7) throw new Error("the function stopped working");
+    if (buffer.byteLength !== 65536 || new Uint8Array(buffer)[0] !== 9) throw new Error("the buffer was detached or changed");
+    console.log("ok");
+  `;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "ok");
+});

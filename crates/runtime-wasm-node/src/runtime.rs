@@ -104,6 +104,12 @@ impl JsRuntime {
         sync(&env, id.parse().and_then(|id| self.rt.drop_module(id)))
     }
 
+    /// Forgets the handle; its instances live on (see the core's `forget_module`).
+    #[napi]
+    pub fn forget_module(&self, env: Env, id: String) -> Result<()> {
+        sync(&env, id.parse().and_then(|id| self.rt.forget_module(id)))
+    }
+
     #[napi(
         ts_args_type = "id: string, config: object | undefined, now: boolean",
         ts_return_type = "Instance | Promise<Instance>"

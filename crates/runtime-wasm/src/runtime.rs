@@ -170,6 +170,17 @@ impl Runtime {
         Ok(())
     }
 
+    /// Forgets the handle `id` without touching its instances: the compiled
+    /// code is freed once the last of them is gone. (For an embedder whose
+    /// own module object was collected while instances of it may live on.)
+    pub fn forget_module(&self, id: ModuleId) -> Result<()> {
+        self.inner
+            .modules
+            .remove(id)
+            .map(drop)
+            .ok_or_else(|| Error::InvalidModuleHandle(id.to_string()))
+    }
+
     /// Frees every module and instance this runtime holds (what `using`
     /// does at the end of a runtime's scope); the runtime stays usable.
     pub fn close(&self) {

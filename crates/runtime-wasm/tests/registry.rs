@@ -1,7 +1,7 @@
 //! Handles: text forms, lookups, and isolation between runtimes.
 mod common;
 use common::*;
-use runtime_wasm::{ErrorCode, InstanceId, ModuleId};
+use runtime_wasm::{ErrorCode, InstanceId, ModuleId, Value};
 
 #[test]
 fn handles_parse_back_and_garbage_is_an_invalid_handle() {
@@ -54,4 +54,25 @@ fn instances_are_found_by_handle_only_in_their_runtime() {
         ErrorCode::InvalidInstanceHandle
     );
     assert_eq!(b.instance_count(), 1);
+}
+
+#[test]
+fn a_forgotten_module_keeps_its_instances() {
+    let rt = runtime();
+    let m = module(&rt, "memory.wat");
+    let inst = rt.instantiate(m, &Default::default()).unwrap();
+    rt.forget_module(m).unwrap();
+    assert_eq!(
+        rt.module_info(m).unwrap_err().code(),
+        ErrorCode::InvalidModuleHandle
+    );
+    assert_eq!(
+        rt.forget_module(m).unwrap_err().code(),
+        ErrorCode::InvalidModuleHandle
+    );
+    assert!(inst.is_live());
+    assert_eq!(
+        inst.run_sync(|l| l.call("load", &[n(0.0)])).unwrap(),
+        vec![Value::I32(104)]
+    );
 }
