@@ -75,16 +75,19 @@ function defaultMemoryName(n) {
  * they live in), and so are exported functions of that same store (called
  * directly, not through JS: a call through JS into the store the caller
  * waits in would be refused). Other exported functions stay JS functions.
- * A shallow copy, each property read once; the addon checks the rest.
+ * A shallow snapshot of plain values, each property read once; the addon
+ * checks the rest.
  */
 function withLinks(config) {
   if (config === null || typeof config !== "object" || !Object.hasOwn(config, "imports")) return config;
-  const imports = config.imports;
-  if (imports === null || typeof imports !== "object") return config;
+  const snapshot = { ...config };
+  const imports = snapshot.imports;
+  // Anything but a plain object the addon reports in its own words.
+  if (imports === null || typeof imports !== "object" || Array.isArray(imports)) return snapshot;
   const copy = {};
   const stores = new Set();
   for (const [module, names] of Object.entries(imports)) {
-    if (names === null || typeof names !== "object") {
+    if (names === null || typeof names !== "object" || Array.isArray(names)) {
       copy[module] = names;
       continue;
     }
@@ -96,15 +99,17 @@ function withLinks(config) {
     }
     copy[module] = entries;
   }
-  if (stores.size === 0) return config;
-  for (const entries of Object.values(copy)) {
-    if (entries === null || typeof entries !== "object") continue;
-    for (const [name, value] of Object.entries(entries)) {
-      const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
-      if (f !== undefined && stores.has(f.n.storeId)) entries[name] = f.n.exportLink(f.name);
+  if (stores.size > 0) {
+    for (const entries of Object.values(copy)) {
+      if (entries === null || typeof entries !== "object" || Array.isArray(entries)) continue;
+      for (const [name, value] of Object.entries(entries)) {
+        const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
+        if (f !== undefined && stores.has(f.n.storeId)) entries[name] = f.n.exportLink(f.name);
+      }
     }
   }
-  return { ...config, imports: copy };
+  // The snapshot is what the addon reads: every property was read once, here.
+  return { ...snapshot, imports: copy };
 }
 
 /** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */

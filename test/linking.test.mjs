@@ -138,3 +138,13 @@ test("Table set and grow take null or a function exported in the table's store",
   assert.deepEqual(c.callSync("callAt", 0), [1]);
   assert.deepEqual(await c.call("callAt", 0), [1]);
 });
+
+test("an instance config's import getters run once: the snapshot read is the one used", async () => {
+  const id = await wasm.compile(`(module (import "env" "f" (func $f (result i32))) (func (export "g") (result i32) call $f))`);
+  let reads = 0;
+  const env = { get f() { reads++; return reads === 1 ? () => 1 : 5; } };
+  const inst = await wasm.instantiate(id, { imports: { env } });
+  assert.equal(reads, 1);
+  assert.equal(inst.exports.g(), 1);
+  await code(() => wasm.instantiate(id, { imports: [] }), E.TypeError);
+});
