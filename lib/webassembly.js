@@ -632,10 +632,8 @@ class Table {
     return this.#is64 ? BigInt(n) : n;
   }
   #index(v, what) {
-    const index = addressValue(v, what, this.#is64);
-    // Past the table's size either way: RangeError, as an index out of bounds.
-    if (typeof index === "bigint" && index > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} ${index} is out of bounds`);
-    return Number(index);
+    // Past 2^53 it is past the table's size either way: RangeError.
+    return coreCount(addressValue(v, what, this.#is64), what);
   }
   get(index) {
     Table.#check(this, "get");

@@ -230,7 +230,7 @@ impl Runtime {
                 .instances
                 .get(from)
                 .ok_or_else(|| fail("is an export of an instance that was dropped"))?;
-            let its = source.owner_handle();
+            let its = source.owner_arc();
             match &owner {
                 None => owner = Some(its),
                 Some(o) if Arc::ptr_eq(o, &its) => {}

@@ -194,11 +194,7 @@ impl Instance {
     }
 
     /// The owner of the store, as a handle.
-    pub(crate) fn owner_handle(self: &Arc<Self>) -> Arc<Instance> {
-        self.owner_arc()
-    }
-
-    fn owner_arc(self: &Arc<Self>) -> Arc<Instance> {
+    pub(crate) fn owner_arc(self: &Arc<Self>) -> Arc<Instance> {
         self.owner.clone().unwrap_or_else(|| self.clone())
     }
 
