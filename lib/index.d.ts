@@ -163,7 +163,20 @@ export interface RuntimeOptions {
   cacheDir?: string;
   /** Instance slots kept ready per engine (default 1000); beyond them instances are allocated on demand; 0 turns pooling off. */
   pool?: number;
+  /** Largest module `compileFile` reads, in bytes (default 1 GiB). */
+  maxModuleBytes?: number;
+  /**
+   * `"tiered"` (default): baseline code (Winch) first, optimized code (Cranelift)
+   * built in the background for instances made once it is ready.
+   * `"optimized"`: Cranelift only. `"baseline"`: Winch only (Cranelift where Winch cannot).
+   */
+  compiler?: Compiler;
+  /** Let `compileFile` load `.cwasm` artifacts from `precompile` (native code: trust them as the program). Otherwise 5009. */
+  allowPrecompiled?: boolean;
 }
+
+export type Compiler = "tiered" | "optimized" | "baseline";
+export type Tier = "baseline" | "optimized";
 
 export interface RunOutput {
   exitCode: number;
@@ -289,6 +302,8 @@ export class Instance {
   private constructor();
   readonly id: string;
   readonly moduleId: ModuleId;
+  /** The code this instance runs, for its whole life. */
+  readonly tier: Tier;
   getExports(): ExportInfo[];
   /**
    * The exports in the WebAssembly JS API's shape (frozen): functions called
@@ -337,6 +352,11 @@ export class Runtime {
   wat2wasm(source: Source): Uint8Array;
   moduleInfo(id: ModuleId): ModuleInfo;
   dropModule(id: ModuleId): void;
+  precompile(source: Source): Promise<Uint8Array>;
+  precompileSync(source: Source): Uint8Array;
+  tier(id: ModuleId): Tier;
+  tierUp(id: ModuleId): Promise<void>;
+  tierUpSync(id: ModuleId): void;
   instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;
   instantiateSync(id: ModuleId, config?: InstanceConfig): Instance;
   readonly instanceCount: number;
@@ -357,5 +377,13 @@ export function validate(source: Source): boolean;
 export function wat2wasm(source: Source): Uint8Array;
 export function moduleInfo(id: ModuleId): ModuleInfo;
 export function dropModule(id: ModuleId): void;
+/** A `.cwasm` artifact for `compileFile` on a runtime with `allowPrecompiled`. */
+export function precompile(source: Source): Promise<Uint8Array>;
+export function precompileSync(source: Source): Uint8Array;
+/** The code new instances of the module get now. */
+export function tier(id: ModuleId): Tier;
+/** Settles once the module's optimized code is ready. */
+export function tierUp(id: ModuleId): Promise<void>;
+export function tierUpSync(id: ModuleId): void;
 export function instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;
 export function instantiateSync(id: ModuleId, config?: InstanceConfig): Instance;

@@ -292,6 +292,8 @@ export class Instance {
   }
   get id() { return this.#n.id; }
   get moduleId() { return this.#n.moduleId; }
+  /** `"baseline"` or `"optimized"`: the code this instance runs, for its whole life. */
+  get tier() { return this.#n.tier; }
   #exports;
   /** Exported functions, memories, tables and globals with their types. */
   getExports() { return this.#n.getExports(); }
@@ -399,6 +401,14 @@ export class Runtime {
   wat2wasm(src) { return sync(() => this.#n.wat2wasm(source(src))); }
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(str(id, "module id"))); }
   dropModule(id) { return sync(() => this.#n.dropModule(str(id, "module id"))); }
+  /** A `.cwasm` artifact (native code and the module's bytes) for `compileFile` with `allowPrecompiled`. */
+  precompile(src) { return async(() => this.#n.precompile(source(src), false)); }
+  precompileSync(src) { return sync(() => this.#n.precompile(source(src), true)); }
+  /** `"baseline"` or `"optimized"`: the code new instances of the module get now. */
+  tier(id) { return sync(() => this.#n.tier(str(id, "module id"))); }
+  /** Settles once the module's optimized code, built in the background, is ready. */
+  tierUp(id) { return async(() => this.#n.tierUp(str(id, "module id"), false)); }
+  tierUpSync(id) { return sync(() => this.#n.tierUp(str(id, "module id"), true)); }
   instantiate(moduleId, config) {
     return async(() => this.#n.instantiate(str(moduleId, "module id"), withLinks(object(config, "instance config")), false))
       .then((n) => new Instance(n));
@@ -429,6 +439,11 @@ export const validate = (src) => getDefaultRuntime().validate(src);
 export const wat2wasm = (src) => getDefaultRuntime().wat2wasm(src);
 export const moduleInfo = (id) => getDefaultRuntime().moduleInfo(id);
 export const dropModule = (id) => getDefaultRuntime().dropModule(id);
+export const precompile = (src) => getDefaultRuntime().precompile(src);
+export const precompileSync = (src) => getDefaultRuntime().precompileSync(src);
+export const tier = (id) => getDefaultRuntime().tier(id);
+export const tierUp = (id) => getDefaultRuntime().tierUp(id);
+export const tierUpSync = (id) => getDefaultRuntime().tierUpSync(id);
 export const instantiate = (id, config) => getDefaultRuntime().instantiate(id, config);
 export const instantiateSync = (id, config) => getDefaultRuntime().instantiateSync(id, config);
 

@@ -117,6 +117,12 @@ impl JsInstance {
         self.inst.module_id().to_string()
     }
 
+    /// `"baseline"` or `"optimized"`: the code this instance runs.
+    #[napi(getter)]
+    pub fn tier(&self) -> &'static str {
+        self.inst.tier().name()
+    }
+
     /// This instance's slot for `callNumbers` on the calling JS thread.
     #[napi]
     pub fn slot(&self) -> u32 {

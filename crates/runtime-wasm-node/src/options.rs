@@ -290,6 +290,15 @@ pub fn runtime_options(env: &Env, options: Unknown) -> Read<core::RuntimeOptions
             "cacheDir" => o.cache_dir = Some(string(&v, k)?.into()),
             "pool" => o.pool = Some(count(&v, k)?.min(u64::from(u32::MAX)) as u32),
             "maxModuleBytes" => o.max_module_bytes = Some(count(&v, k)?),
+            "compiler" => {
+                let name = string(&v, k)?;
+                o.compiler = core::Compiler::from_name(&name).ok_or_else(|| {
+                    type_error(format!(
+                        "compiler must be \"tiered\", \"optimized\" or \"baseline\", got \"{name}\""
+                    ))
+                })?;
+            }
+            "allowPrecompiled" => o.allow_precompiled = boolean(&v, k)?,
             _ => {
                 let known = core::RUNTIME_OPTION_KEYS;
                 return Err(core::unknown_key("Runtime options", k, known).into());

@@ -79,6 +79,37 @@ impl JsRuntime {
         })
     }
 
+    #[napi(
+        ts_args_type = "source: Uint8Array | string, now: boolean",
+        ts_return_type = "Uint8Array | Promise<Uint8Array>"
+    )]
+    pub fn precompile<'e>(
+        &self,
+        env: &'e Env,
+        source: Either<Uint8Array, String>,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let bytes = source_bytes(source);
+        self.either(env, now, move |rt| rt.precompile(&bytes).map(Bytes))
+    }
+
+    /// `"baseline"` or `"optimized"`: the code new instances get now.
+    #[napi]
+    pub fn tier(&self, env: Env, id: String) -> Result<&'static str> {
+        sync(
+            &env,
+            id.parse().and_then(|id| self.rt.tier(id)).map(|t| t.name()),
+        )
+    }
+
+    #[napi(
+        ts_args_type = "id: string, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
+    pub fn tier_up<'e>(&self, env: &'e Env, id: String, now: bool) -> Result<Unknown<'e>> {
+        self.either(env, now, move |rt| id.parse().and_then(|id| rt.tier_up(id)))
+    }
+
     #[napi(js_name = "wat2wasm", ts_return_type = "Uint8Array")]
     pub fn wat2wasm(&self, env: Env, source: Either<Uint8Array, String>) -> Result<Bytes> {
         sync(&env, core::wat2wasm(&source_bytes(source)).map(Bytes))

@@ -1,7 +1,8 @@
 //! The on-disk cache of compiled code (`RuntimeOptions::cache_dir`): keyed by
 //! the module's content hash and the engine's configuration, written
-//! atomically, and checked before use (length, CRC-32, engine header) — a
-//! corrupt or foreign entry is ignored and rebuilt, never loaded blindly.
+//! atomically, checked in full (length, CRC-32, engine header) until a
+//! stamp records that this very file was checked; a corrupt or foreign
+//! entry is ignored and rebuilt, never loaded blindly.
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -40,10 +41,14 @@ impl DiskCache {
     }
 
     /// A module from the cache, if a sound entry for it exists. The entry
-    /// is read once to check it, then mapped, not copied, by the engine.
+    /// is mapped, not copied, by the engine; it is read in full to check it
+    /// only when its stamp does not match it (see `Stamp`), so a start from
+    /// a checked entry touches only the pages it runs.
     pub(crate) fn load(&self, engine: &Engine, content: &[u8; 32]) -> Option<Module> {
-        let mut file = File::open(self.path(engine, content)).ok()?;
-        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let path = self.path(engine, content);
+        let mut file = File::open(&path).ok()?;
+        let meta = file.metadata().ok()?;
+        let len = usize::try_from(meta.len()).ok()?;
         let body = len.checked_sub(TRAILER)?;
         let mut trailer = [0; TRAILER];
         file.seek(SeekFrom::Start(body as u64)).ok()?;
@@ -53,6 +58,29 @@ impl DiskCache {
         if magic != MAGIC || u64::from_le_bytes(length.try_into().ok()?) != body as u64 {
             return None;
         }
+        let stamp = Stamp::of(&meta, sum);
+        let stamp_path = path.with_extension("checked");
+        if stamp.is_none() || std::fs::read(&stamp_path).ok() != stamp {
+            check(&mut file, body, sum)?;
+            if let Some(stamp) = &stamp {
+                write_atomically(&stamp_path, stamp);
+            }
+        }
+        // SAFETY: the artifact is byte for byte what `Module::serialize` wrote for an
+        // engine with this configuration: checked above, or checked before
+        // and unchanged since (the stamp names this file's inode, size and
+        // change time, which any write or rename moves); entries are
+        // only ever replaced by rename, never rewritten in place, so the
+        // mapped file stays as checked; the engine verifies its own header
+        // and compatibility again (a component or foreign artifact is an
+        // error) and ignores the trailer.
+        unsafe { Module::deserialize_open_file(engine, file) }.ok()
+    }
+}
+
+/// Reads the first `body` bytes of `file` and compares their CRC-32 with `sum`.
+fn check(file: &mut File, body: usize, sum: &[u8]) -> Option<()> {
+    {
         file.seek(SeekFrom::Start(0)).ok()?;
         let mut crc = crc32fast::Hasher::new();
         let mut chunk = vec![0; (1 << 20).min(body)];
@@ -63,18 +91,65 @@ impl DiskCache {
             crc.update(&chunk[..n]);
             left -= n;
         }
-        if crc.finalize().to_le_bytes() != sum {
-            return None;
-        }
-        // SAFETY: the artifact is byte for byte what `Module::serialize` wrote for an
-        // engine with this configuration (checked above), and entries are
-        // only ever replaced by rename, never rewritten in place, so the
-        // mapped file stays as checked; the engine verifies its own header
-        // and compatibility again (a component or foreign artifact is an
-        // error) and ignores the trailer.
-        unsafe { Module::deserialize_open_file(engine, file) }.ok()
+        (crc.finalize().to_le_bytes() == sum).then_some(())
+    }
+}
+
+/// What identifies one checked file: device, inode, size, modification
+/// and change times, and its checksum. A write in place changes the
+/// change time (which no process can set back), a rename the inode; so a
+/// stamp that matches the open file means its bytes are the ones checked.
+struct Stamp;
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata, sum: &[u8]) -> Option<Vec<u8>> {
+        use std::os::unix::fs::MetadataExt;
+        let fields = [
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime() as u64,
+            meta.mtime_nsec() as u64,
+            meta.ctime() as u64,
+            meta.ctime_nsec() as u64,
+        ];
+        let mut stamp: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
+        stamp.extend_from_slice(sum);
+        Some(stamp)
     }
 
+    /// Without change times, every load checks the whole entry.
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata, _: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// Writes `bytes` to `path` by rename, so no reader sees half a file; the
+/// metadata of the file written (after the rename), or `None` on failure,
+/// which only costs a later check or compile.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Option<std::fs::Metadata> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}-{n}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        std::fs::rename(&tmp, path)?;
+        // This file's own metadata, whatever is at `path` by now.
+        f.metadata()
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.ok()
+}
+
+impl DiskCache {
     /// Stores `module` for `content`; failures only cost a later recompile.
     pub(crate) fn store(&self, engine: &Engine, content: &[u8; 32], module: &Module) {
         let Ok(mut file) = module.serialize() else {
@@ -86,12 +161,13 @@ impl DiskCache {
         file.extend_from_slice(&length.to_le_bytes());
         file.extend_from_slice(MAGIC);
         let path = self.path(engine, content);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let written = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&tmp, &file))
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        // What was just written needs no check: stamp it at once.
+        let stamp = write_atomically(&path, &file).and_then(|m| Stamp::of(&m, &sum.to_le_bytes()));
+        if let Some(stamp) = stamp {
+            write_atomically(&path.with_extension("checked"), &stamp);
         }
     }
 }

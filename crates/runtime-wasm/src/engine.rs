@@ -1,6 +1,7 @@
 //! Engine configuration: one engine per combination of metering features,
-//! so an instance pays for fuel or deadlines only when it uses them, and of
-//! allocation: instances from a pool of ready slots, or mapped on demand.
+//! so an instance pays for fuel or deadlines only when it uses them, of
+//! allocation (a pool of ready slots, or mapped on demand) and of compiler
+//! (Cranelift's optimized code, or Winch's baseline code, compiled fast).
 
 use crate::error::{describe, Error, Result};
 use crate::limits::{Limits, Ticker};
@@ -9,29 +10,53 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
-/// Which metering an engine compiles into guest code, and whether its
-/// instances come from the pool.
+/// Which metering an engine compiles into guest code, whether its
+/// instances come from the pool, and which compiler makes its code.
+/// Baseline engines are never pooled: their code serves a module until its
+/// optimized build is ready, and a pool reserves address space per engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Flavor {
     pub(crate) fuel: bool,
     pub(crate) epochs: bool,
     pub(crate) pooled: bool,
+    pub(crate) baseline: bool,
 }
 
 impl Flavor {
-    /// No metering, pooled: what modules are compiled for first.
+    /// No metering, pooled, optimized: what modules are compiled for first.
     pub(crate) const PLAIN: Flavor = Flavor {
         fuel: false,
         epochs: false,
         pooled: true,
+        baseline: false,
     };
-    pub(crate) const COUNT: usize = 8;
+    pub(crate) const COUNT: usize = 16;
 
+    /// The optimized flavor with `limits`' metering.
     pub(crate) fn of(limits: &Limits, pooled: bool) -> Flavor {
         Flavor {
             fuel: limits.fuel.is_some(),
             epochs: limits.timeout.is_some(),
             pooled,
+            baseline: false,
+        }
+    }
+
+    /// The same metering compiled by Winch (never pooled).
+    pub(crate) fn baseline(self) -> Flavor {
+        Flavor {
+            pooled: false,
+            baseline: true,
+            ..self
+        }
+    }
+
+    /// The same metering, optimized and pooled when `pooled`.
+    pub(crate) fn optimized(self, pooled: bool) -> Flavor {
+        Flavor {
+            pooled,
+            baseline: false,
+            ..self
         }
     }
 
@@ -44,7 +69,10 @@ impl Flavor {
     }
 
     pub(crate) fn index(self) -> usize {
-        usize::from(self.fuel) | usize::from(self.epochs) << 1 | usize::from(self.pooled) << 2
+        usize::from(self.fuel)
+            | usize::from(self.epochs) << 1
+            | usize::from(self.pooled) << 2
+            | usize::from(self.baseline) << 3
     }
 }
 
@@ -141,6 +169,9 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     // views of it (`memory.buffer`) never point at unmapped bytes; growth
     // beyond the reservation (4 GiB) is refused instead.
     config.memory_may_move(false);
+    if flavor.baseline {
+        config.strategy(wasmtime::Strategy::Winch);
+    }
     if flavor.pooled {
         // Ready slots: instantiating takes one instead of mapping memory,
         // and dropping resets it instead of unmapping. Modules that do not

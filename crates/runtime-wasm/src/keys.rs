@@ -30,6 +30,8 @@ pub const RUNTIME_OPTION_KEYS: &[&str] = &[
     "cacheDir",
     "pool",
     "maxModuleBytes",
+    "compiler",
+    "allowPrecompiled",
 ];
 
 /// The keys of a runtime's policy.

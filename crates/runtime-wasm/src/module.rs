@@ -4,8 +4,11 @@
 use crate::cache::DiskCache;
 use crate::engine::{Engines, Flavor, Variant, POOL_MEMORY_BYTES, POOL_TABLE_ELEMENTS};
 use crate::error::{describe, Error, Result};
+use crate::limits::Limits;
+use crate::tiering::{Compiler, Tier};
 use crate::value::{ref_type_name, type_name};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use wasmparser::Payload;
 use wasmtime::{Engine, ExternType, Mutability};
 
@@ -121,62 +124,138 @@ impl ModuleInfo {
 }
 
 /// A compiled module shared by every handle compiled from the same bytes;
-/// builds for metered engines are made on first use.
+/// builds for metered engines are made on first use, optimized builds of a
+/// tiered module in the background.
 pub(crate) struct Compiled {
     binary: Vec<u8>,
     /// SHA-256 of `binary`: the key of the in-memory and on-disk caches.
     key: [u8; 32],
     disk: Option<DiskCache>,
+    compiler: Compiler,
     builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
+    /// Signalled when a background build is done.
+    built: Condvar,
+    /// Meterings (`metering()`) whose optimized build is queued or running.
+    pending: Mutex<u8>,
     /// The build made at compile time (also in `builds`).
     first: wasmtime::Module,
     /// Built when first asked for: large modules have many exports.
     info: OnceLock<ModuleInfo>,
     /// True when the module imports WASI preview1 and so needs a WASI context.
     pub(crate) uses_wasi: bool,
-    /// True when its instances fit the pool's slots.
-    pub(crate) poolable: bool,
+    /// True while its instances may fit the pool's slots (until the pooled
+    /// engine refuses the module).
+    poolable: AtomicBool,
+    /// True when Winch cannot compile the module: it is optimized at once.
+    no_baseline: AtomicBool,
+}
+
+/// The bit of `Compiled::pending` for `flavor`'s metering.
+fn metering(flavor: Flavor) -> u8 {
+    1 << (usize::from(flavor.fuel) | usize::from(flavor.epochs) << 1)
 }
 
 impl Compiled {
-    /// Compiles `binary` for the plain engine, pooled when the module fits
-    /// a pool slot; errors are 5000 with the validator's byte offset when it
-    /// finds one.
+    /// Compiles `binary` as `compiler` says: optimized for the plain engine
+    /// (pooled when the module fits a pool slot), or baseline first; errors
+    /// are 5000 with the validator's byte offset when it finds one.
     pub(crate) fn new(
-        engines: &Engines,
+        engines: &Arc<Engines>,
         binary: Vec<u8>,
         key: [u8; 32],
         disk: Option<DiskCache>,
-    ) -> Result<Compiled> {
-        let compile = |variant: &Variant| build(&variant.engine, &binary, &key, disk.as_ref());
-        let pool = match fits_pool(&binary) {
-            true => engines.get(Flavor::PLAIN)?,
-            false => None,
+        compiler: Compiler,
+        prebuilt: Option<wasmtime::Module>,
+    ) -> Result<Arc<Compiled>> {
+        let poolable = fits_pool(&binary) && prebuilt.is_none();
+        // Without code (the holders of standalone memories, tables and
+        // globals) there is nothing to tier: the first build is the last.
+        let compiler = match defines_functions(&binary) {
+            true => compiler,
+            false => Compiler::Optimized,
         };
-        let (flavor, module) = match pool.map(|v| compile(&v)) {
-            Some(Ok(module)) => (Flavor::PLAIN, module),
-            Some(Err(e)) if invalid_offset(&binary).is_some() => return Err(e),
-            // Valid bytes the pooled engine refused do not fit a slot after all.
-            _ => (
-                Flavor::PLAIN.unpooled(),
-                compile(&*engines.on_demand(Flavor::PLAIN)?)?,
-            ),
+        // A precompiled artifact is code for the on-demand plain engine.
+        let mut found = prebuilt.map(|m| (Flavor::PLAIN.unpooled(), m));
+        if found.is_none() && compiler == Compiler::Tiered {
+            // A cached optimized build beats any compile.
+            found = disk.as_ref().and_then(|d| {
+                let pooled = engines
+                    .get(Flavor::PLAIN)
+                    .ok()
+                    .flatten()
+                    .filter(|_| poolable);
+                match pooled {
+                    Some(v) => d.load(&v.engine, &key).map(|m| (Flavor::PLAIN, m)),
+                    None => {
+                        let v = engines.on_demand(Flavor::PLAIN).ok()?;
+                        d.load(&v.engine, &key)
+                            .map(|m| (Flavor::PLAIN.unpooled(), m))
+                    }
+                }
+            });
+        }
+        let mut no_baseline = false;
+        if found.is_none() && compiler != Compiler::Optimized {
+            let v = engines.on_demand(Flavor::PLAIN.baseline())?;
+            let disk = disk.as_ref().filter(|_| compiler == Compiler::Baseline);
+            match build(&v.engine, &binary, &key, disk) {
+                Ok(m) => found = Some((Flavor::PLAIN.baseline(), m)),
+                Err(e) if invalid_offset(&binary).is_some() => return Err(e),
+                // Valid bytes Winch cannot compile: optimized code only.
+                Err(_) => no_baseline = true,
+            }
+        }
+        let (flavor, module) = match found {
+            Some(found) => found,
+            None => Self::optimized_plain(engines, &binary, &key, disk.as_ref(), poolable)?,
         };
         let uses_wasi = module
             .imports()
             .any(|i| i.module() == "wasi_snapshot_preview1");
         let mut builds: [Option<wasmtime::Module>; Flavor::COUNT] = Default::default();
         builds[flavor.index()] = Some(module.clone());
-        Ok(Compiled {
+        let compiled = Arc::new(Compiled {
             binary,
             key,
             disk,
+            compiler,
             builds: Mutex::new(builds),
+            built: Condvar::new(),
+            pending: Mutex::new(0),
             first: module,
             info: OnceLock::new(),
             uses_wasi,
-            poolable: flavor.pooled,
-        })
+            poolable: AtomicBool::new(poolable && flavor != Flavor::PLAIN.unpooled()),
+            no_baseline: AtomicBool::new(no_baseline),
+        });
+        if flavor.baseline && compiler == Compiler::Tiered {
+            compiled.tier_up(engines, flavor);
+        }
+        Ok(compiled)
+    }
+
+    /// The optimized plain build: pooled when the module fits a slot.
+    fn optimized_plain(
+        engines: &Engines,
+        binary: &[u8],
+        key: &[u8; 32],
+        disk: Option<&DiskCache>,
+        poolable: bool,
+    ) -> Result<(Flavor, wasmtime::Module)> {
+        let compile = |variant: &Variant| build(&variant.engine, binary, key, disk);
+        let pool = match poolable {
+            true => engines.get(Flavor::PLAIN)?,
+            false => None,
+        };
+        match pool.map(|v| compile(&v)) {
+            Some(Ok(module)) => Ok((Flavor::PLAIN, module)),
+            Some(Err(e)) if invalid_offset(binary).is_some() => Err(e),
+            // Valid bytes the pooled engine refused do not fit a slot after all.
+            _ => Ok((
+                Flavor::PLAIN.unpooled(),
+                compile(&*engines.on_demand(Flavor::PLAIN)?)?,
+            )),
+        }
     }
 
     /// What the module imports and exports.
@@ -184,24 +263,129 @@ impl Compiled {
         self.info.get_or_init(|| ModuleInfo::of(&self.first))
     }
 
+    fn builds(&self) -> std::sync::MutexGuard<'_, [Option<wasmtime::Module>; Flavor::COUNT]> {
+        self.builds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, u8> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The flavor a new instance with `limits` gets: optimized code where
+    /// it is built (or the compiler builds nothing else), else baseline
+    /// code, the optimized build of that metering then starting in the
+    /// background when the module tiers.
+    pub(crate) fn flavor_for(self: &Arc<Self>, engines: &Arc<Engines>, limits: &Limits) -> Flavor {
+        let optimized = Flavor::of(limits, self.poolable.load(Ordering::Relaxed));
+        let baseline = optimized.baseline();
+        let builds = self.builds();
+        let ready = |f: Flavor| builds[f.index()].is_some();
+        if ready(optimized) || ready(optimized.unpooled()) {
+            return optimized;
+        }
+        if self.compiler == Compiler::Optimized || self.no_baseline.load(Ordering::Relaxed) {
+            return optimized;
+        }
+        drop(builds);
+        if self.compiler == Compiler::Tiered {
+            self.tier_up(engines, baseline);
+        }
+        baseline
+    }
+
+    /// Which code new plain instances get now.
+    pub(crate) fn tier(&self) -> Tier {
+        let builds = self.builds();
+        let plain = [Flavor::PLAIN, Flavor::PLAIN.unpooled()];
+        match plain.iter().any(|f| builds[f.index()].is_some()) {
+            true => Tier::Optimized,
+            false => Tier::Baseline,
+        }
+    }
+
+    /// Blocks until no optimized build of the module is pending.
+    pub(crate) fn wait_optimized(&self) {
+        let mut pending = self.pending();
+        while *pending != 0 {
+            pending = self.built.wait(pending).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Queues the optimized build of `flavor`'s metering, unless it is
+    /// queued already; instances made once it is done use it.
+    fn tier_up(self: &Arc<Self>, engines: &Arc<Engines>, flavor: Flavor) {
+        let bit = metering(flavor);
+        {
+            let mut pending = self.pending();
+            if *pending & bit != 0 {
+                return;
+            }
+            *pending |= bit;
+        }
+        let (weak, engines) = (Arc::downgrade(self), engines.clone());
+        crate::tiering::in_background(Box::new(move || {
+            // A module dropped meanwhile needs no better code.
+            let Some(this) = weak.upgrade() else { return };
+            let optimized = flavor.optimized(this.poolable.load(Ordering::Relaxed));
+            let built = this.build_optimized(&engines, optimized);
+            if let Ok((flavor, module)) = built {
+                this.builds()[flavor.index()] = Some(module);
+            }
+            *this.pending() &= !bit;
+            this.built.notify_all();
+        }));
+    }
+
+    /// The optimized build of `flavor` (pooled first when it is), stored
+    /// in the disk cache; the flavor it was built for.
+    fn build_optimized(
+        &self,
+        engines: &Engines,
+        flavor: Flavor,
+    ) -> Result<(Flavor, wasmtime::Module)> {
+        let disk = self.disk.as_ref();
+        if flavor.pooled {
+            if let Some(v) = engines.get(flavor)? {
+                if let Ok(m) = build(&v.engine, &self.binary, &self.key, disk) {
+                    return Ok((flavor, m));
+                }
+            }
+            self.poolable.store(false, Ordering::Relaxed);
+        }
+        let v = engines.on_demand(flavor)?;
+        let m = build(&v.engine, &self.binary, &self.key, disk)?;
+        Ok((flavor.unpooled(), m))
+    }
+
     /// The module compiled for `variant`'s engine (of `flavor`).
     pub(crate) fn module(&self, flavor: Flavor, variant: &Variant) -> Result<wasmtime::Module> {
-        let mut builds = self.builds.lock().unwrap_or_else(|e| e.into_inner());
+        if !flavor.baseline {
+            // Optimized code being built in the background is not built twice.
+            let mut pending = self.pending();
+            while *pending & metering(flavor) != 0 {
+                pending = self.built.wait(pending).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        let mut builds = self.builds();
         if let Some(m) = &builds[flavor.index()] {
             return Ok(m.clone());
         }
-        let pooled = Flavor {
-            pooled: true,
-            ..flavor
-        };
+        let pooled = flavor.optimized(true);
         let m = match &builds[pooled.index()] {
             // The pooled build's code serves the on-demand engine as is.
-            Some(p) if !flavor.pooled => reload(p, &variant.engine),
+            Some(p) if !flavor.pooled && !flavor.baseline => reload(p, &variant.engine),
             _ => None,
+        };
+        let disk = match flavor.baseline {
+            true => self
+                .disk
+                .as_ref()
+                .filter(|_| self.compiler == Compiler::Baseline),
+            false => self.disk.as_ref(),
         };
         let m = match m {
             Some(m) => m,
-            None => build(&variant.engine, &self.binary, &self.key, self.disk.as_ref())?,
+            None => build(&variant.engine, &self.binary, &self.key, disk)?,
         };
         builds[flavor.index()] = Some(m.clone());
         Ok(m)
@@ -373,8 +557,21 @@ fn fits_pool(binary: &[u8]) -> bool {
     memories <= 1 && tables <= 1
 }
 
+/// Whether the module has code of its own.
+fn defines_functions(binary: &[u8]) -> bool {
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::FunctionSection(section)) => return section.count() > 0,
+            Ok(Payload::CodeSectionStart { count, .. }) => return count > 0,
+            Ok(_) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 /// The byte offset a validator reports for invalid bytes, if it finds one.
-fn invalid_offset(binary: &[u8]) -> Option<usize> {
+pub(crate) fn invalid_offset(binary: &[u8]) -> Option<usize> {
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     validator.validate_all(binary).err().map(|e| e.offset())
 }

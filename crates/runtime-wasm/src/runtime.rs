@@ -9,7 +9,9 @@ use crate::executor::Executor;
 use crate::instance::{Instance, InstanceConfig, Live};
 use crate::module::{self, Compiled, ModuleInfo};
 use crate::policy::Policy;
+use crate::precompiled;
 use crate::registry::{InstanceId, ModuleId, Registry};
+use crate::tiering::{Compiler, Tier};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -30,6 +32,12 @@ pub struct RuntimeOptions {
     pub pool: Option<u32>,
     /// Largest module `compile_file` reads, in bytes (default 1 GiB).
     pub max_module_bytes: Option<u64>,
+    /// Baseline code first and optimized code in the background (the
+    /// default), or one compiler only.
+    pub compiler: Compiler,
+    /// Whether `compile_file` loads precompiled artifacts (`precompile`'s
+    /// output: native code, trusted as the program itself); otherwise 5009.
+    pub allow_precompiled: bool,
 }
 
 /// Pool slots per engine. Engines are shared by the runtimes of a process
@@ -43,6 +51,8 @@ struct Inner {
     policy: Policy,
     max_instances: Option<usize>,
     max_module_bytes: u64,
+    compiler: Compiler,
+    allow_precompiled: bool,
     disk: Option<DiskCache>,
     executor: Executor,
     modules: Registry<ModuleId, Compiled>,
@@ -71,6 +81,8 @@ impl Runtime {
                 max_module_bytes: options
                     .max_module_bytes
                     .unwrap_or(module::DEFAULT_MAX_MODULE_BYTES),
+                compiler: options.compiler,
+                allow_precompiled: options.allow_precompiled,
                 disk: options.cache_dir.as_deref().map(DiskCache::new),
                 executor: Executor::default(),
                 modules: Registry::new(),
@@ -96,17 +108,29 @@ impl Runtime {
     }
 
     fn compiled_binary(&self, binary: Cow<'_, [u8]>) -> Result<Arc<Compiled>> {
+        self.compiled_with(binary, |_| Ok(None))
+    }
+
+    /// The compiled module for `binary`, given code (`prebuilt`) or compiled.
+    fn compiled_with(
+        &self,
+        binary: Cow<'_, [u8]>,
+        prebuilt: impl FnOnce(&Engines) -> Result<Option<wasmtime::Module>>,
+    ) -> Result<Arc<Compiled>> {
         let key: [u8; 32] = Sha256::digest(&binary).into();
         if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
             return Ok(c);
         }
-        let disk = self.inner.disk.clone();
-        let c = Arc::new(Compiled::new(
-            &self.inner.engines,
+        let inner = &self.inner;
+        let prebuilt = prebuilt(&inner.engines)?;
+        let c = Compiled::new(
+            &inner.engines,
             binary.into_owned(),
             key,
-            disk,
-        )?);
+            inner.disk.clone(),
+            inner.compiler,
+            prebuilt,
+        )?;
         let mut cache = self.cache();
         cache.retain(|_, w| w.strong_count() > 0);
         cache.insert(key, Arc::downgrade(&c));
@@ -122,7 +146,68 @@ impl Runtime {
         let path = path.as_ref();
         let file = self.inner.policy.open_read(path)?;
         let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
-        self.compile(&bytes)
+        if !precompiled::is_precompiled(&bytes) {
+            return self.compile(&bytes);
+        }
+        if !self.inner.allow_precompiled {
+            return Err(Error::PermissionDenied(format!(
+                "`{}` is a precompiled artifact (native code); this runtime loads those only with `allowPrecompiled`",
+                path.display()
+            )));
+        }
+        let (code, binary) = precompiled::split(&bytes).ok_or_else(|| Error::Compile {
+            message: format!(
+                "`{}` is native code but not an artifact of `precompile` (truncated, or another tool's)",
+                path.display()
+            ),
+            offset: None,
+        })?;
+        let compiled = self.compiled_with(binary.into(), |engines| {
+            let plain = engines.on_demand(Flavor::PLAIN)?;
+            // SAFETY: the runtime was told to trust precompiled artifacts
+            // (`allow_precompiled`) as it trusts the program itself; the
+            // engine checks the artifact's header, version and settings and
+            // refuses one made for another configuration.
+            let module = unsafe { wasmtime::Module::deserialize(&plain.engine, code) };
+            module.map(Some).map_err(|e| Error::Compile {
+                message: format!(
+                    "`{}` cannot be loaded as precompiled code of this engine: {}",
+                    path.display(),
+                    crate::error::describe(&e)
+                ),
+                offset: None,
+            })
+        })?;
+        let id = ModuleId::fresh();
+        self.inner.modules.insert(id, compiled);
+        Ok(id)
+    }
+
+    /// A precompiled artifact of `source` for `compile_file` of a runtime
+    /// with `allow_precompiled`: its optimized code and its bytes.
+    pub fn precompile(&self, source: &[u8]) -> Result<Vec<u8>> {
+        let binary = module::to_binary(source)?;
+        let plain = self.inner.engines.on_demand(Flavor::PLAIN)?;
+        let code = plain
+            .engine
+            .precompile_module(&binary)
+            .map_err(|e| Error::Compile {
+                message: crate::error::describe(&e),
+                offset: module::invalid_offset(&binary),
+            })?;
+        Ok(precompiled::join(code, &binary))
+    }
+
+    /// Which code new instances of module `id` get now.
+    pub fn tier(&self, id: ModuleId) -> Result<Tier> {
+        Ok(self.module(id)?.tier())
+    }
+
+    /// Waits until the optimized code of module `id` that is being built in
+    /// the background is ready (at once when none is).
+    pub fn tier_up(&self, id: ModuleId) -> Result<()> {
+        self.module(id)?.wait_optimized();
+        Ok(())
     }
 
     /// True exactly when `compile(source)` would succeed. The engine's

@@ -1,8 +1,9 @@
-//! The on-disk compiled-code cache: entries are reused across runtimes,
-//! and corrupt or foreign entries are rebuilt instead of loaded.
+//! The on-disk compiled-code cache: entries (the optimized code tiering
+//! ends with) are reused across runtimes, and corrupt or foreign entries —
+//! also ones changed after they were checked — are rebuilt, not loaded.
 mod common;
 use common::*;
-use runtime_wasm::{Runtime, RuntimeOptions, Value};
+use runtime_wasm::{Runtime, RuntimeOptions, Tier, Value};
 use std::path::{Path, PathBuf};
 
 fn cached_runtime(dir: &Path) -> Runtime {
@@ -13,17 +14,23 @@ fn cached_runtime(dir: &Path) -> Runtime {
     .unwrap()
 }
 
+/// The compiled entries (not their stamps).
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "checked"))
         .collect();
     v.sort();
     v
 }
 
+/// The answer of optimized code: from the cache, or built (and stored)
+/// in the background while baseline code could have run.
 fn answer(rt: &Runtime, source: &[u8]) -> Vec<Value> {
     let m = rt.compile(source).unwrap();
+    rt.tier_up(m).unwrap();
+    assert_eq!(rt.tier(m).unwrap(), Tier::Optimized);
     let inst = rt.instantiate(m, &Default::default()).unwrap();
     inst.run_sync(|l| l.call("answer", &[])).unwrap()
 }
@@ -47,6 +54,11 @@ fn a_second_runtime_loads_compiled_code_from_the_cache() {
         files.len(),
         1,
         "one entry, no temporary files left: {files:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "the entry and its stamp"
     );
     // Swap in the entry of another module under this one's name: if the next
     // runtime answers 7, it ran the cached code instead of compiling.
@@ -100,4 +112,68 @@ fn an_unwritable_cache_directory_only_costs_a_compile() {
         answer(&cached_runtime(&file), FORTY_TWO),
         vec![Value::I32(42)]
     );
+}
+
+#[test]
+fn an_entry_changed_after_it_was_checked_is_checked_again() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = scratch("cache-changed-later");
+    answer(&cached_runtime(&dir), FORTY_TWO);
+    // A second runtime loads the entry its stamp vouches for.
+    answer(&cached_runtime(&dir), FORTY_TWO);
+    let entry = entries(&dir)[0].clone();
+    let good = std::fs::read(&entry).unwrap();
+    let stamp = entry.with_extension("checked");
+    assert!(stamp.exists(), "the entry was stamped when written");
+    // Flip one byte in place, same size, modification time set back: only
+    // the change time (which no process can set) tells.
+    let modified = std::fs::metadata(&entry).unwrap().modified().unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&entry)
+        .unwrap();
+    file.seek(SeekFrom::Start(good.len() as u64 / 2)).unwrap();
+    file.write_all(&[good[good.len() / 2] ^ 0xff]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_ne!(std::fs::read(&entry).unwrap(), good);
+    assert_eq!(
+        answer(&cached_runtime(&dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    assert_eq!(
+        std::fs::read(&entry).unwrap(),
+        good,
+        "the entry was rebuilt"
+    );
+    // A lost stamp costs one full check, after which the entry is stamped again.
+    std::fs::remove_file(&stamp).unwrap();
+    assert_eq!(
+        answer(&cached_runtime(&dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    assert!(stamp.exists());
+}
+
+#[test]
+fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
+    let dir = scratch("cache-tiered");
+    let rt = cached_runtime(&dir);
+    let m = rt.compile(FORTY_TWO).unwrap();
+    let first = rt.instantiate(m, &Default::default()).unwrap();
+    rt.tier_up(m).unwrap();
+    let later = rt.instantiate(m, &Default::default()).unwrap();
+    assert_eq!(later.tier(), Tier::Optimized);
+    // Baseline code is never cached: the one entry is the optimized build,
+    // which a new runtime starts from at once.
+    assert_eq!(entries(&dir).len(), 1);
+    let again = cached_runtime(&dir);
+    let m2 = again.compile(FORTY_TWO).unwrap();
+    assert_eq!(again.tier(m2).unwrap(), Tier::Optimized);
+    for inst in [first, later] {
+        assert_eq!(
+            inst.run_sync(|l| l.call("answer", &[])).unwrap(),
+            vec![Value::I32(42)]
+        );
+    }
 }

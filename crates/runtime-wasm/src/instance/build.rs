@@ -20,15 +20,15 @@ use super::InstanceConfig;
 
 impl Live {
     /// Instantiates from the pool when the module fits it, else (or when
-    /// the pool is full) on demand.
+    /// the pool is full, or the instance gets baseline code) on demand.
     pub(crate) fn new(
         id: InstanceId,
-        engines: &Engines,
-        compiled: &Compiled,
+        engines: &Arc<Engines>,
+        compiled: &Arc<Compiled>,
         policy: &crate::Policy,
         config: &InstanceConfig,
     ) -> Result<Live> {
-        let flavor = Flavor::of(&config.limits, compiled.poolable);
+        let flavor = compiled.flavor_for(engines, &config.limits);
         if let Some(live) = Live::build(id, engines, compiled, policy, config, flavor)? {
             return Ok(live);
         }

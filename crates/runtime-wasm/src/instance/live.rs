@@ -76,6 +76,14 @@ impl Member {
 }
 
 impl Live {
+    /// Which code the store runs.
+    pub(crate) fn tier(&self) -> crate::tiering::Tier {
+        match self.group.flavor.baseline {
+            true => crate::tiering::Tier::Baseline,
+            false => crate::tiering::Tier::Optimized,
+        }
+    }
+
     /// Runs guest code under the instance's deadline, if it has one: guest
     /// code stops at the deadline by an epoch trap, and a wait (a host
     /// function's reply, blocking WASI) is abandoned then. Without async host

@@ -10,6 +10,7 @@ use crate::imports::ExportRef;
 use crate::lent::{Extent, Lease, Lent, Watcher};
 use crate::module::{Compiled, ExportInfo};
 use crate::registry::{InstanceId, ModuleId};
+use crate::tiering::Tier;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -84,6 +85,8 @@ pub struct Instance {
     freed: AtomicBool,
     /// Where its memories are, for the embedder's views of them.
     lent: Arc<Lent>,
+    /// Which code its store runs (fixed for the store's life).
+    tier: Tier,
     /// The store, when this instance owns it.
     store: Option<Owned>,
 }
@@ -133,6 +136,7 @@ impl Instance {
     ) -> Instance {
         Instance {
             lent: live.lent(0),
+            tier: live.tier(),
             id,
             module_id,
             compiled,
@@ -165,9 +169,9 @@ impl Instance {
         store.open.fetch_add(1, Ordering::SeqCst);
         let joined = owner.with_store(|live| {
             let member = live.join(id, &compiled, policy, config)?;
-            Ok((member, live.lent(member)))
+            Ok((member, live.lent(member), live.tier()))
         });
-        let (member, lent) = match joined {
+        let (member, lent, tier) = match joined {
             Ok(j) => j,
             Err(e) => {
                 owner.leave_store();
@@ -184,8 +188,14 @@ impl Instance {
             closing: AtomicBool::new(false),
             freed: AtomicBool::new(false),
             lent,
+            tier,
             store: None,
         })
+    }
+
+    /// Whether the instance runs baseline or optimized code.
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// The instance that owns the store this one lives in.
