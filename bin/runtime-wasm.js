@@ -3,7 +3,11 @@
 // single exports in the sandbox, inspect and validate modules. `run` takes
 // wasmtime's spelling of the flags wasmtime has (`--dir`, `--env`, `-W fuel=…`,
 // `-W timeout=…`, `-W max-memory-size=…`, `--invoke`).
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as wasm from "../lib/index.js";
 
@@ -13,9 +17,11 @@ const HELP = `Usage: runtime-wasm <command> [options]
 
 Commands:
   run [options] FILE [ARGS...]   run a WASI command (or --invoke an export) and exit with its exit code
+  compile FILE [-o OUT]          write FILE's optimized native code to OUT (default: FILE as .cwasm)
+  compile --cache FILE           put FILE's optimized code into the cache (what run does after a first run)
   inspect FILE                   print imports and exports with their types
   validate FILE                  check that FILE compiles; exit 0 if it does, 1 if not
-  help [run]                     print this text (or run's)
+  help [run|compile]             print this text (or run's, compile's)
 
 Options:
   -h, --help                     print this text
@@ -29,6 +35,8 @@ Options for run (wasmtime's spelling; see runtime-wasm run --help):
   -W timeout=DURATION            stop a call after DURATION (error 5012)               alias: --timeout MS
   -W max-memory-size=BYTES       cap linear memory at BYTES                            alias: --max-memory BYTES
   --invoke NAME                  call export NAME with ARGS and print its results
+  --allow-precompiled            let FILE be a .cwasm from runtime-wasm compile (native code)
+  --cache-dir DIR | --no-cache   where compiled code is cached (default $XDG_CACHE_HOME/runtime-wasm)
 
 FILE is a .wasm binary or WAT text. Errors print with their code:
   runtime-wasm: error 5000 CompileError: ...
@@ -56,7 +64,16 @@ Options (as wasmtime spells them; \`--opt VALUE\` and \`--opt=VALUE\` both work)
   --timeout MS                 alias of -W timeout=MSms (milliseconds)
   --max-memory BYTES           alias of -W max-memory-size=BYTES
   --invoke NAME                call export NAME with ARGS instead of running _start
+  --allow-precompiled          FILE may be a .cwasm written by runtime-wasm compile: native
+                               code, loaded as it is (without the flag: error 5009)
+  --cache-dir DIR              cache compiled code in DIR (also for compile --cache)
+  --no-cache                   neither read nor fill the cache
   -h, --help                   print this text
+
+Compiled code is cached in $XDG_CACHE_HOME/runtime-wasm (~/.cache/runtime-wasm
+when XDG_CACHE_HOME is unset). A first run starts on baseline code, compiled
+fast; after it, a background process puts the optimized code into the cache,
+which later runs start from.
 
 Numbers (N, BYTES, MS) are whole and non-negative: decimal digits, \`_\` allowed
 between them, or 0x hex; anything else is a usage error (status 2).
@@ -79,8 +96,17 @@ const RUN_OPTIONS = {
   timeout: { type: "string" },
   "max-memory": { type: "string" },
   invoke: { type: "string" },
+  "allow-precompiled": { type: "boolean" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
+
+/** The cache directory the CLI uses unless told otherwise. */
+function defaultCacheDir() {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "runtime-wasm");
+}
 
 /** parseArgs, with its errors as usage errors in our words. */
 function parse(args, options, help) {
@@ -166,6 +192,7 @@ function parseRun(argv) {
   const limits = {};
   let invoke;
   let help = false;
+  const cache = { dir: defaultCacheDir(), precompiled: false };
   for (const t of tokens) {
     if (t.kind !== "option") continue;
     const flag = t.rawName.startsWith("--") ? `--${t.name}` : t.rawName;
@@ -203,6 +230,16 @@ function parseRun(argv) {
         if (!v) throw new Usage("--invoke needs an export name", "runtime-wasm run --help");
         invoke = v;
         break;
+      case "allow-precompiled":
+        cache.precompiled = true;
+        break;
+      case "cache-dir":
+        if (!v) throw new Usage("--cache-dir needs a directory", "runtime-wasm run --help");
+        cache.dir = v;
+        break;
+      case "no-cache":
+        cache.dir = undefined;
+        break;
       case "help":
         help = true;
         break;
@@ -219,7 +256,7 @@ function parseRun(argv) {
     inheritStderr: true,
     ...rest,
   };
-  return { file, args, opts, invoke };
+  return { file, args, opts, invoke, cache };
 }
 
 const INT = /^[+-]?(?:[0-9]+|0x[0-9a-fA-F]+)$/;
@@ -296,10 +333,10 @@ function load(file) {
 }
 
 /** Compiles FILE; a WAT syntax error names FILE where the parser said `<anon>`. */
-async function compile(file) {
+async function compile(file, rt = wasm.getDefaultRuntime()) {
   const source = load(file);
   try {
-    return await wasm.compile(source);
+    return await rt.compile(source);
   } catch (e) {
     if (e instanceof wasm.WasmError && typeof source === "string") e.message = e.message.replaceAll("<anon>", file);
     throw e;
@@ -307,13 +344,15 @@ async function compile(file) {
 }
 
 async function run(argv) {
-  const { help, file, args, opts, invoke } = parseRun(argv);
+  const { help, file, args, opts, invoke, cache } = parseRun(argv);
   if (help) {
     console.log(RUN_HELP);
     return 0;
   }
-  const id = await compile(file);
-  const inst = await wasm.instantiate(id, { ...opts, args: [file, ...(invoke ? [] : args)] });
+  const rt = new wasm.Runtime({ cacheDir: cache.dir, allowPrecompiled: cache.precompiled });
+  const id = isPrecompiled(file) ? await rt.compileFile(file) : await compile(file, rt);
+  if (cache.dir !== undefined && rt.tier(id) === "baseline") fillCache(file, cache.dir);
+  const inst = await rt.instantiate(id, { ...opts, args: [file, ...(invoke ? [] : args)] });
   if (invoke === undefined) return (await inst.run()).exitCode;
   const fn = inst.getExports().find((e) => e.name === invoke && e.kind === "func");
   if (!fn) throw new wasm.WasmError(wasm.ErrorCode.ExportNotFound, `no func export named \`${invoke}\` in ${file}`);
@@ -329,6 +368,72 @@ async function run(argv) {
     throw e;
   }
   for (const v of results) console.log(String(v));
+  return 0;
+}
+
+/** True when FILE starts as native code does (a .cwasm), not as wasm or WAT. */
+function isPrecompiled(file) {
+  try {
+    return readFileSync(file).subarray(0, 4).equals(Buffer.from("\x7fELF", "latin1"));
+  } catch {
+    return false; // compiling it reports why it cannot be read
+  }
+}
+
+/**
+ * Builds FILE's optimized code into the cache in a detached process, so that
+ * this run ends when its guest does and the next run starts optimized.
+ */
+function fillCache(file, dir) {
+  const cli = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [cli, "compile", "--cache", "--cache-dir", dir, file], { detached: true, stdio: "ignore" });
+  child.on("error", () => {}); // a cache not filled costs only a compile
+  child.unref();
+}
+
+const COMPILE_OPTIONS = {
+  output: { type: "string", short: "o" },
+  cache: { type: "boolean" },
+  "cache-dir": { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+const COMPILE_HELP = `Usage: runtime-wasm compile [-o OUT] FILE
+       runtime-wasm compile --cache [--cache-dir DIR] FILE
+
+Compiles FILE (a .wasm binary or WAT text) to optimized native code. With -o
+(default: FILE with the extension .cwasm) the code is written as an artifact
+that runtime-wasm run --allow-precompiled, and compileFile on a runtime made
+with allowPrecompiled, load without compiling. With --cache the code goes into
+the cache (default $XDG_CACHE_HOME/runtime-wasm) instead.`;
+
+async function compileCommand(argv) {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({ args: argv, options: COMPILE_OPTIONS, strict: true, allowPositionals: true });
+    } catch (e) {
+      throw new Usage(e.message.split(". ")[0], "runtime-wasm compile --help");
+    }
+  })();
+  if (values.help) {
+    console.log(COMPILE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new Usage("compile takes one FILE", "runtime-wasm compile --help");
+  const [file] = positionals;
+  if (values.cache) {
+    if (values.output !== undefined) throw new Usage("compile takes -o or --cache, not both", "runtime-wasm compile --help");
+    const rt = new wasm.Runtime({ cacheDir: values["cache-dir"] ?? defaultCacheDir(), compiler: "optimized" });
+    await compile(file, rt);
+    return 0;
+  }
+  const out = values.output ?? `${file.replace(/\.(wasm|wat)$/, "")}.cwasm`;
+  const bytes = await wasm.getDefaultRuntime().precompile(load(file));
+  try {
+    writeFileSync(out, bytes);
+  } catch (e) {
+    throw new wasm.WasmError(wasm.ErrorCode.IoError, `cannot write \`${out}\`: ${e.message}`);
+  }
   return 0;
 }
 
@@ -384,6 +489,7 @@ async function main(argv) {
   if (command === "--help" || command === "-h") return help();
   if (command === "help") {
     if (rest[0] === "run") return run(["--help"]);
+    if (rest[0] === "compile") return compileCommand(["--help"]);
     return help();
   }
   if (command === "--version" || command === "-V") {
@@ -391,6 +497,7 @@ async function main(argv) {
     return 0;
   }
   if (command === "run") return run(rest);
+  if (command === "compile") return compileCommand(rest);
   if (command === "inspect") return inspect(rest);
   if (command === "validate") return validate(rest);
   if (command.startsWith("-")) throw new Usage(`unknown option ${command} (options of run go after "run")`);

@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixturePath, tempDir } from "./support.mjs";
@@ -9,9 +9,12 @@ import { fixturePath, tempDir } from "./support.mjs";
 const cli = fileURLToPath(new URL("../bin/runtime-wasm.js", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
+/** The cache the CLI children use unless a test says otherwise (never the user's own). */
+const xdgCache = tempDir("cli-xdg-cache");
+
 /** Runs the CLI in a child process; `env` replaces the variables named in it (undefined removes one). */
 function runWith(env, ...args) {
-  const childEnv = { ...process.env };
+  const childEnv = { ...process.env, XDG_CACHE_HOME: xdgCache };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
@@ -215,7 +218,7 @@ test("a WAT syntax error keeps its FILE:line:column", () => {
 
 test("a file that is neither wasm nor WAT says so", () => {
   const script = tempFile("script.sh", "#!/bin/sh\necho hello\n");
-  const binary = tempFile("blob.bin", new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01]));
+  const binary = tempFile("blob.bin", new Uint8Array([0x7e, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01]));
   const commented = tempFile("commented.wat", ";; a comment\n(; a block (; nested ;) comment ;)\nmodule\n");
   for (const file of [script, binary, commented]) {
     for (const command of [["run"], ["validate"], ["inspect"]]) {
@@ -228,6 +231,11 @@ test("a file that is neither wasm nor WAT says so", () => {
   assert.match(run("run", script).stderr, /line 1 starts with "#!\/bin\/sh/);
   assert.match(run("run", binary).stderr, /not UTF-8/);
   assert.match(run("run", commented).stderr, /line 3 starts with "module/);
+  // Native code is a precompiled artifact: refused without --allow-precompiled,
+  // and not loaded when it is not one of ours.
+  const elf = tempFile("blob.cwasm", new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01]));
+  assert.match(run("run", elf).stderr, /^runtime-wasm: error 5009 PermissionDenied: .*precompiled artifact/);
+  assert.match(run("run", "--allow-precompiled", elf).stderr, /^runtime-wasm: error 5000 CompileError: .*not an artifact of `precompile`/);
   // Comments before the module are fine.
   const ok = tempFile("ok.wat", ";; comment\n(; block ;)\n(module (func (export \"f\") (result i32) i32.const 9))\n");
   assert.equal(run("run", "--invoke", "f", ok).stdout, "9\n");
@@ -296,4 +304,50 @@ test("--help and run --help list the commands and flags", () => {
   const bare = run();
   assert.equal(bare.status, 2);
   assert.equal(bare.stdout, help.stdout);
+});
+
+/** The compiled entries in a cache directory (not their stamps); none when it does not exist. */
+function cacheEntries(dir) {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cwasm")) : [];
+}
+
+test("compile -o writes a .cwasm that run loads only with --allow-precompiled", () => {
+  const dir = tempDir("cli-cwasm");
+  const out = join(dir, "add.cwasm");
+  let r = run("compile", add, "-o", out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(out).subarray(0, 4).equals(Buffer.from("\x7fELF", "latin1")));
+  r = run("run", "--invoke", "add", out, "2", "40");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error 5009 PermissionDenied: .*precompiled artifact \(native code\)/);
+  r = run("run", "--allow-precompiled", "--invoke", "add", out, "2", "40");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "42\n");
+  // Without -o, FILE's name with .cwasm.
+  const copy = join(dir, "copy.wat");
+  writeFileSync(copy, readFileSync(add));
+  assert.equal(run("compile", copy).status, 0);
+  assert.ok(existsSync(join(dir, "copy.cwasm")));
+  r = run("compile", add, "-o", out, "--cache");
+  assert.equal(r.status, 2);
+  assert.match(run("help", "compile").stdout, /Usage: runtime-wasm compile/);
+});
+
+test("run caches optimized code in $XDG_CACHE_HOME/runtime-wasm, --cache-dir elsewhere, --no-cache nowhere", async () => {
+  const xdg = tempDir("cli-xdg");
+  let r = runWith({ XDG_CACHE_HOME: xdg }, "run", "--no-cache", "--invoke", "add", add, "1", "2");
+  assert.equal(r.stdout, "3\n", r.stderr);
+  assert.deepEqual(cacheEntries(join(xdg, "runtime-wasm")), []);
+  // compile --cache fills the cache at once; run starts from it.
+  r = runWith({ XDG_CACHE_HOME: xdg }, "compile", "--cache", add);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(cacheEntries(join(xdg, "runtime-wasm")).length, 1);
+  r = runWith({ XDG_CACHE_HOME: xdg }, "run", "--invoke", "add", add, "1", "2");
+  assert.equal(r.stdout, "3\n", r.stderr);
+  // A first run leaves a background process that fills the cache it names.
+  const elsewhere = tempDir("cli-cache-dir");
+  r = run("run", "--cache-dir", elsewhere, "--invoke", "div", traps, "6", "3");
+  assert.equal(r.stdout, "2\n", r.stderr);
+  while (cacheEntries(elsewhere).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(cacheEntries(elsewhere).length, 1);
 });
