@@ -3,11 +3,11 @@
 // in one process, interleaved.
 import * as wasm from "../lib/index.js";
 import native from "../lib/native.js";
-import { fixtureText, measure, report } from "./support.mjs";
+import { fixtureText, measure, report, optimized } from "./support.mjs";
 
 const binary = wasm.wat2wasm(fixtureText("add.wat"));
 const node = new WebAssembly.Instance(new WebAssembly.Module(binary), {});
-const inst = await wasm.instantiate(await wasm.compile(binary));
+const inst = await wasm.instantiate(await optimized(wasm, binary));
 const { add } = inst.exports;
 
 const sync = await measure({
@@ -37,7 +37,7 @@ report("add(i32, i32), async (one worker hop per call)", pipelined);
 
 const bytes = wasm.wat2wasm(fixtureText("counter.wat"));
 const mod = new WebAssembly.Module(bytes);
-const id = await wasm.compile(bytes);
+const id = await optimized(wasm, bytes);
 const inst2 = await measure({
   "new WebAssembly.Instance": async (n) => { for (let i = 0; i < n; i++) new WebAssembly.Instance(mod, {}); },
   "runtime-wasm instantiateSync + dropSync": async (n) => { for (let i = 0; i < n; i++) wasm.instantiateSync(id).dropSync(); },
@@ -45,7 +45,7 @@ const inst2 = await measure({
 report("instantiate a small module", inst2, "new WebAssembly.Instance");
 
 const hello = wasm.wat2wasm(fixtureText("wasi_hello.wat"));
-const helloId = await wasm.compile(hello);
+const helloId = await optimized(wasm, hello);
 const { WASI } = await import("node:wasi");
 const helloModule = new WebAssembly.Module(hello);
 const wasiInst = await measure({
@@ -59,7 +59,7 @@ report("instantiate a WASI module", wasiInst, "new WASI + WebAssembly.Instance")
 for (const mib of [1, 64]) {
   const size = mib << 20;
   const memSource = `(module (memory (export "memory") ${(size >> 16) + 1}))`;
-  const ours = await wasm.instantiate(await wasm.compile(memSource));
+  const ours = await wasm.instantiate(await optimized(wasm, memSource));
   const nodeMem = new WebAssembly.Instance(new WebAssembly.Module(wasm.wat2wasm(memSource))).exports.memory;
   const data = new Uint8Array(size).fill(7);
   const target = new Uint8Array(size);
@@ -81,7 +81,7 @@ for (const mib of [1, 64]) {
   report(`write then read ${mib} MiB of memory`, rw, "node: set + copy into a buffer");
 }
 
-const traps = await wasm.compile(fixtureText("traps.wat"));
+const traps = await optimized(wasm, fixtureText("traps.wat"));
 const pair = await Promise.all([wasm.instantiate(traps), wasm.instantiate(traps)]);
 const WORK = 100_000_000n;
 const scaling = await measure({

@@ -1,13 +1,13 @@
 // Guest -> host -> guest round trips: runtime-wasm sync and async calls
 // against Node's built-in WebAssembly, in the same process, interleaved.
 import * as wasm from "../lib/index.js";
-import { fixtureText, measure, report } from "./support.mjs";
+import { fixtureText, measure, report, optimized } from "./support.mjs";
 
 const binary = wasm.wat2wasm(fixtureText("roundtrip.wat"));
 const tick = (x) => (x + 1) | 0;
 
 const node = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { tick } });
-const id = await wasm.compile(binary);
+const id = await optimized(wasm, binary);
 const plain = await wasm.instantiate(id, { imports: { env: { tick } } });
 const promised = await wasm.instantiate(id, { imports: { env: { tick: async (x) => tick(x) } } });
 

