@@ -9,4 +9,6 @@ export const internals = {
   tableFill: () => undefined,
   /** Forgets a module handle of a Runtime; its instances live on. */
   forgetModule: () => undefined,
+  /** The code new instances of a namespace `WebAssembly.Module` get. */
+  namespaceTier: () => undefined,
 };

@@ -4,7 +4,10 @@
 import { Runtime, WasmError, ErrorCode } from "./index.js";
 import { internals } from "./internals.js";
 
-const rt = new Runtime();
+// Optimized code only: glue makes one instance and keeps it, and an
+// instance keeps the code it was made with, so tiering would leave it on
+// baseline code for its life.
+const rt = new Runtime({ compiler: "optimized" });
 /** Instance config from `configure`, applied to what the namespace creates. */
 let limits = {};
 const LIMIT_KEYS = ["fuel", "timeoutMs", "maxMemoryBytes", "maxTableElements"];
@@ -106,6 +109,7 @@ class Module {
     };
     funcIndex = (m, exportName) => (m.#funcIndices ??= exportedFuncIndices(m.#bytes)).get(exportName);
     moduleBytes = (m) => m.#bytes;
+    internals.namespaceTier = (m) => rt.tier(moduleId(m));
     reexportsOf = (m) => (m.#reexports ??= reexports(m.#bytes));
   }
   static exports(m) {

@@ -148,3 +148,11 @@ test("a .cwasm artifact is loaded only by a runtime that allows precompiled code
   assert.match(bad.message, /cannot be loaded as precompiled code of this engine/);
   fresh.close();
 });
+
+test("the WebAssembly namespace compiles optimized code only (its instances keep what they are made with)", async () => {
+  const { WebAssembly: W } = await import("../lib/webassembly.js");
+  const { internals } = await import("../lib/internals.js");
+  const module = new W.Module(wasm.wat2wasm(LOOP));
+  assert.equal(internals.namespaceTier(module), "optimized");
+  assert.equal(new W.Instance(module).exports.sum(10), 55n);
+});

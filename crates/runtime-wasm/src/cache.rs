@@ -42,7 +42,7 @@ impl DiskCache {
 
     /// A module from the cache, if a sound entry for it exists. The entry
     /// is mapped, not copied, by the engine; it is read in full to check it
-    /// only when its stamp does not match it (see `Stamp`), so a start from
+    /// only when its stamp does not match it (see `stamp`), so a start from
     /// a checked entry touches only the pages it runs.
     pub(crate) fn load(&self, engine: &Engine, content: &[u8; 32]) -> Option<Module> {
         let path = self.path(engine, content);
@@ -58,7 +58,7 @@ impl DiskCache {
         if magic != MAGIC || u64::from_le_bytes(length.try_into().ok()?) != body as u64 {
             return None;
         }
-        let stamp = Stamp::of(&meta, sum);
+        let stamp = stamp(&meta, sum);
         let stamp_path = path.with_extension("checked");
         if stamp.is_none() || std::fs::read(&stamp_path).ok() != stamp {
             check(&mut file, body, sum)?;
@@ -80,50 +80,44 @@ impl DiskCache {
 
 /// Reads the first `body` bytes of `file` and compares their CRC-32 with `sum`.
 fn check(file: &mut File, body: usize, sum: &[u8]) -> Option<()> {
-    {
-        file.seek(SeekFrom::Start(0)).ok()?;
-        let mut crc = crc32fast::Hasher::new();
-        let mut chunk = vec![0; (1 << 20).min(body)];
-        let mut left = body;
-        while left > 0 {
-            let n = chunk.len().min(left);
-            file.read_exact(&mut chunk[..n]).ok()?;
-            crc.update(&chunk[..n]);
-            left -= n;
-        }
-        (crc.finalize().to_le_bytes() == sum).then_some(())
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut chunk = vec![0; (1 << 20).min(body)];
+    let mut left = body;
+    while left > 0 {
+        let n = chunk.len().min(left);
+        file.read_exact(&mut chunk[..n]).ok()?;
+        crc.update(&chunk[..n]);
+        left -= n;
     }
+    (crc.finalize().to_le_bytes() == sum).then_some(())
 }
 
-/// What identifies one checked file: device, inode, size, modification
-/// and change times, and its checksum. A write in place changes the
-/// change time (which no process can set back), a rename the inode; so a
-/// stamp that matches the open file means its bytes are the ones checked.
-struct Stamp;
+/// The stamp of a checked file: device, inode, size, modification and
+/// change times, and its checksum. A write in place changes the change time
+/// (which no process can set back), a rename the inode; so a stamp that
+/// matches the open file means its bytes are the ones checked.
+#[cfg(unix)]
+fn stamp(meta: &std::fs::Metadata, sum: &[u8]) -> Option<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let fields = [
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime() as u64,
+        meta.mtime_nsec() as u64,
+        meta.ctime() as u64,
+        meta.ctime_nsec() as u64,
+    ];
+    let mut stamp: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
+    stamp.extend_from_slice(sum);
+    Some(stamp)
+}
 
-impl Stamp {
-    #[cfg(unix)]
-    fn of(meta: &std::fs::Metadata, sum: &[u8]) -> Option<Vec<u8>> {
-        use std::os::unix::fs::MetadataExt;
-        let fields = [
-            meta.dev(),
-            meta.ino(),
-            meta.size(),
-            meta.mtime() as u64,
-            meta.mtime_nsec() as u64,
-            meta.ctime() as u64,
-            meta.ctime_nsec() as u64,
-        ];
-        let mut stamp: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
-        stamp.extend_from_slice(sum);
-        Some(stamp)
-    }
-
-    /// Without change times, every load checks the whole entry.
-    #[cfg(not(unix))]
-    fn of(_: &std::fs::Metadata, _: &[u8]) -> Option<Vec<u8>> {
-        None
-    }
+/// Without change times, every load checks the whole entry.
+#[cfg(not(unix))]
+fn stamp(_: &std::fs::Metadata, _: &[u8]) -> Option<Vec<u8>> {
+    None
 }
 
 /// Writes `bytes` to `path` by rename, so no reader sees half a file; the
@@ -165,7 +159,7 @@ impl DiskCache {
             return;
         }
         // What was just written needs no check: stamp it at once.
-        let stamp = write_atomically(&path, &file).and_then(|m| Stamp::of(&m, &sum.to_le_bytes()));
+        let stamp = write_atomically(&path, &file).and_then(|m| stamp(&m, &sum.to_le_bytes()));
         if let Some(stamp) = stamp {
             write_atomically(&path.with_extension("checked"), &stamp);
         }
