@@ -150,6 +150,16 @@ pub(crate) struct Compiled {
     no_baseline: AtomicBool,
 }
 
+/// Clears a pending build's bit and wakes its waiters when dropped.
+struct Done<'a>(&'a Compiled, u8);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        *self.0.pending() &= !self.1;
+        self.0.built.notify_all();
+    }
+}
+
 /// The bit of `Compiled::pending` for `flavor`'s metering.
 fn metering(flavor: Flavor) -> u8 {
     1 << (usize::from(flavor.fuel) | usize::from(flavor.epochs) << 1)
@@ -326,13 +336,13 @@ impl Compiled {
         crate::tiering::in_background(Box::new(move || {
             // A module dropped meanwhile needs no better code.
             let Some(this) = weak.upgrade() else { return };
+            // Whatever happens to the build (a panic included), waiters wake.
+            let _done = Done(&this, bit);
             let optimized = flavor.optimized(this.poolable.load(Ordering::Relaxed));
             let built = this.build_optimized(&engines, optimized);
             if let Ok((flavor, module)) = built {
                 this.builds()[flavor.index()] = Some(module);
             }
-            *this.pending() &= !bit;
-            this.built.notify_all();
         }));
     }
 

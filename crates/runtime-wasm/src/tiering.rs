@@ -74,7 +74,9 @@ pub(crate) fn in_background(job: Job) {
         .name("runtime-wasm-tier-up".into())
         .spawn(move || {
             for job in jobs {
-                job();
+                // A build that panics loses only itself (its waiters are
+                // woken by the job's own guard); the thread goes on.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
             }
         });
     match spawned {
