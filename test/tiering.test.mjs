@@ -52,7 +52,7 @@ test("instances with fuel or a deadline get baseline code of their own kind, the
   // The plain build is optimized; fuel needs other code, made fast first.
   assert.equal(fueled.tier, "baseline");
   await expectCode(() => fueled.callSync("spin"), ErrorCode.FuelExhausted, WasmError);
-  await rt.tierUp(id);
+  rt.tierUpSync(id);
   const later = rt.instantiateSync(id, { fuel: 1_000_000 });
   assert.equal(later.tier, "optimized");
   await expectCode(() => later.callSync("spin"), ErrorCode.FuelExhausted, WasmError);
@@ -117,7 +117,9 @@ test("the compiler option is checked", async () => {
 test("a .cwasm artifact is loaded only by a runtime that allows precompiled code", async () => {
   const dir = tempDir("cwasm");
   const file = join(dir, "loop.cwasm");
-  writeFileSync(file, await wasm.precompile(LOOP));
+  const artifact = await wasm.precompile(LOOP);
+  assert.deepEqual(wasm.precompileSync(LOOP), artifact, "both forms write the same artifact");
+  writeFileSync(file, artifact);
   const e = await expectCode(() => wasm.compileFileSync(file), ErrorCode.PermissionDenied, WasmError);
   assert.match(e.message, /precompiled artifact \(native code\).*allowPrecompiled/);
   await expectCode(() => wasm.compileFile(file), ErrorCode.PermissionDenied, WasmError);
