@@ -4,7 +4,7 @@
 // wasmtime's spelling of the flags wasmtime has (`--dir`, `--env`, `-W fuel=…`,
 // `-W timeout=…`, `-W max-memory-size=…`, `--invoke`).
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -373,10 +373,15 @@ async function run(argv) {
 
 /** True when FILE starts as native code does (a .cwasm), not as wasm or WAT. */
 function isPrecompiled(file) {
+  const head = Buffer.alloc(4);
+  let fd;
   try {
-    return readFileSync(file).subarray(0, 4).equals(Buffer.from("\x7fELF", "latin1"));
+    fd = openSync(file, "r");
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from("\x7fELF", "latin1"));
   } catch {
     return false; // compiling it reports why it cannot be read
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

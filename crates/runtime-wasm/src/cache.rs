@@ -76,6 +76,27 @@ impl DiskCache {
         // error) and ignores the trailer.
         unsafe { Module::deserialize_open_file(engine, file) }.ok()
     }
+
+    /// Stores `module` for `content`; failures only cost a later recompile.
+    pub(crate) fn store(&self, engine: &Engine, content: &[u8; 32], module: &Module) {
+        let Ok(mut file) = module.serialize() else {
+            return;
+        };
+        let sum = crc32fast::hash(&file);
+        let length = file.len() as u64;
+        file.extend_from_slice(&sum.to_le_bytes());
+        file.extend_from_slice(&length.to_le_bytes());
+        file.extend_from_slice(MAGIC);
+        let path = self.path(engine, content);
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        // What was just written needs no check: stamp it at once.
+        let stamp = write_atomically(&path, &file).and_then(|m| stamp(&m, &sum.to_le_bytes()));
+        if let Some(stamp) = stamp {
+            write_atomically(&path.with_extension("checked"), &stamp);
+        }
+    }
 }
 
 /// Reads the first `body` bytes of `file` and compares their CRC-32 with `sum`.
@@ -141,27 +162,4 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Option<std::fs::Metadata> {
         let _ = std::fs::remove_file(&tmp);
     }
     written.ok()
-}
-
-impl DiskCache {
-    /// Stores `module` for `content`; failures only cost a later recompile.
-    pub(crate) fn store(&self, engine: &Engine, content: &[u8; 32], module: &Module) {
-        let Ok(mut file) = module.serialize() else {
-            return;
-        };
-        let sum = crc32fast::hash(&file);
-        let length = file.len() as u64;
-        file.extend_from_slice(&sum.to_le_bytes());
-        file.extend_from_slice(&length.to_le_bytes());
-        file.extend_from_slice(MAGIC);
-        let path = self.path(engine, content);
-        if std::fs::create_dir_all(&self.dir).is_err() {
-            return;
-        }
-        // What was just written needs no check: stamp it at once.
-        let stamp = write_atomically(&path, &file).and_then(|m| stamp(&m, &sum.to_le_bytes()));
-        if let Some(stamp) = stamp {
-            write_atomically(&path.with_extension("checked"), &stamp);
-        }
-    }
 }

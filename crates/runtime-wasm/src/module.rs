@@ -147,7 +147,7 @@ pub(crate) struct Compiled {
     /// engine refuses the module).
     poolable: AtomicBool,
     /// True when Winch cannot compile the module: it is optimized at once.
-    no_baseline: AtomicBool,
+    no_baseline: bool,
 }
 
 /// Clears a pending build's bit and wakes its waiters when dropped.
@@ -189,19 +189,8 @@ impl Compiled {
         if found.is_none() && compiler == Compiler::Tiered {
             // A cached optimized build beats any compile.
             found = disk.as_ref().and_then(|d| {
-                let pooled = engines
-                    .get(Flavor::PLAIN)
-                    .ok()
-                    .flatten()
-                    .filter(|_| poolable);
-                match pooled {
-                    Some(v) => d.load(&v.engine, &key).map(|m| (Flavor::PLAIN, m)),
-                    None => {
-                        let v = engines.on_demand(Flavor::PLAIN).ok()?;
-                        d.load(&v.engine, &key)
-                            .map(|m| (Flavor::PLAIN.unpooled(), m))
-                    }
-                }
+                let (flavor, v) = plain_engine(engines, poolable).ok()?;
+                d.load(&v.engine, &key).map(|m| (flavor, m))
             });
         }
         let mut no_baseline = false;
@@ -236,7 +225,7 @@ impl Compiled {
             info: OnceLock::new(),
             uses_wasi,
             poolable: AtomicBool::new(poolable && flavor != Flavor::PLAIN.unpooled()),
-            no_baseline: AtomicBool::new(no_baseline),
+            no_baseline,
         });
         if flavor.baseline && compiler == Compiler::Tiered {
             compiled.tier_up(engines, flavor);
@@ -253,15 +242,12 @@ impl Compiled {
         poolable: bool,
     ) -> Result<(Flavor, wasmtime::Module)> {
         let compile = |variant: &Variant| build(&variant.engine, binary, key, disk);
-        let pool = match poolable {
-            true => engines.get(Flavor::PLAIN)?,
-            false => None,
-        };
-        match pool.map(|v| compile(&v)) {
-            Some(Ok(module)) => Ok((Flavor::PLAIN, module)),
-            Some(Err(e)) if invalid_offset(binary).is_some() => Err(e),
+        let (flavor, variant) = plain_engine(engines, poolable)?;
+        match compile(&variant) {
+            Ok(module) => Ok((flavor, module)),
+            Err(e) if !flavor.pooled || invalid_offset(binary).is_some() => Err(e),
             // Valid bytes the pooled engine refused do not fit a slot after all.
-            _ => Ok((
+            Err(_) => Ok((
                 Flavor::PLAIN.unpooled(),
                 compile(&*engines.on_demand(Flavor::PLAIN)?)?,
             )),
@@ -293,7 +279,7 @@ impl Compiled {
         if ready(optimized) || ready(optimized.unpooled()) {
             return optimized;
         }
-        if self.compiler == Compiler::Optimized || self.no_baseline.load(Ordering::Relaxed) {
+        if self.compiler == Compiler::Optimized || self.no_baseline {
             return optimized;
         }
         drop(builds);
@@ -315,8 +301,13 @@ impl Compiled {
 
     /// Blocks until no optimized build of the module is pending.
     pub(crate) fn wait_optimized(&self) {
+        self.wait(u8::MAX);
+    }
+
+    /// Blocks until none of the builds in `meterings` is pending.
+    fn wait(&self, meterings: u8) {
         let mut pending = self.pending();
-        while *pending != 0 {
+        while *pending & meterings != 0 {
             pending = self.built.wait(pending).unwrap_or_else(|e| e.into_inner());
         }
     }
@@ -371,10 +362,7 @@ impl Compiled {
     pub(crate) fn module(&self, flavor: Flavor, variant: &Variant) -> Result<wasmtime::Module> {
         if !flavor.baseline {
             // Optimized code being built in the background is not built twice.
-            let mut pending = self.pending();
-            while *pending & metering(flavor) != 0 {
-                pending = self.built.wait(pending).unwrap_or_else(|e| e.into_inner());
-            }
+            self.wait(metering(flavor));
         }
         let mut builds = self.builds();
         if let Some(m) = &builds[flavor.index()] {
@@ -399,6 +387,19 @@ impl Compiled {
         };
         builds[flavor.index()] = Some(m.clone());
         Ok(m)
+    }
+}
+
+/// The engine for optimized plain code: the pooled one when the module
+/// fits a slot and there is a pool, else the on-demand one.
+fn plain_engine(engines: &Engines, poolable: bool) -> Result<(Flavor, Arc<Variant>)> {
+    let pool = match poolable {
+        true => engines.get(Flavor::PLAIN)?,
+        false => None,
+    };
+    match pool {
+        Some(v) => Ok((Flavor::PLAIN, v)),
+        None => Ok((Flavor::PLAIN.unpooled(), engines.on_demand(Flavor::PLAIN)?)),
     }
 }
 
@@ -523,14 +524,20 @@ fn build(
     if let Some(module) = disk.and_then(|d| d.load(engine, key)) {
         return Ok(module);
     }
-    let module = wasmtime::Module::from_binary(engine, binary).map_err(|e| Error::Compile {
-        message: describe(&e),
-        offset: invalid_offset(binary),
-    })?;
+    let module =
+        wasmtime::Module::from_binary(engine, binary).map_err(|e| compile_error(binary, &e))?;
     if let Some(d) = disk {
         d.store(engine, key, &module);
     }
     Ok(module)
+}
+
+/// The 5000 of the engine refusing `binary`, with the validator's offset.
+pub(crate) fn compile_error(binary: &[u8], e: &wasmtime::Error) -> Error {
+    Error::Compile {
+        message: describe(e),
+        offset: invalid_offset(binary),
+    }
 }
 
 /// Whether the module's own memories and tables fit a pool slot, judged
@@ -581,7 +588,7 @@ fn defines_functions(binary: &[u8]) -> bool {
 }
 
 /// The byte offset a validator reports for invalid bytes, if it finds one.
-pub(crate) fn invalid_offset(binary: &[u8]) -> Option<usize> {
+fn invalid_offset(binary: &[u8]) -> Option<usize> {
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     validator.validate_all(binary).err().map(|e| e.offset())
 }

@@ -97,9 +97,14 @@ impl Runtime {
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
         let compiled = self.compiled(source)?;
+        Ok(self.register(compiled))
+    }
+
+    /// A new handle on `compiled`.
+    fn register(&self, compiled: Arc<Compiled>) -> ModuleId {
         let id = ModuleId::fresh();
         self.inner.modules.insert(id, compiled);
-        Ok(id)
+        id
     }
 
     /// The compiled module for `source`, from the content cache when present.
@@ -178,9 +183,7 @@ impl Runtime {
                 offset: None,
             })
         })?;
-        let id = ModuleId::fresh();
-        self.inner.modules.insert(id, compiled);
-        Ok(id)
+        Ok(self.register(compiled))
     }
 
     /// A precompiled artifact of `source` for `compile_file` of a runtime
@@ -191,10 +194,7 @@ impl Runtime {
         let code = plain
             .engine
             .precompile_module(&binary)
-            .map_err(|e| Error::Compile {
-                message: crate::error::describe(&e),
-                offset: module::invalid_offset(&binary),
-            })?;
+            .map_err(|e| module::compile_error(&binary, &e))?;
         Ok(precompiled::join(code, &binary))
     }
 

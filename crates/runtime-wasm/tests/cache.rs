@@ -39,6 +39,15 @@ fn crc32(bytes: &[u8]) -> [u8; 4] {
     crc32fast::hash(bytes).to_le_bytes()
 }
 
+/// A fresh runtime answers right from `dir`, and `entry` holds `good` again.
+fn assert_rebuilt(dir: &Path, entry: &Path, good: &[u8]) {
+    assert_eq!(
+        answer(&cached_runtime(dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    assert_eq!(std::fs::read(entry).unwrap(), good, "the entry was rebuilt");
+}
+
 const FORTY_TWO: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 42))"#;
 const SEVEN: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 7))"#;
 
@@ -92,15 +101,7 @@ fn corrupt_and_foreign_entries_are_rebuilt_not_loaded() {
     .concat();
     for bad in [flipped, no_trailer, truncated, foreign, Vec::new()] {
         std::fs::write(&entry, &bad).unwrap();
-        assert_eq!(
-            answer(&cached_runtime(&dir), FORTY_TWO),
-            vec![Value::I32(42)]
-        );
-        assert_eq!(
-            std::fs::read(&entry).unwrap(),
-            good,
-            "the entry was rebuilt"
-        );
+        assert_rebuilt(&dir, &entry, &good);
     }
 }
 
@@ -137,15 +138,7 @@ fn an_entry_changed_after_it_was_checked_is_checked_again() {
     file.set_modified(modified).unwrap();
     drop(file);
     assert_ne!(std::fs::read(&entry).unwrap(), good);
-    assert_eq!(
-        answer(&cached_runtime(&dir), FORTY_TWO),
-        vec![Value::I32(42)]
-    );
-    assert_eq!(
-        std::fs::read(&entry).unwrap(),
-        good,
-        "the entry was rebuilt"
-    );
+    assert_rebuilt(&dir, &entry, &good);
     // A lost stamp costs one full check, after which the entry is stamped again.
     std::fs::remove_file(&stamp).unwrap();
     assert_eq!(
