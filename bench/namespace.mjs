@@ -3,7 +3,7 @@
 // WebAssembly, and 64 MiB read through a `memory.buffer` view against a copy
 // out with `readIntoSync` and Node's own buffer, in one process, interleaved.
 import * as wasm from "../lib/index.js";
-import { WebAssembly as W } from "../lib/webassembly.js";
+import { WebAssembly as W } from "../lib/webassembly/index.js";
 import { fixtureText, measure, report, optimized } from "./support.mjs";
 
 const binary = wasm.wat2wasm(fixtureText("add.wat"));

@@ -1,6 +1,25 @@
 // Types of the runtime-wasm package (`runtime:wasm` API).
 /// <reference path="./runtime-wasm.d.ts" />
 
+// Explicit resource management (`using`, ES2026), declared here as
+// @types/node declares it, so a program compiled for es2022 without
+// @types/node or an esnext lib can use these types; the declarations merge
+// with TypeScript's own where those are present.
+declare global {
+  interface SymbolConstructor {
+    /** The method `using` calls at the end of the scope. */
+    readonly dispose: unique symbol;
+    /** The method `await using` calls (and awaits) at the end of the scope. */
+    readonly asyncDispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+  interface AsyncDisposable {
+    [Symbol.asyncDispose](): PromiseLike<void>;
+  }
+}
+
 /** A module handle returned by `compile`. */
 export type ModuleId = string;
 
@@ -86,7 +105,13 @@ export type ExternType = FuncType | MemoryType | TableType | GlobalType | TagTyp
 export type ExternKind = ExternType["kind"];
 
 /** One export and its type; narrow on `kind` to reach the kind's fields (`params` after `kind === "func"`). */
-export type ExportInfo = ExternType & { name: string };
+export type ExportInfo = ExternType & {
+  name: string;
+  /** The item's index among the module's items of its kind, imported ones first (a function's is its name in the JS API). */
+  index: number;
+  /** For an export of an imported item: the position of that import in `ModuleInfo.imports`. */
+  reexport?: number;
+};
 
 /** One import and its type, like `ExportInfo` with the importing `module`. */
 export type ImportInfo = ExternType & { module: string; name: string };
@@ -351,9 +376,14 @@ export class Runtime {
   validate(source: Source): boolean;
   wat2wasm(source: Source): Uint8Array;
   moduleInfo(id: ModuleId): ModuleInfo;
+  /** The payloads of the module's custom sections named `name`, in order. */
+  customSections(id: ModuleId, name: string): Uint8Array[];
   dropModule(id: ModuleId): void;
   precompile(source: Source): Promise<Uint8Array>;
   precompileSync(source: Source): Uint8Array;
+  /** `precompile` of a file, read as `compileFile` reads it (policy-checked). */
+  precompileFile(path: string): Promise<Uint8Array>;
+  precompileFileSync(path: string): Uint8Array;
   tier(id: ModuleId): Tier;
   tierUp(id: ModuleId): Promise<void>;
   tierUpSync(id: ModuleId): void;
@@ -376,10 +406,13 @@ export function validate(source: Source): boolean;
 /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
 export function wat2wasm(source: Source): Uint8Array;
 export function moduleInfo(id: ModuleId): ModuleInfo;
+export function customSections(id: ModuleId, name: string): Uint8Array[];
 export function dropModule(id: ModuleId): void;
 /** A `.cwasm` artifact for `compileFile` on a runtime with `allowPrecompiled`. */
 export function precompile(source: Source): Promise<Uint8Array>;
 export function precompileSync(source: Source): Uint8Array;
+export function precompileFile(path: string): Promise<Uint8Array>;
+export function precompileFileSync(path: string): Uint8Array;
 /** The code new instances of the module get now. */
 export function tier(id: ModuleId): Tier;
 /** Settles once the module's optimized code is ready. */

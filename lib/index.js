@@ -400,10 +400,15 @@ export class Runtime {
   /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
   wat2wasm(src) { return sync(() => this.#n.wat2wasm(source(src))); }
   moduleInfo(id) { return sync(() => this.#n.moduleInfo(str(id, "module id"))); }
+  /** The payloads of the module's custom sections named `name`, in order. */
+  customSections(id, name) { return sync(() => this.#n.customSections(str(id, "module id"), str(name, "section name"))); }
   dropModule(id) { return sync(() => this.#n.dropModule(str(id, "module id"))); }
   /** A `.cwasm` artifact (native code and the module's bytes) for `compileFile` with `allowPrecompiled`. */
   precompile(src) { return async(() => this.#n.precompile(source(src), false)); }
   precompileSync(src) { return sync(() => this.#n.precompile(source(src), true)); }
+  /** `precompile` of a file, read as `compileFile` reads it (policy-checked). */
+  precompileFile(path) { return async(() => this.#n.precompileFile(str(path, "path"), false)); }
+  precompileFileSync(path) { return sync(() => this.#n.precompileFile(str(path, "path"), true)); }
   /** `"baseline"` or `"optimized"`: the code new instances of the module get now. */
   tier(id) { return sync(() => this.#n.tier(str(id, "module id"))); }
   /** Settles once the module's optimized code, built in the background, is ready. */
@@ -438,9 +443,12 @@ export const compileFileSync = (path) => getDefaultRuntime().compileFileSync(pat
 export const validate = (src) => getDefaultRuntime().validate(src);
 export const wat2wasm = (src) => getDefaultRuntime().wat2wasm(src);
 export const moduleInfo = (id) => getDefaultRuntime().moduleInfo(id);
+export const customSections = (id, name) => getDefaultRuntime().customSections(id, name);
 export const dropModule = (id) => getDefaultRuntime().dropModule(id);
 export const precompile = (src) => getDefaultRuntime().precompile(src);
 export const precompileSync = (src) => getDefaultRuntime().precompileSync(src);
+export const precompileFile = (path) => getDefaultRuntime().precompileFile(path);
+export const precompileFileSync = (path) => getDefaultRuntime().precompileFileSync(path);
 export const tier = (id) => getDefaultRuntime().tier(id);
 export const tierUp = (id) => getDefaultRuntime().tierUp(id);
 export const tierUpSync = (id) => getDefaultRuntime().tierUpSync(id);

@@ -54,7 +54,7 @@ function walk(dir) {
 
 /** One test file: its META scripts, then the file, then its promise tests in order. */
 async function runFile(root, file) {
-  const { install } = await import("../lib/webassembly.js");
+  const { install } = await import("../lib/webassembly/index.js");
   install();
   const results = { passed: 0, failures: [] };
   const pending = [];

@@ -1,14 +1,17 @@
-// Prints the core crate's module graph (who imports whom, from `crate::…`
-// paths in each file) leaves first, and exits 1 naming a cycle if it has one.
+// Prints each crate's module graph (who imports whom, from `crate::…` paths
+// in each file) leaves first — the core and the Node-API binding — and exits
+// 1 naming a cycle if either has one.
 // Usage: node scripts/module-graph.mjs [--dot]
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const src = fileURLToPath(new URL("../crates/runtime-wasm/src/", import.meta.url));
+/** The crates whose graphs are checked, by name: their `src/` folders. */
+export const CRATES = Object.fromEntries(["runtime-wasm", "runtime-wasm-node"].map((name) =>
+  [name, fileURLToPath(new URL(`../crates/${name}/src/`, import.meta.url))]));
 
 /** Top-level module name of a source file: `instance/live.rs` is `instance`. */
-function moduleOf(file) {
+function moduleOf(src, file) {
   const rel = relative(src, file).split(sep);
   return rel[0].replace(/\.rs$/, "");
 }
@@ -25,10 +28,11 @@ function code(text) {
   return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
 }
 
-export function graph() {
+/** The module graph of the crate whose sources are in `src` (the core's by default). */
+export function graph(src = CRATES["runtime-wasm"]) {
   const edges = new Map();
   for (const file of files(src)) {
-    const from = moduleOf(file);
+    const from = moduleOf(src, file);
     if (from === "lib") continue;
     const deps = edges.get(from) ?? new Set();
     for (const m of code(readFileSync(file, "utf8")).matchAll(/crate::([a-z_][a-z0-9_]*)/g)) {
@@ -72,19 +76,25 @@ export function order(edges) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const edges = graph();
-  const { order: sorted, cycle } = order(edges);
-  if (process.argv.includes("--dot")) {
-    console.log("digraph core {");
-    for (const [m, deps] of edges) for (const d of deps) console.log(`  ${m} -> ${d};`);
-    console.log("}");
-  } else {
-    for (const m of sorted ?? [...edges.keys()].sort()) {
-      console.log(`${m.padEnd(10)} <- ${[...edges.get(m)].sort().join(", ") || "(nothing)"}`);
+  let failed = false;
+  for (const [name, src] of Object.entries(CRATES)) {
+    const edges = graph(src);
+    const { order: sorted, cycle } = order(edges);
+    const id = name.replace(/-/g, "_");
+    if (process.argv.includes("--dot")) {
+      console.log(`digraph ${id} {`);
+      for (const [m, deps] of edges) for (const d of deps) console.log(`  ${m} -> ${d};`);
+      console.log("}");
+    } else {
+      console.log(`${name}:`);
+      for (const m of sorted ?? [...edges.keys()].sort()) {
+        console.log(`  ${m.padEnd(12)} <- ${[...edges.get(m)].sort().join(", ") || "(nothing)"}`);
+      }
+    }
+    if (cycle) {
+      console.error(`${name}: import cycle: ${cycle.join(" -> ")}`);
+      failed = true;
     }
   }
-  if (cycle) {
-    console.error(`import cycle: ${cycle.join(" -> ")}`);
-    process.exit(1);
-  }
+  if (failed) process.exit(1);
 }

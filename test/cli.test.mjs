@@ -348,6 +348,11 @@ test("run caches optimized code in $XDG_CACHE_HOME/runtime-wasm, --cache-dir els
   const elsewhere = tempDir("cli-cache-dir");
   r = run("run", "--cache-dir", elsewhere, "--invoke", "div", traps, "6", "3");
   assert.equal(r.stdout, "2\n", r.stderr);
-  while (cacheEntries(elsewhere).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Bounded only as a guard against a hang: the detached process compiles
+  // one small module.
+  for (let tries = 0; cacheEntries(elsewhere).length === 0; tries++) {
+    if (tries === 6000) assert.fail(`the background process left no cache entry in ${elsewhere} after 6000 looks, 20 ms apart`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   assert.equal(cacheEntries(elsewhere).length, 1);
 });

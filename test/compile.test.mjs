@@ -54,15 +54,42 @@ test("moduleInfo describes imports and exports with types", async () => {
   const info = wasm.moduleInfo(id);
   assert.deepEqual(info.imports, [{ module: "env", name: "log", kind: "func", params: ["i32", "i32"], results: [] }]);
   assert.deepEqual(info.exports.find((e) => e.name === "memory"), {
-    name: "memory", kind: "memory", minimum: 1, shared: false, memory64: false,
+    name: "memory", kind: "memory", minimum: 1, shared: false, memory64: false, index: 0,
   });
   const add = wasm.moduleInfo(await wasm.compile(fixtureText("add.wat")));
   assert.deepEqual(add.exports.find((e) => e.name === "swap"), {
-    name: "swap", kind: "func", params: ["i32", "f64"], results: ["f64", "i32"],
+    name: "swap", kind: "func", params: ["i32", "f64"], results: ["f64", "i32"], index: 4,
   });
-  assert.deepEqual(add.exports.find((e) => e.name === "g"), { name: "g", kind: "global", type: "i32", mutable: false });
+  assert.deepEqual(add.exports.find((e) => e.name === "g"), { name: "g", kind: "global", type: "i32", mutable: false, index: 0 });
   const mem = wasm.moduleInfo(await wasm.compile(fixtureText("memory.wat")));
   assert.equal(mem.exports.find((e) => e.name === "memory").maximum, 4);
+});
+
+test("moduleInfo gives each export's index (imports first) and the import it passes on; customSections", async () => {
+  const id = await wasm.compile(`(module
+    (import "env" "f" (func $f (param i32)))
+    (import "env" "m" (memory 1))
+    (import "env" "g" (func $g))
+    (func $own)
+    (export "own" (func $own))
+    (export "g" (func $g))
+    (export "m" (memory 0))
+    (export "f" (func $f)))`);
+  const { exports } = wasm.moduleInfo(id);
+  const pick = (name) => { const e = exports.find((x) => x.name === name); return [e.index, e.reexport]; };
+  assert.deepEqual(pick("own"), [2, undefined]);
+  assert.deepEqual(pick("g"), [1, 2], "the second imported function, the third import");
+  assert.deepEqual(pick("m"), [0, 1]);
+  assert.deepEqual(pick("f"), [0, 0]);
+  // Custom sections by name, in order, with their payloads.
+  const name = (s) => [s.length, ...new TextEncoder().encode(s)];
+  const section = (n, payload) => { const body = [...name(n), ...payload]; return [0, body.length, ...body]; };
+  const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section("a", [1, 2]), ...section("b", [9]), ...section("a", [3])]);
+  const withSections = wasm.compileSync(bytes);
+  assert.deepEqual(wasm.customSections(withSections, "a").map((u) => [...u]), [[1, 2], [3]]);
+  assert.deepEqual(wasm.customSections(withSections, "b").map((u) => [...u]), [[9]]);
+  assert.deepEqual(wasm.customSections(withSections, "c"), []);
+  assert.throws(() => wasm.customSections("nope", "a"), { code: 5004 });
 });
 
 test("compileFile reads .wat and .wasm by content; unreadable files are 5008", async () => {

@@ -18,7 +18,7 @@ test("instances expose ids, their module and typed exports", async () => {
   assert.equal(typeof inst.id, "string");
   assert.notEqual(inst.id, (await wasm.instantiate(id)).id);
   const exports = await inst.getExports();
-  assert.deepEqual(exports.find((e) => e.name === "add"), { name: "add", kind: "func", params: ["i32", "i32"], results: ["i32"] });
+  assert.deepEqual(exports.find((e) => e.name === "add"), { name: "add", kind: "func", params: ["i32", "i32"], results: ["i32"], index: 0 });
   assert.deepEqual(exports.map((e) => e.kind).sort(), [...Array(8).fill("func"), "global", "memory"].sort());
 });
 

@@ -145,11 +145,12 @@ describe("packaging: the npm tarballs installed without a Rust toolchain", { ski
   test("the main tarball holds the JS package and nothing else", () => {
     const files = main.files.map((f) => f.path).sort();
     for (const need of ["package.json", "README.md", "bin/runtime-wasm.js", "lib/index.js", "lib/index.d.ts", "lib/native.js",
-      "lib/register.js", "lib/hooks.js"]) {
+      "lib/register.js", "lib/hooks.js", "lib/webassembly/index.js", "lib/webassembly/index.d.ts", "lib/webassembly/install.js",
+      "lib/cli/main.js"]) {
       assert.ok(files.includes(need), `${need} is in the tarball: ${files.join(", ")}`);
     }
-    const allowed = /^(package\.json|README\.md|LICENSE|bin\/[\w.-]+\.js|lib\/[\w.-]+\.(js|d\.ts))$/;
-    assert.deepEqual(files.filter((f) => !allowed.test(f)), [], "nothing but package.json, README, bin/*.js, lib/*.js and lib/*.d.ts");
+    const allowed = /^(package\.json|README\.md|LICENSE|bin\/[\w.-]+\.js|lib\/((webassembly|cli)\/)?[\w.-]+\.(js|d\.ts))$/;
+    assert.deepEqual(files.filter((f) => !allowed.test(f)), [], "nothing but package.json, README, bin/*.js, and lib/, lib/webassembly/, lib/cli/ *.js and *.d.ts");
     assert.ok(main.size < 1 << 20, `main tarball is small: ${size(main.size)}`);
   });
 

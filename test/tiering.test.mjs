@@ -152,7 +152,7 @@ test("a .cwasm artifact is loaded only by a runtime that allows precompiled code
 });
 
 test("the WebAssembly namespace compiles optimized code only (its instances keep what they are made with)", async () => {
-  const { WebAssembly: W } = await import("../lib/webassembly.js");
+  const { WebAssembly: W } = await import("../lib/webassembly/index.js");
   const { internals } = await import("../lib/internals.js");
   const module = new W.Module(wasm.wat2wasm(LOOP));
   assert.equal(internals.namespaceTier(module), "optimized");

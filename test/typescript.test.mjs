@@ -25,13 +25,37 @@ test("tsc --strict accepts the type test and the TS example", (t) => {
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 
-/** Compiles `source` (importing the package as `wasm`) outside the project; returns tsc's output. */
-function compileWrong(source) {
+/**
+ * Compiles `source` (importing the package as `wasm`) outside the project,
+ * where no tsconfig is read, with tsc's `flags` besides --strict and Node's
+ * module resolution; returns tsc's output.
+ */
+function compileOutside(source, flags) {
   const dir = mkdtempSync(join(tmpdir(), "runtime-wasm-ts-"));
-  const file = join(dir, "wrong.mts");
+  const file = join(dir, "program.mts");
   writeFileSync(file, `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};\n${source}\n`);
-  return run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,esnext.disposable", file], dir);
+  return run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", ...flags, file], dir);
 }
+
+test("tsc --strict --target es2022 accepts a program using the types, with no @types/node and no esnext lib", (t) => {
+  if (missing(t, "tsc")) return;
+  const program = `const rt = new wasm.Runtime();
+const id = rt.compileSync("(module)");
+{
+  using inst = rt.instantiateSync(id);
+  await using other = await rt.instantiate(id);
+  const n: number = inst.getExports().length + other.getExports().length;
+  void n;
+}
+rt[Symbol.dispose]();`;
+  // No @types package is loaded (`--types ""`): only TypeScript's own es2022
+  // library and the package's declarations.
+  const r = compileOutside(program, ["--target", "es2022", "--skipLibCheck", "false", "--types", ""]);
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+});
+
+/** tsc's output for `source`, a wrong use of the API. */
+const compileWrong = (source) => compileOutside(source, ["--target", "es2022", "--lib", "es2022,esnext.disposable"]);
 
 test("tsc rejects a wrong use of the API", async (t) => {
   if (missing(t, "tsc")) return;

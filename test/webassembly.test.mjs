@@ -5,7 +5,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { WebAssembly as W, install } from "../lib/webassembly.js";
+import { WebAssembly as W, install } from "../lib/webassembly/index.js";
 import { wat2wasm, ErrorCode as E } from "../lib/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -355,7 +355,7 @@ test("a table gives back the function put in it, and an exported function is the
 // In a child process: a crash must fail the test, not the runner.
 test("an exported function outlives its collected Module and Instance", () => {
   const script = `
-    import { WebAssembly as W } from ${JSON.stringify(root + "lib/webassembly.js")};
+    import { WebAssembly as W } from ${JSON.stringify(root + "lib/webassembly/index.js")};
     import { wat2wasm } from ${JSON.stringify(root + "lib/index.js")};
     const { f, memory } = (() => new W.Instance(new W.Module(wat2wasm(
       '(module (memory (export "memory") 1) (func (export "f") (result i32) (i32.store8 (i32.const 0) (i32.const 9)) i32.const 7))'))).exports)();

@@ -74,32 +74,6 @@ pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
     arg.amount(what)
 }
 
-/// A JS number given as a byte offset, a length or a page count; the one
-/// place such numbers are checked before the core's `u64`s. A fraction is a
-/// type error (5007); a negative or too large number lies outside any
-/// memory (5004).
-pub fn offset(x: f64, what: &str) -> core::Result<u64> {
-    if !x.is_finite() || x.fract() != 0.0 {
-        return Err(core::Error::Type(format!(
-            "{what} must be an integer, got {x}"
-        )));
-    }
-    if x < 0.0 {
-        return Err(core::Error::Memory(format!("{what} {x} is negative")));
-    }
-    // Every integral f64 below 2^64 converts exactly.
-    if x >= u64::MAX as f64 {
-        return Err(core::Error::Memory(format!("{what} {x} is out of range")));
-    }
-    Ok(x as u64)
-}
-
-/// A JS number given as a table index or count (5007 unless a safe
-/// non-negative integer).
-pub fn index(x: f64, what: &str) -> core::Result<u64> {
-    core::count(x, what)
-}
-
 /// Call results, always as an array (`[]`, `[x]`, `[x, y]`).
 pub struct Results(pub Vec<core::Value>);
 
@@ -314,6 +288,11 @@ pub struct ExternJs {
     #[napi(js_name = "type")]
     pub ty: Option<String>,
     pub mutable: Option<bool>,
+    /// An export's index among the module's items of its kind.
+    pub index: Option<u32>,
+    /// The position (in the module's imports) of the import an export
+    /// passes on.
+    pub reexport: Option<u32>,
 }
 
 pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) -> ExternJs {
@@ -331,6 +310,8 @@ pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) ->
         table64: None,
         ty: None,
         mutable: None,
+        index: None,
+        reexport: None,
     };
     match info {
         core::ExternInfo::Func { params, results } => {
@@ -371,7 +352,11 @@ pub fn extern_js(module: Option<String>, name: &str, info: &core::ExternInfo) ->
 pub fn exports_js(exports: &[core::ExportInfo]) -> Vec<ExternJs> {
     exports
         .iter()
-        .map(|x| extern_js(None, &x.name, &x.ty))
+        .map(|x| ExternJs {
+            index: Some(x.index),
+            reexport: x.reexport.map(|i| i as u32),
+            ..extern_js(None, &x.name, &x.ty)
+        })
         .collect()
 }
 

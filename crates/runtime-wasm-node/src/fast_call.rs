@@ -6,7 +6,7 @@
 
 use crate::convert::JsValue;
 use crate::error::sync;
-use crate::host;
+use crate::js_thread::on_js_thread;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
 use runtime_wasm::MAX_NUMBERS;
@@ -119,7 +119,7 @@ unsafe fn call_numbers_inner(
     let id = unsafe { u32::from_napi_value(env, argv[1]) }?;
     let inst = instance(slot)?;
     let env = Env::from_raw(env);
-    let r = host::on_js_thread(&env, || {
+    let r = on_js_thread(&env, || {
         inst.run_sync(|l| l.call_numbers(id, &numbers[..argc - 2]))
     });
     match sync(&env, r)? {
@@ -142,7 +142,7 @@ pub fn call_numbers_many(
     numbers: Float64Array,
 ) -> Result<Either<Float64Array, BigInt64Array>> {
     let inst = instance(slot)?;
-    let r = host::on_js_thread(&env, || {
+    let r = on_js_thread(&env, || {
         inst.run_sync(|l| l.call_numbers_many(id, arity as usize, &numbers))
     });
     let results = sync(&env, r)?;

@@ -2,29 +2,14 @@
 //! and run on the JS thread; the core owns the waiting, the deadline and
 //! the caller's memory while the function works.
 
-use crate::convert::{offset as offset_, to_arg, Results};
+use crate::convert::{to_arg, Results};
 use crate::error::js_error;
-use crate::js_thread::{JsRef, JsThread};
-use crate::options::{describe, object, own_entries, Read};
+use crate::js_thread::{on_js_thread_env, JsRef, JsThread};
+use crate::read::{describe, object, own_entries, Read};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use runtime_wasm as core;
-use std::cell::Cell;
 use std::sync::Arc;
-
-thread_local! {
-    /// Set while a sync operation runs guest code on this (JS) thread.
-    static SYNC_ENV: Cell<sys::napi_env> = const { Cell::new(std::ptr::null_mut()) };
-}
-
-/// Runs `f`, a sync operation that may enter guest code, so that host
-/// functions it reaches run directly on this thread.
-pub fn on_js_thread<R>(env: &Env, f: impl FnOnce() -> R) -> R {
-    let prev = SYNC_ENV.with(|c| c.replace(env.raw()));
-    let r = f();
-    SYNC_ENV.with(|c| c.set(prev));
-    r
-}
 
 fn failed(message: &str) -> core::Error {
     core::Error::Call {
@@ -38,9 +23,6 @@ fn failed(message: &str) -> core::Error {
 #[napi]
 pub struct HostCall {
     call: Arc<core::HostCall>,
-    /// The guest waits on a worker (a returned Promise may be awaited), not
-    /// on this thread.
-    waits_elsewhere: bool,
     js: JsThread,
 }
 
@@ -49,7 +31,13 @@ type Mem = Option<String>;
 impl HostCall {
     fn answer(&self, env: &Env, outcome: core::Result<core::Arg>) {
         self.call.settle(outcome);
-        if self.waits_elsewhere {
+        self.answered(env);
+    }
+
+    /// A guest waiting on a worker is answered: more work for this thread
+    /// is likely to follow.
+    fn answered(&self, env: &Env) {
+        if !self.call.is_blocking() {
             self.js.answered(env);
         }
     }
@@ -72,14 +60,11 @@ impl HostCall {
 impl HostCall {
     #[napi]
     pub fn resolve(&self, env: Env, value: Unknown) -> Result<()> {
-        let outcome = if !self.waits_elsewhere && value.is_promise()? {
-            Err(core::Error::Type(
-                "a host function returned a Promise during a synchronous call; use call() for async host functions".into(),
-            ))
-        } else {
-            Ok(to_arg(&value)?)
-        };
-        self.answer(&env, outcome);
+        if value.is_promise()? && self.call.refuse_deferred() {
+            self.answered(&env);
+            return Ok(());
+        }
+        self.answer(&env, Ok(to_arg(&value)?));
         Ok(())
     }
 
@@ -102,27 +87,35 @@ impl HostCall {
         length: f64,
     ) -> Result<crate::convert::Bytes> {
         self.memory(&env, mem, |m| {
-            m.read(offset_(offset, "offset")?, offset_(length, "length")?)
+            m.read(
+                core::offset(offset, "offset")?,
+                core::offset(length, "length")?,
+            )
         })
         .map(crate::convert::Bytes)
     }
 
     #[napi]
     pub fn write(&self, env: Env, mem: Mem, offset: f64, bytes: Uint8Array) -> Result<()> {
-        self.memory(&env, mem, |m| m.write(offset_(offset, "offset")?, &bytes))
+        self.memory(&env, mem, |m| {
+            m.write(core::offset(offset, "offset")?, &bytes)
+        })
     }
 
     #[napi]
     pub fn read_string(&self, env: Env, mem: Mem, offset: f64, length: f64) -> Result<String> {
         self.memory(&env, mem, |m| {
-            m.read_string(offset_(offset, "offset")?, offset_(length, "length")?)
+            m.read_string(
+                core::offset(offset, "offset")?,
+                core::offset(length, "length")?,
+            )
         })
     }
 
     #[napi]
     pub fn write_string(&self, env: Env, mem: Mem, offset: f64, text: String) -> Result<u32> {
         self.memory(&env, mem, |m| {
-            m.write_string(offset_(offset, "offset")?, &text)
+            m.write_string(core::offset(offset, "offset")?, &text)
         })
         .map(|n| n as u32)
     }
@@ -156,9 +149,7 @@ impl JsHostFunc {
 fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Result<()> {
     let run = || -> Result<()> {
         let args = Results(call.call.args().to_vec());
-        let instance = call
-            .waits_elsewhere
-            .then(|| call.call.instance().to_string());
+        let instance = (!call.call.is_blocking()).then(|| call.call.instance().to_string());
         let raw = env.raw();
         let argv = [
             // SAFETY: `raw` is the live env of this (JS) thread.
@@ -171,7 +162,7 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `env` is the JS thread's env (`invoke` runs either in a
-        // sync call that set `SYNC_ENV` on this thread, or in a `JsThread`
+        // sync call that set `SYNC_ENV` on this thread (`on_js_thread`), or in a `JsThread`
         // task handed that env); `this` is a live out-pointer.
         unsafe { sys::napi_get_undefined(env.raw(), &mut this) };
         // SAFETY: same `env`; `this` and the dispatcher are handles in its
@@ -202,13 +193,12 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
 impl core::HostFunc for JsHostFunc {
     fn call(&self, call: core::HostCall) {
         let call = Arc::new(call);
-        let env = SYNC_ENV.with(|c| c.get());
+        let env = on_js_thread_env();
         if !env.is_null() && self.js.is_current() {
             // A sync call: the guest waits right here, so the function must
             // settle before it returns.
             let host = HostCall {
                 call: call.clone(),
-                waits_elsewhere: false,
                 js: self.js.clone(),
             };
             let env = Env::from_raw(env);
@@ -225,7 +215,6 @@ impl core::HostFunc for JsHostFunc {
         let sent = self.js.run(move |env| {
             let host = HostCall {
                 call: pending.clone(),
-                waits_elsewhere: true,
                 js,
             };
             // Calls into the instance from the function itself are refused.

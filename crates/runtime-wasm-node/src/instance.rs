@@ -4,11 +4,12 @@
 
 use crate::buffer::Buffers;
 use crate::convert::{
-    amount, exports_js, index, js_bytes, offset as offset_, to_arg, to_args, Batch, Bytes,
-    ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
+    amount, exports_js, js_bytes, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs,
+    Results, RunResult,
 };
-use crate::error::{either, sync};
-use crate::js_thread::{JsRef, JsThread};
+use crate::error::sync;
+use crate::js_thread::{on_js_thread, JsRef, JsThread};
+use crate::promise::either;
 use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -94,8 +95,8 @@ type Mem = Option<String>;
 /// A byte range given as JS numbers, checked.
 fn span(env: &Env, offset: f64, length: f64) -> Result<(u64, u64)> {
     Ok((
-        sync(env, offset_(offset, "offset"))?,
-        sync(env, offset_(length, "length"))?,
+        sync(env, core::offset(offset, "offset"))?,
+        sync(env, core::offset(length, "length"))?,
     ))
 }
 
@@ -219,7 +220,7 @@ impl JsInstance {
         offset: f64,
         mut target: Uint8Array,
     ) -> Result<f64> {
-        let offset = sync(&env, offset_(offset, "offset"))?;
+        let offset = sync(&env, core::offset(offset, "offset"))?;
         // SAFETY: the view is borrowed from JS for this synchronous call only:
         // `target` holds a reference, so its buffer stays alive, and no JS
         // runs on this thread until we return (`read_into` only copies out of
@@ -288,7 +289,7 @@ impl JsInstance {
         init: Option<Unknown>,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let delta = sync(env, index(delta, "table delta"))?;
+        let delta = sync(env, core::offset(delta, "table delta"))?;
         let init = self.entry(env, init)?;
         self.plain(env, now, move |l| {
             l.table_grow_with(&name, delta, init.as_ref())
@@ -310,8 +311,8 @@ impl JsInstance {
         value: Option<Unknown>,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let start = sync(env, index(start, "table index"))?;
-        let len = sync(env, index(len, "table length"))?;
+        let start = sync(env, core::offset(start, "table index"))?;
+        let len = sync(env, core::offset(len, "table length"))?;
         let value = self.entry(env, value)?;
         self.plain(env, now, move |l| {
             l.table_fill(&name, start, len, value.as_ref())
@@ -329,7 +330,7 @@ impl JsInstance {
         i: f64,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let i = sync(env, index(i, "table index"))?;
+        let i = sync(env, core::offset(i, "table index"))?;
         self.plain(env, now, move |l| {
             l.table_get(&name, i).map(|f| f.map(FuncRefJs::from))
         })
@@ -410,7 +411,7 @@ impl JsInstance {
         bytes: Uint8Array,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let offset = sync(env, offset_(offset, "offset"))?;
+        let offset = sync(env, core::offset(offset, "offset"))?;
         if now {
             let r = self
                 .inst
@@ -454,7 +455,7 @@ impl JsInstance {
         text: String,
         now: bool,
     ) -> Result<Unknown<'e>> {
-        let offset = sync(env, offset_(offset, "offset"))?;
+        let offset = sync(env, core::offset(offset, "offset"))?;
         self.plain(env, now, move |l| {
             l.memory(mem.as_deref())?
                 .write_string(offset, &text)
@@ -505,7 +506,7 @@ impl JsInstance {
         ts_return_type = "number | Promise<number>"
     )]
     pub fn grow<'e>(&self, env: &'e Env, mem: Mem, delta: f64, now: bool) -> Result<Unknown<'e>> {
-        let delta = sync(env, offset_(delta, "page delta"))?;
+        let delta = sync(env, core::offset(delta, "page delta"))?;
         self.plain(env, now, move |l| {
             Ok(l.memory(mem.as_deref())?.grow(delta)? as f64)
         })
@@ -527,7 +528,7 @@ impl JsInstance {
             env,
             now,
             op,
-            |op| host::on_js_thread(env, || self.inst.block(op)),
+            |op| on_js_thread(env, || self.inst.block(op)),
             |op, settle| self.inst.spawn(op, settle),
         )
     }

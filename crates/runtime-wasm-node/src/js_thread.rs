@@ -291,7 +291,7 @@ impl JsThread {
     fn new(env: &Env) -> Result<JsThread> {
         // V8 stops JS at its own stack limit (984 KiB below the top of the
         // thread's stack by default): nested sync calls stop before it.
-        runtime_wasm::stack::set_budget(JS_STACK_BUDGET);
+        runtime_wasm::native_stack::set_budget(JS_STACK_BUDGET);
         let shared = Arc::new(Shared {
             tsfn: Slot::default(),
             inbox: Mutex::default(),
@@ -504,4 +504,24 @@ impl Drop for JsRef {
             });
         }
     }
+}
+
+thread_local! {
+    /// Set while a sync operation runs guest code on this (JS) thread.
+    static SYNC_ENV: Cell<sys::napi_env> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Runs `f`, a sync operation that may enter guest code, so that host
+/// functions it reaches run directly on this thread.
+pub fn on_js_thread<R>(env: &Env, f: impl FnOnce() -> R) -> R {
+    let prev = SYNC_ENV.with(|c| c.replace(env.raw()));
+    let r = f();
+    SYNC_ENV.with(|c| c.set(prev));
+    r
+}
+
+/// The env of the sync operation running on this thread, if one is (see
+/// `on_js_thread`); null otherwise.
+pub fn on_js_thread_env() -> sys::napi_env {
+    SYNC_ENV.with(|c| c.get())
 }

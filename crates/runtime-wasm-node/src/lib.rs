@@ -14,6 +14,8 @@ mod host;
 mod instance;
 mod js_thread;
 mod options;
+mod promise;
+mod read;
 mod runtime;
 
 /// The cheapest possible call into the addon: the floor that `callSync`'s

@@ -3,11 +3,11 @@
 //! threads, answering with a Promise.
 
 use crate::convert::{Bytes, ModuleInfoJs};
-use crate::error::{either, sync};
-use crate::host;
+use crate::error::sync;
 use crate::instance::JsInstance;
-use crate::js_thread::{JsRef, JsThread};
+use crate::js_thread::{on_js_thread, JsRef, JsThread};
 use crate::options;
+use crate::promise::either;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
 use std::sync::Arc;
@@ -93,6 +93,19 @@ impl JsRuntime {
         self.either(env, now, move |rt| rt.precompile(&bytes).map(Bytes))
     }
 
+    #[napi(
+        ts_args_type = "path: string, now: boolean",
+        ts_return_type = "Uint8Array | Promise<Uint8Array>"
+    )]
+    pub fn precompile_file<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        self.either(env, now, move |rt| rt.precompile_file(path).map(Bytes))
+    }
+
     /// `"baseline"` or `"optimized"`: the code new instances get now.
     #[napi]
     pub fn tier(&self, env: Env, id: String) -> Result<&'static str> {
@@ -128,6 +141,13 @@ impl JsRuntime {
                 .and_then(|id| self.rt.module_info(id))
                 .map(Into::into),
         )
+    }
+
+    /// The payloads of the module's custom sections named `name`, in order.
+    #[napi(ts_return_type = "Uint8Array[]")]
+    pub fn custom_sections(&self, env: Env, id: String, name: String) -> Result<Vec<Bytes>> {
+        let sections = id.parse().and_then(|id| self.rt.custom_sections(id, &name));
+        Ok(sync(&env, sections)?.into_iter().map(Bytes).collect())
     }
 
     #[napi]
@@ -187,7 +207,7 @@ impl JsRuntime {
             env,
             now,
             work,
-            |work| host::on_js_thread(env, || work(&self.rt)),
+            |work| on_js_thread(env, || work(&self.rt)),
             |work, settle| self.rt.spawn(work, settle),
         )
     }

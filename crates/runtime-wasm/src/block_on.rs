@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::host_call::{self, HostCall, HostFunc};
-use crate::stack;
+use crate::native_stack;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
@@ -47,9 +47,11 @@ impl Wake for Unpark {
 
 /// Starts a host call: inside `block_on` it is left for the blocking loop
 /// to run on the thread's own stack; elsewhere (a worker polling an async
-/// call) it starts at once.
-pub(crate) fn start(func: Arc<dyn HostFunc>, call: HostCall) {
+/// call) it starts at once. Inside a `block_on` on an embedder's thread (a
+/// sync form) the call is blocking: that thread waits for the answer.
+pub(crate) fn start(func: Arc<dyn HostFunc>, mut call: HostCall) {
     if DEPTH.with(Cell::get) > 0 {
+        call.blocking = !crate::executor::on_worker();
         DEFERRED.with(|d| d.borrow_mut().push((func, call)));
     } else {
         run(&*func, call);
@@ -79,7 +81,7 @@ impl Drop for Level {
 /// Runs `future` to completion on the calling thread, first checking that
 /// the thread has stack left for it.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    stack::check()?;
+    native_stack::check()?;
     let mut future = pin!(future);
     let _level = Level {
         base: DEFERRED.with(|d| d.borrow().len()),
@@ -101,7 +103,7 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
         match next {
             // Every nesting level passes through here: a host function that
             // calls another instance synchronously comes back to `block_on`.
-            Some((func, call)) => match stack::check() {
+            Some((func, call)) => match native_stack::check() {
                 Ok(()) => run(&*func, call),
                 Err(e) => call.settle(Err(e)),
             },

@@ -1,13 +1,16 @@
 //! Engine configuration: one engine per combination of metering features,
 //! so an instance pays for fuel or deadlines only when it uses them, of
 //! allocation (a pool of ready slots, or mapped on demand) and of compiler
-//! (Cranelift's optimized code, or Winch's baseline code, compiled fast).
+//! (Cranelift's optimized code, or Winch's baseline code, compiled fast);
+//! what fits a pool slot, and the fallback from the pool to on demand.
 
+use crate::deadline::Ticker;
 use crate::error::{describe, Error, Result};
-use crate::limits::{Limits, Ticker};
+use crate::limits::Limits;
 use crate::store::StoreData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use wasmparser::Payload;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
 /// Which metering an engine compiles into guest code, whether its
@@ -81,6 +84,40 @@ pub(crate) const POOL_TABLE_ELEMENTS: u64 = 100_000;
 /// Bytes a pooled memory may hold, at its start and as it grows.
 pub(crate) const POOL_MEMORY_BYTES: u64 = 4 << 30;
 
+/// Whether the module's own memories and tables fit a pool slot, judged
+/// from their sections so that most modules that do not are never compiled
+/// for the pool (the engine has the last word).
+pub(crate) fn fits_pool(binary: &[u8]) -> bool {
+    let (mut memories, mut tables) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::MemorySection(section)) => {
+                for memory in section {
+                    let Ok(memory) = memory else { return false };
+                    let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+                    if memory.initial.saturating_mul(page) > POOL_MEMORY_BYTES {
+                        return false;
+                    }
+                    memories += 1;
+                }
+            }
+            Ok(Payload::TableSection(section)) => {
+                for table in section {
+                    let Ok(table) = table else { return false };
+                    if table.ty.initial > POOL_TABLE_ELEMENTS {
+                        return false;
+                    }
+                    tables += 1;
+                }
+            }
+            // Memories and tables come before the code.
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+            _ => {}
+        }
+    }
+    memories <= 1 && tables <= 1
+}
+
 /// An engine and the linker (WASI preview1, async: a guest blocked in
 /// WASI is a suspended future) built for it.
 pub(crate) struct Variant {
@@ -150,6 +187,40 @@ impl Engines {
         Ok(Some(v))
     }
 
+    /// `flavor`'s engine as far as there is a pool: the pooled one when
+    /// `flavor` is pooled and there is a pool, else the on-demand one; with
+    /// the flavor it is.
+    pub(crate) fn pooled_or_on_demand(&self, flavor: Flavor) -> Result<(Flavor, Arc<Variant>)> {
+        if flavor.pooled {
+            if let Some(v) = self.get(flavor)? {
+                return Ok((flavor, v));
+            }
+        }
+        let flavor = flavor.unpooled();
+        Ok((flavor, self.on_demand(flavor)?))
+    }
+
+    /// The pooled -> on-demand fallback, for compiling and instantiating
+    /// alike: `attempt` on `flavor`'s pooled engine (when `flavor` is pooled
+    /// and there is a pool), and where there is none or the pool refused
+    /// (`attempt` gave `None`: the module does not fit a slot, or no slot is
+    /// free), again on the on-demand engine of the same metering.
+    pub(crate) fn with_fallback<T>(
+        &self,
+        flavor: Flavor,
+        mut attempt: impl FnMut(Flavor, &Arc<Variant>) -> Result<Option<T>>,
+    ) -> Result<Option<(Flavor, T)>> {
+        let (first, variant) = self.pooled_or_on_demand(flavor)?;
+        if let Some(made) = attempt(first, &variant)? {
+            return Ok(Some((first, made)));
+        }
+        if !first.pooled {
+            return Ok(None);
+        }
+        let flavor = flavor.unpooled();
+        Ok(attempt(flavor, &self.on_demand(flavor)?)?.map(|made| (flavor, made)))
+    }
+
     /// The on-demand engine with `flavor`'s metering.
     pub(crate) fn on_demand(&self, flavor: Flavor) -> Result<Arc<Variant>> {
         self.get(flavor.unpooled())?
@@ -195,7 +266,7 @@ fn build(flavor: Flavor, pool: u32) -> Result<Variant> {
     } else {
         // A fiber stack per waiting guest: from shared mappings, reused.
         #[cfg(target_os = "linux")]
-        config.with_host_stack(crate::stacks::shared());
+        config.with_host_stack(crate::fiber_stacks::shared());
     }
     let engine = Engine::new(&config).map_err(invalid)?;
     let mut linker = Linker::new(&engine);

@@ -267,9 +267,16 @@ impl Error {
     }
 }
 
-/// The whole error chain on one line, outermost first.
+/// The whole error chain on one line, outermost first, less the wasm
+/// backtrace the engine attaches as context: its frames are `TrapInfo`'s,
+/// so a message never carries them as text.
 pub(crate) fn describe(err: &wasmtime::Error) -> String {
-    let parts: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    let backtrace = err.downcast_ref::<WasmBacktrace>().map(|b| b.to_string());
+    let parts: Vec<String> = err
+        .chain()
+        .map(|e| e.to_string())
+        .filter(|part| Some(part) != backtrace.as_ref())
+        .collect();
     parts.join(": ")
 }
 

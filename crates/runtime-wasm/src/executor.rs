@@ -155,7 +155,19 @@ impl Executor {
     }
 }
 
+thread_local! {
+    /// This thread is one of the executor's workers.
+    static WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is a worker: what blocks here blocks no
+/// embedder's thread.
+pub(crate) fn on_worker() -> bool {
+    WORKER.with(std::cell::Cell::get)
+}
+
 fn worker(shared: &Shared) {
+    WORKER.with(|w| w.set(true));
     let mut state = lock(shared);
     loop {
         if let Some(job) = state.jobs.pop_front() {

@@ -2,16 +2,14 @@
 //! the guest waits for it, and the reply the embedder settles from any thread.
 
 use crate::error::{Error, Result};
-use crate::memory::{self, PAGE_SIZE};
+use crate::memory::{HostMemory, Memories};
 use crate::registry::InstanceId;
-use crate::store::{Exported, StoreData};
 use crate::value::{Arg, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
-use wasmtime::{Caller, Extern};
 
 /// A function the guest imports, implemented by the embedder.
 pub trait HostFunc: Send + Sync + 'static {
@@ -20,69 +18,6 @@ pub trait HostFunc: Send + Sync + 'static {
     /// waiting holds no thread. In a sync call this runs on the calling
     /// thread, between polls of the guest, on that thread's own stack.
     fn call(&self, call: HostCall);
-}
-
-/// One exported memory of the calling instance, as the guest left it when
-/// it called out.
-struct Region {
-    name: Arc<str>,
-    /// `None` for a shared memory (not reachable from the host).
-    bytes: Option<(*mut u8, usize)>,
-}
-
-/// The caller's memories for as long as the guest waits on this call; empty
-/// (`None`) from the moment the call returns to the guest or is abandoned.
-pub(crate) struct Memories {
-    regions: Mutex<Option<Vec<Region>>>,
-}
-
-// SAFETY: the raw pointers are only dereferenced under the mutex while the
-// regions are `Some`, i.e. while the guest is suspended in this host call
-// and its store is not used by anyone (calls into an instance are
-// serialized, and re-entrant ones refused while a host call is open). The
-// memory cannot move or shrink meanwhile: only the guest or its store's
-// owner could grow it, and both are waiting for this call.
-unsafe impl Send for Memories {}
-// SAFETY: as for `Send`: every access goes through the mutex.
-unsafe impl Sync for Memories {}
-
-impl Memories {
-    /// The exported memories of the calling instance (before the instance
-    /// exists, inside the start function, its export `memory` only).
-    pub(crate) fn of(caller: &mut Caller<'_, StoreData>, exported: &Exported) -> Memories {
-        let in_start: Vec<(Arc<str>, Extern)>;
-        let found: &[(Arc<str>, Extern)] = match exported.get() {
-            Some((list, lent)) => {
-                lent.refresh(&caller, list);
-                list
-            }
-            None => {
-                in_start = caller
-                    .get_export("memory")
-                    .map(|e| vec![(Arc::<str>::from("memory"), e)])
-                    .unwrap_or_default();
-                &in_start
-            }
-        };
-        let regions = found
-            .iter()
-            .map(|(name, ext)| Region {
-                name: name.clone(),
-                bytes: match ext {
-                    Extern::Memory(m) => Some((m.data_ptr(&caller), m.data_size(&caller))),
-                    _ => None,
-                },
-            })
-            .collect();
-        Memories {
-            regions: Mutex::new(Some(regions)),
-        }
-    }
-
-    /// Ends access: the guest resumes (or the call was abandoned).
-    pub(crate) fn close(&self) {
-        *self.regions.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    }
 }
 
 /// The embedder's answer to one host call.
@@ -131,6 +66,8 @@ pub struct HostCall {
     reply: Arc<Reply>,
     deadline: Option<Instant>,
     instance: InstanceId,
+    /// The embedder's thread waits for the answer (a sync form).
+    pub(crate) blocking: bool,
 }
 
 thread_local! {
@@ -179,7 +116,30 @@ impl HostCall {
             reply,
             deadline,
             instance,
+            blocking: false,
         }
+    }
+
+    /// Whether the embedder's thread is blocked on this call (a sync form
+    /// called it, and the host function runs on that thread): the answer
+    /// must not need that thread to be free first.
+    pub fn is_blocking(&self) -> bool {
+        self.blocking
+    }
+
+    /// The rule for an answer still to come — a Promise, whose settling
+    /// needs the event loop of the thread this call may block. In an async
+    /// call the guest waits for it, holding no thread: `false`, settle the
+    /// call once it arrives. In a blocking call it would never arrive: the
+    /// call is settled now with 5007 and `true` says it is answered.
+    pub fn refuse_deferred(&self) -> bool {
+        if !self.blocking {
+            return false;
+        }
+        self.settle(Err(Error::Type(
+            "a host function returned a Promise during a synchronous call; use call() for async host functions".into(),
+        )));
+        true
     }
 
     /// The calling instance: an embedder that runs the function in its own
@@ -233,31 +193,7 @@ impl HostCall {
     /// Memory `name` of the calling instance (with `None`: the export
     /// `memory`, else the first exported memory), while the guest waits.
     pub fn memory(&self, name: Option<&str>) -> Result<HostMemory<'_>> {
-        let guard = self
-            .memories
-            .regions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let Some(regions) = guard.as_ref() else {
-            return Err(Error::InvalidInstanceHandle(
-                "caller of a finished host call".into(),
-            ));
-        };
-        let label = name.unwrap_or("memory");
-        let index = match name {
-            Some(n) => regions.iter().position(|r| &*r.name == n),
-            None => regions
-                .iter()
-                .position(|r| &*r.name == "memory")
-                .or(if regions.is_empty() { None } else { Some(0) }),
-        };
-        let Some(index) = index else {
-            return Err(memory::missing(label));
-        };
-        match regions[index].bytes {
-            Some(_) => Ok(HostMemory { guard, index }),
-            None => Err(memory::shared(label)),
-        }
+        self.memories.get(name)
     }
 }
 
@@ -267,47 +203,5 @@ impl Drop for HostCall {
             message: "the host function was dropped without settling".into(),
             trap: None,
         }));
-    }
-}
-
-/// One memory of a waiting guest, locked for one operation.
-pub struct HostMemory<'a> {
-    guard: MutexGuard<'a, Option<Vec<Region>>>,
-    index: usize,
-}
-
-impl HostMemory<'_> {
-    fn bytes(&mut self) -> &mut [u8] {
-        let regions = self.guard.as_mut().expect("checked when locked");
-        let (ptr, len) = regions[self.index].bytes.expect("checked when locked");
-        // SAFETY: see `Memories`: the guest is suspended in this host call
-        // (the regions are `Some` and we hold their lock), so its memory is
-        // `len` live bytes at `ptr` that nothing else reads or writes now.
-        unsafe { std::slice::from_raw_parts_mut(ptr, len) }
-    }
-
-    pub fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
-        memory::read_with(self.bytes(), offset, len, <[u8]>::to_vec)
-    }
-
-    pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
-        memory::write(self.bytes(), offset, bytes)
-    }
-
-    pub fn read_string(&mut self, offset: u64, len: u64) -> Result<String> {
-        memory::read_with(self.bytes(), offset, len, |b| {
-            String::from_utf8_lossy(b).into_owned()
-        })
-    }
-
-    /// Writes `text` as UTF-8 and returns the number of bytes written.
-    pub fn write_string(&mut self, offset: u64, text: &str) -> Result<usize> {
-        memory::write(self.bytes(), offset, text.as_bytes())?;
-        Ok(text.len())
-    }
-
-    /// Current size in 64 KiB pages.
-    pub fn size(&mut self) -> u64 {
-        self.bytes().len() as u64 / PAGE_SIZE
     }
 }

@@ -4,9 +4,11 @@
 
 use crate::block_on;
 use crate::error::{Error, HostFailure, Result};
-use crate::host_call::{HostCall, HostFunc, Memories, Reply, Wait};
+use crate::host_call::{HostCall, HostFunc, Reply, Wait};
+use crate::memory::Exported;
+use crate::memory::Memories;
 use crate::registry::InstanceId;
-use crate::store::{Exported, StoreData};
+use crate::store::StoreData;
 use crate::value::{type_name, Arg, Value};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, FuncType, Val};

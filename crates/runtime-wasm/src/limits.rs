@@ -1,11 +1,10 @@
 //! Per-instance limits — fuel, a wall-clock deadline per call, memory,
-//! table and descriptor caps with their defaults — and the epoch ticker
-//! that makes deadlines fire.
+//! table and descriptor caps with their defaults — and the resource
+//! limiter that holds a store to its memory and table caps.
 
-use crate::error::{CapExceeded, Error, Result};
-use std::sync::{Arc, Condvar, Mutex};
+use crate::error::CapExceeded;
 use std::time::Duration;
-use wasmtime::{Engine, ResourceLimiter};
+use wasmtime::ResourceLimiter;
 
 /// Limits an instance runs under; `None` means unlimited (and costs nothing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,14 +34,6 @@ pub const DEFAULT_MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 /// 32-bit memory cannot exceed it anyway; a `memory64` memory otherwise
 /// could grow to the whole address space.
 pub const DEFAULT_MAX_MEMORY64_BYTES: u64 = 4 << 30;
-
-/// How often the ticker advances engine epochs while a deadline is armed.
-pub(crate) const TICK: Duration = Duration::from_millis(2);
-
-/// Epoch ticks that cover `timeout`, plus one for the tick in progress.
-pub(crate) fn ticks(timeout: Duration) -> u64 {
-    (timeout.as_nanos() / TICK.as_nanos()) as u64 + 2
-}
 
 /// Enforces the memory and table caps of one store.
 #[derive(Debug)]
@@ -122,87 +113,5 @@ impl ResourceLimiter for Limiter {
             ));
         }
         Ok(true)
-    }
-}
-
-#[derive(Default)]
-struct TickerState {
-    engines: Vec<Engine>,
-    /// Calls currently running under a deadline.
-    armed: usize,
-    thread: bool,
-}
-
-/// Advances the epoch of deadline-enabled engines every `TICK`, only while
-/// some call runs under a deadline.
-#[derive(Clone, Default)]
-pub(crate) struct Ticker {
-    shared: Arc<(Mutex<TickerState>, Condvar)>,
-}
-
-/// Keeps the ticker running for as long as it lives.
-pub(crate) struct Armed(Ticker);
-
-impl Drop for Armed {
-    fn drop(&mut self) {
-        self.0.lock().armed -= 1;
-    }
-}
-
-impl Ticker {
-    fn lock(&self) -> std::sync::MutexGuard<'_, TickerState> {
-        self.shared.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn watch(&self, engine: &Engine) {
-        self.lock().engines.push(engine.clone());
-    }
-
-    /// Marks a deadline-bearing call as running until the guard drops.
-    pub(crate) fn arm(&self) -> Result<Armed> {
-        let mut state = self.lock();
-        state.armed += 1;
-        if !state.thread {
-            let me = self.clone();
-            std::thread::Builder::new()
-                .name("runtime-wasm-ticker".into())
-                .spawn(move || me.run())
-                .map_err(|e| {
-                    state.armed -= 1;
-                    Error::LimitExceeded(format!("cannot start the deadline ticker: {e}"))
-                })?;
-            state.thread = true;
-        }
-        self.shared.1.notify_all();
-        Ok(Armed(self.clone()))
-    }
-
-    fn run(&self) {
-        loop {
-            let mut state = self.lock();
-            while state.armed == 0 {
-                state = self.shared.1.wait(state).unwrap_or_else(|e| e.into_inner());
-            }
-            let engines = state.engines.clone();
-            drop(state);
-            std::thread::sleep(TICK);
-            for engine in &engines {
-                engine.increment_epoch();
-            }
-        }
-    }
-}
-
-/// Runs `future` until `deadline`, if there is one; past it the future is
-/// dropped (a waiting guest is unwound) and the call fails with 5012.
-pub(crate) async fn within<F: std::future::Future>(
-    deadline: Option<std::time::Instant>,
-    future: F,
-) -> Result<F::Output> {
-    match deadline {
-        None => Ok(future.await),
-        Some(at) => tokio::time::timeout_at(at.into(), future)
-            .await
-            .map_err(|_| Error::Timeout { trap: None }),
     }
 }

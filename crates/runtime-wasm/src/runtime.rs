@@ -8,10 +8,10 @@ use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::instance::{Instance, InstanceConfig, Live};
 use crate::module::{self, Compiled, ModuleInfo};
+use crate::module::{Compiler, Tier};
 use crate::policy::Policy;
 use crate::precompiled;
 use crate::registry::{InstanceId, ModuleId, Registry};
-use crate::tiering::{Compiler, Tier};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -96,7 +96,7 @@ impl Runtime {
     /// Compiles a wasm binary or WAT text and returns a new module handle;
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
-        let compiled = self.compiled(source)?;
+        let compiled = self.compiled_binary(module::to_binary(source, None)?)?;
         Ok(self.register(compiled))
     }
 
@@ -107,11 +107,7 @@ impl Runtime {
         id
     }
 
-    /// The compiled module for `source`, from the content cache when present.
-    fn compiled(&self, source: &[u8]) -> Result<Arc<Compiled>> {
-        self.compiled_binary(module::to_binary(source)?)
-    }
-
+    /// The compiled module for `binary`, from the content cache when present.
     fn compiled_binary(&self, binary: Cow<'_, [u8]>) -> Result<Arc<Compiled>> {
         self.compiled_with(binary, |_| Ok(None))
     }
@@ -152,7 +148,8 @@ impl Runtime {
         let file = self.inner.policy.open_read(path)?;
         let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
         if !precompiled::is_precompiled(&bytes) {
-            return self.compile(&bytes);
+            let compiled = self.compiled_binary(module::to_binary(&bytes, Some(path))?)?;
+            return Ok(self.register(compiled));
         }
         if !self.inner.allow_precompiled {
             return Err(Error::PermissionDenied(format!(
@@ -189,13 +186,25 @@ impl Runtime {
     /// A precompiled artifact of `source` for `compile_file` of a runtime
     /// with `allow_precompiled`: its optimized code and its bytes.
     pub fn precompile(&self, source: &[u8]) -> Result<Vec<u8>> {
-        let binary = module::to_binary(source)?;
+        self.precompile_binary(&module::to_binary(source, None)?)
+    }
+
+    /// `precompile` of the file at `path` (policy-checked as `compile_file`
+    /// reads: a regular file, at most `max_module_bytes`).
+    pub fn precompile_file(&self, path: impl AsRef<Path>) -> Result<Vec<u8>> {
+        let path = path.as_ref();
+        let file = self.inner.policy.open_read(path)?;
+        let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
+        self.precompile_binary(&module::to_binary(&bytes, Some(path))?)
+    }
+
+    fn precompile_binary(&self, binary: &[u8]) -> Result<Vec<u8>> {
         let plain = self.inner.engines.on_demand(Flavor::PLAIN)?;
         let code = plain
             .engine
-            .precompile_module(&binary)
-            .map_err(|e| module::compile_error(&binary, &e))?;
-        Ok(precompiled::join(code, &binary))
+            .precompile_module(binary)
+            .map_err(|e| module::compile_error(binary, &e))?;
+        Ok(precompiled::join(code, binary))
     }
 
     /// Which code new instances of module `id` get now.
@@ -219,7 +228,7 @@ impl Runtime {
         let Ok(plain) = self.inner.engines.on_demand(Flavor::PLAIN) else {
             return false;
         };
-        let compiled = module::to_binary(source)
+        let compiled = module::to_binary(source, None)
             .ok()
             .filter(|b| wasmtime::Module::validate(&plain.engine, b).is_ok())
             .and_then(|b| self.compiled_binary(b).ok());
@@ -241,6 +250,12 @@ impl Runtime {
 
     pub fn module_info(&self, id: ModuleId) -> Result<ModuleInfo> {
         Ok(self.module(id)?.info().clone())
+    }
+
+    /// The payloads of module `id`'s custom sections named `name`, in
+    /// order (the WebAssembly JS API's `Module.customSections`).
+    pub fn custom_sections(&self, id: ModuleId, name: &str) -> Result<Vec<Vec<u8>>> {
+        Ok(self.module(id)?.custom_sections(name))
     }
 
     /// Frees the module and drops every instance made from it.

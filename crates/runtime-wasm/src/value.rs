@@ -205,6 +205,25 @@ pub fn count(x: f64, what: &str) -> Result<u64> {
     }
 }
 
+/// Checks a number a host gives as a byte offset, a length, a table index,
+/// a page or element count or a grow delta: the one rule for memories and
+/// tables alike, before the core's `u64`s. A fraction, NaN or an infinity is
+/// not such a number (5007); a negative or too large integer lies outside
+/// any memory or table (5006, as an offset past the end does).
+pub fn offset(x: f64, what: &str) -> Result<u64> {
+    if !x.is_finite() || x.fract() != 0.0 {
+        return Err(Error::Type(format!("{what} must be an integer, got {x}")));
+    }
+    if x < 0.0 {
+        return Err(Error::Memory(format!("{what} {x} is negative")));
+    }
+    // Every integral f64 below 2^64 converts exactly.
+    if x >= u64::MAX as f64 {
+        return Err(Error::Memory(format!("{what} {x} is out of range")));
+    }
+    Ok(x as u64)
+}
+
 /// Checks a duration given in milliseconds (fractions allowed).
 pub fn millis(x: f64, what: &str) -> Result<std::time::Duration> {
     if x.is_finite() && (0.0..=9007199254740991.0).contains(&x) {

@@ -2,20 +2,22 @@
 //! when the module fits a slot, else on demand.
 
 use crate::block_on::block_on;
+use crate::deadline::{within, Deadline};
 use crate::engine::{Engines, Flavor, Variant};
 use crate::error::{Error, Result};
 use crate::imports::{self, Import, Imports};
-use crate::lent::Lent;
-use crate::limits::{within, Limiter};
+use crate::limits::Limiter;
+use crate::memory::Exported;
+use crate::memory::Lent;
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
-use crate::store::{Exported, StoreData};
+use crate::store::StoreData;
 use crate::value::Arg;
 use crate::wasi::WasiConfig;
 use std::sync::Arc;
 use wasmtime::Store;
 
-use super::live::{arm, Group, Live, Member};
+use super::live::{Group, Live, Member};
 use super::InstanceConfig;
 
 impl Live {
@@ -29,18 +31,17 @@ impl Live {
         config: &InstanceConfig,
     ) -> Result<Live> {
         let flavor = compiled.flavor_for(engines, &config.limits);
-        if let Some(live) = Live::build(id, engines, compiled, policy, config, flavor)? {
-            return Ok(live);
-        }
-        let unpooled = Live::build(id, engines, compiled, policy, config, flavor.unpooled())?;
-        unpooled.ok_or_else(|| Error::Instantiate {
-            message: "no instance slot is free".into(),
-            trap: None,
-        })
+        let made = engines.with_fallback(flavor, |flavor, variant| {
+            Live::build(id, engines, compiled, policy, config, flavor, variant)
+        })?;
+        made.map(|(_, live)| live)
+            .ok_or_else(|| Error::Instantiate {
+                message: "no instance slot is free".into(),
+                trap: None,
+            })
     }
 
-    /// `None` when `flavor` is pooled and the pool has no free slot (or
-    /// there is no pool).
+    /// `None` when `flavor` is pooled and the pool has no free slot.
     fn build(
         id: InstanceId,
         engines: &Engines,
@@ -48,12 +49,9 @@ impl Live {
         policy: &crate::Policy,
         config: &InstanceConfig,
         flavor: Flavor,
+        variant: &Arc<Variant>,
     ) -> Result<Option<Live>> {
-        // No pool to be had (off, or its address space refused): on demand.
-        let Some(variant) = engines.get(flavor)? else {
-            return Ok(None);
-        };
-        let module = compiled.module(flavor, &variant)?;
+        let module = compiled.module(flavor, variant)?;
         // WASI settings are checked (policy included) even when the module
         // does not import WASI, so a refused preopen is refused either way.
         let wasi = if compiled.uses_wasi || config.wasi != WasiConfig::default() {
@@ -77,10 +75,10 @@ impl Live {
         if let Some(fuel) = config.limits.fuel {
             store.set_fuel(fuel).map_err(Error::from_guest)?;
         }
-        let timeout = config.limits.timeout;
-        let _armed = arm(&mut store, timeout, &engines.ticker)?;
+        let deadline = Deadline::new(config.limits.timeout, &engines.ticker);
+        let _armed = deadline.arm(&mut store)?;
         let Some((member, needs_async)) =
-            instantiate(id, &mut store, &variant, &module, &config.imports, &[])?
+            instantiate(id, &mut store, variant, &module, &config.imports, &[])?
         else {
             return Ok(None);
         };
@@ -90,12 +88,11 @@ impl Live {
             current: 0,
             stdout,
             stderr,
-            timeout,
-            ticker: engines.ticker.clone(),
+            deadline,
             needs_async,
             group: Group {
                 flavor,
-                variant,
+                variant: variant.clone(),
                 limits: config.limits,
             },
         }))
@@ -136,7 +133,7 @@ impl Live {
         }
         let module = compiled.module(self.group.flavor, &self.group.variant)?;
         let variant = self.group.variant.clone();
-        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
+        let _armed = self.deadline.arm(&mut self.store)?;
         let made = instantiate(
             id,
             &mut self.store,
@@ -198,7 +195,7 @@ fn instantiate(
             .then_some((name, ext))
         })
         .collect();
-    let memories: crate::store::MemoryExports = memories.into();
+    let memories: crate::memory::MemoryExports = memories.into();
     let lent = Arc::new(Lent::new(&*store, &memories));
     let _ = exported.set((memories, lent));
     Ok(Some((Member::new(id, instance, exported), needs_async)))

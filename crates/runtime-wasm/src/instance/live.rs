@@ -2,19 +2,20 @@
 //! handles, and the entry into guest code under the instance's limits.
 
 use crate::block_on::block_on;
+use crate::deadline::{within, Deadline};
 use crate::engine::{Flavor, Variant};
 use crate::error::{Error, Result};
 use crate::func::Callee;
-use crate::lent::Lent;
-use crate::limits::{ticks, within, Armed, Limits, Ticker};
+use crate::limits::Limits;
+use crate::memory::Exported;
+use crate::memory::Lent;
 use crate::memory::{self, MemoryView};
+use crate::native_stack;
 use crate::registry::InstanceId;
-use crate::stack;
-use crate::store::{Exported, StoreData};
+use crate::store::StoreData;
 use crate::wasi::Capture;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use wasmtime::{AsContextMut, Store};
 
 use super::RunOutput;
@@ -30,9 +31,8 @@ pub struct Live {
     pub(crate) current: usize,
     pub(super) stdout: Option<Capture>,
     pub(super) stderr: Option<Capture>,
-    /// How long each call may run, when a timeout is set.
-    pub(super) timeout: Option<Duration>,
-    pub(super) ticker: Ticker,
+    /// The deadline each call runs under.
+    pub(super) deadline: Deadline,
     /// The store holds async host functions (JS imports, WASI), so guest
     /// code is entered through a fiber; otherwise directly.
     pub(crate) needs_async: bool,
@@ -77,10 +77,10 @@ impl Member {
 
 impl Live {
     /// Which code the store runs.
-    pub(crate) fn tier(&self) -> crate::tiering::Tier {
+    pub(crate) fn tier(&self) -> crate::module::Tier {
         match self.group.flavor.baseline {
-            true => crate::tiering::Tier::Baseline,
-            false => crate::tiering::Tier::Optimized,
+            true => crate::module::Tier::Baseline,
+            false => crate::module::Tier::Optimized,
         }
     }
 
@@ -94,7 +94,7 @@ impl Live {
         params: &[wasmtime::Val],
         results: &mut [wasmtime::Val],
     ) -> Result<()> {
-        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
+        let _armed = self.deadline.arm(&mut self.store)?;
         let done = if self.needs_async {
             let deadline = self.store.data().deadline;
             within(deadline, func.call_async(&mut self.store, params, results)).await?
@@ -145,8 +145,8 @@ impl Live {
         f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         debug_assert!(!self.needs_async);
-        stack::check()?;
-        let _armed = arm(&mut self.store, self.timeout, &self.ticker)?;
+        native_stack::check()?;
+        let _armed = self.deadline.arm(&mut self.store)?;
         f(&mut self.store).map_err(Error::from_guest)
     }
 
@@ -221,20 +221,4 @@ impl Live {
 
 fn no_fuel() -> Error {
     Error::Type("fuel is not enabled for this instance (set `fuel` when instantiating)".into())
-}
-
-/// Sets the store's deadline and keeps the ticker running meanwhile.
-pub(super) fn arm(
-    store: &mut Store<StoreData>,
-    timeout: Option<Duration>,
-    ticker: &Ticker,
-) -> Result<Option<Armed>> {
-    match timeout {
-        Some(t) => {
-            store.set_epoch_deadline(ticks(t));
-            store.data_mut().deadline = Some(Instant::now() + t);
-            ticker.arm().map(Some)
-        }
-        None => Ok(None),
-    }
 }

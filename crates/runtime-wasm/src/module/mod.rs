@@ -1,0 +1,14 @@
+//! Modules: what one imports and exports (`info`), where its bytes come
+//! from (`source`), its compiled builds (`compiled`), and which compiler
+//! makes them and when (`tiering`).
+
+mod compiled;
+mod info;
+mod source;
+mod tiering;
+
+pub(crate) use compiled::{compile_error, Compiled};
+pub use info::{ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
+pub(crate) use source::{read_source, to_binary};
+pub use source::{wat2wasm, DEFAULT_MAX_MODULE_BYTES};
+pub use tiering::{Compiler, Tier};

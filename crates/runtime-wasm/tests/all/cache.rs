@@ -1,0 +1,171 @@
+//! The on-disk compiled-code cache: entries (the optimized code tiering
+//! ends with) are reused across runtimes, and corrupt or foreign entries —
+//! also ones changed after they were checked — are rebuilt, not loaded.
+use crate::common::*;
+use runtime_wasm::{Runtime, RuntimeOptions, Tier, Value};
+use std::path::{Path, PathBuf};
+
+fn cached_runtime(dir: &Path) -> Runtime {
+    Runtime::new(RuntimeOptions {
+        cache_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// The compiled entries (not their stamps).
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "checked"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The answer of optimized code: from the cache, or built (and stored)
+/// in the background while baseline code could have run.
+fn answer(rt: &Runtime, source: &[u8]) -> Vec<Value> {
+    let m = rt.compile(source).unwrap();
+    rt.tier_up(m).unwrap();
+    assert_eq!(rt.tier(m).unwrap(), Tier::Optimized);
+    let inst = rt.instantiate(m, &Default::default()).unwrap();
+    inst.run_sync(|l| l.call("answer", &[])).unwrap()
+}
+
+fn crc32(bytes: &[u8]) -> [u8; 4] {
+    crc32fast::hash(bytes).to_le_bytes()
+}
+
+/// A fresh runtime answers right from `dir`, and `entry` holds `good` again.
+fn assert_rebuilt(dir: &Path, entry: &Path, good: &[u8]) {
+    assert_eq!(
+        answer(&cached_runtime(dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    assert_eq!(std::fs::read(entry).unwrap(), good, "the entry was rebuilt");
+}
+
+const FORTY_TWO: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 42))"#;
+const SEVEN: &[u8] = br#"(module (func (export "answer") (result i32) i32.const 7))"#;
+
+#[test]
+fn a_second_runtime_loads_compiled_code_from_the_cache() {
+    let dir = scratch("cache-reuse");
+    assert_eq!(
+        answer(&cached_runtime(&dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    let files = entries(&dir);
+    assert_eq!(
+        files.len(),
+        1,
+        "one entry, no temporary files left: {files:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "the entry and its stamp"
+    );
+    // Swap in the entry of another module under this one's name: if the next
+    // runtime answers 7, it ran the cached code instead of compiling.
+    let seven_dir = scratch("cache-reuse-seven");
+    answer(&cached_runtime(&seven_dir), SEVEN);
+    std::fs::copy(&entries(&seven_dir)[0], &files[0]).unwrap();
+    assert_eq!(
+        answer(&cached_runtime(&dir), FORTY_TWO),
+        vec![Value::I32(7)]
+    );
+}
+
+#[test]
+fn corrupt_and_foreign_entries_are_rebuilt_not_loaded() {
+    let dir = scratch("cache-corrupt");
+    answer(&cached_runtime(&dir), FORTY_TWO);
+    let entry = entries(&dir)[0].clone();
+    let good = std::fs::read(&entry).unwrap();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    let mut no_trailer = good.clone();
+    no_trailer.truncate(good.len() - 20);
+    let truncated = good[..good.len() / 2].to_vec();
+    let foreign = [
+        b"not a module".to_vec(),
+        crc32(b"not a module").to_vec(),
+        12u64.to_le_bytes().to_vec(),
+        b"RWCACHE2".to_vec(),
+    ]
+    .concat();
+    for bad in [flipped, no_trailer, truncated, foreign, Vec::new()] {
+        std::fs::write(&entry, &bad).unwrap();
+        assert_rebuilt(&dir, &entry, &good);
+    }
+}
+
+#[test]
+fn an_unwritable_cache_directory_only_costs_a_compile() {
+    let file = scratch("cache-unwritable").join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    assert_eq!(
+        answer(&cached_runtime(&file), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+}
+
+#[test]
+fn an_entry_changed_after_it_was_checked_is_checked_again() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = scratch("cache-changed-later");
+    answer(&cached_runtime(&dir), FORTY_TWO);
+    // A second runtime loads the entry its stamp vouches for.
+    answer(&cached_runtime(&dir), FORTY_TWO);
+    let entry = entries(&dir)[0].clone();
+    let good = std::fs::read(&entry).unwrap();
+    let stamp = entry.with_extension("checked");
+    assert!(stamp.exists(), "the entry was stamped when written");
+    // Flip one byte in place, same size, modification time set back: only
+    // the change time (which no process can set) tells.
+    let modified = std::fs::metadata(&entry).unwrap().modified().unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&entry)
+        .unwrap();
+    file.seek(SeekFrom::Start(good.len() as u64 / 2)).unwrap();
+    file.write_all(&[good[good.len() / 2] ^ 0xff]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_ne!(std::fs::read(&entry).unwrap(), good);
+    assert_rebuilt(&dir, &entry, &good);
+    // A lost stamp costs one full check, after which the entry is stamped again.
+    std::fs::remove_file(&stamp).unwrap();
+    assert_eq!(
+        answer(&cached_runtime(&dir), FORTY_TWO),
+        vec![Value::I32(42)]
+    );
+    assert!(stamp.exists());
+}
+
+#[test]
+fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
+    let dir = scratch("cache-tiered");
+    let rt = cached_runtime(&dir);
+    let m = rt.compile(FORTY_TWO).unwrap();
+    let first = rt.instantiate(m, &Default::default()).unwrap();
+    rt.tier_up(m).unwrap();
+    let later = rt.instantiate(m, &Default::default()).unwrap();
+    assert_eq!(later.tier(), Tier::Optimized);
+    // Baseline code is never cached: the one entry is the optimized build,
+    // which a new runtime starts from at once.
+    assert_eq!(entries(&dir).len(), 1);
+    let again = cached_runtime(&dir);
+    let m2 = again.compile(FORTY_TWO).unwrap();
+    assert_eq!(again.tier(m2).unwrap(), Tier::Optimized);
+    for inst in [first, later] {
+        assert_eq!(
+            inst.run_sync(|l| l.call("answer", &[])).unwrap(),
+            vec![Value::I32(42)]
+        );
+    }
+}

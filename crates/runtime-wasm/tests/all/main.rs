@@ -1,0 +1,26 @@
+//! runtime-wasm's integration tests: one binary (it links Wasmtime once), a
+//! module per concept, as Wasmtime's own `tests/all`.
+
+mod common;
+
+mod cache;
+mod call;
+mod compile;
+mod default_caps;
+mod descriptors;
+mod errors;
+mod execution;
+mod host_calls;
+mod imports;
+mod instantiate;
+mod limits;
+mod memory;
+mod objects;
+mod pool;
+mod races;
+mod registry;
+mod sandbox;
+mod special_files;
+mod values;
+mod waiting_threads;
+mod wasi;

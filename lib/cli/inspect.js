@@ -1,0 +1,39 @@
+// `runtime-wasm inspect` (imports and exports with their types) and
+// `runtime-wasm validate` (whether FILE compiles).
+import * as wasm from "../index.js";
+import { help, Usage } from "./args.js";
+
+function describe(e) {
+  const type = e.kind === "func" ? `(${e.params.join(", ")}) -> (${e.results.join(", ")})`
+    : e.kind === "memory" ? `pages ${e.minimum}..${e.maximum ?? ""}${e.shared ? " shared" : ""}${e.memory64 ? " memory64" : ""}`
+    : e.kind === "table" ? `${e.element} ${e.minimum}..${e.maximum ?? ""}${e.table64 ? " table64" : ""}`
+    : e.kind === "global" ? `${e.mutable ? "mut " : ""}${e.type}`
+    : `(${(e.params ?? []).join(", ")})`;
+  return `${e.kind.padEnd(6)} ${e.module ? `${e.module}.` : ""}${e.name}: ${type}`;
+}
+
+export function oneFile(command, rest) {
+  if (rest.length === 1 && (rest[0] === "--help" || rest[0] === "-h")) return undefined;
+  if (rest.length !== 1 || rest[0].startsWith("-")) throw new Usage(`${command} takes one FILE`);
+  return rest[0];
+}
+
+export async function inspect(rest) {
+  const file = oneFile("inspect", rest);
+  if (file === undefined) return help();
+  const info = wasm.moduleInfo(await wasm.compileFile(file));
+  console.log(`imports (${info.imports.length}):`);
+  for (const i of info.imports) console.log(`  ${describe(i)}`);
+  console.log(`exports (${info.exports.length}):`);
+  for (const e of info.exports) console.log(`  ${describe(e)}`);
+  return 0;
+}
+
+export async function validate(rest) {
+  const file = oneFile("validate", rest);
+  if (file === undefined) return help();
+  await wasm.compileFile(file); // throws the reason it does not compile
+  console.log(`${file}: valid`);
+  return 0;
+}
+

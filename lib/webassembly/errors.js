@@ -1,0 +1,35 @@
+// The JS API's error classes, and runtime-wasm's errors mapped onto them
+// (a trap is a RuntimeError, stack exhaustion a RangeError, as in V8).
+import { WasmError, ErrorCode } from "../index.js";
+
+export class CompileError extends Error {}
+export class LinkError extends Error {}
+export class RuntimeError extends Error {}
+for (const E of [CompileError, LinkError, RuntimeError]) {
+  Object.defineProperty(E.prototype, "name", { value: E.name, configurable: true, writable: true });
+}
+
+/** A WasmError as the JS API's error class, keeping `code`, `trap` and the backtrace. */
+export function jsError(e) {
+  if (!(e instanceof WasmError)) return e;
+  const C = e.code === ErrorCode.CompileError ? CompileError
+    : e.code === ErrorCode.InstantiateError ? LinkError
+    : e.trap === "stack overflow" ? RangeError
+    : e.code === ErrorCode.TypeError ? TypeError
+    : e.code === ErrorCode.MemoryError ? RangeError
+    : RuntimeError;
+  const out = new C(e.message, { cause: e });
+  for (const key of ["code", "codeName", "trap", "wasmBacktrace", "exitCode"]) {
+    if (e[key] !== undefined) out[key] = e[key];
+  }
+  return out;
+}
+
+/** Runs `fn`, throwing its runtime-wasm error as the JS API's class. */
+export function mapped(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw jsError(e);
+  }
+}
