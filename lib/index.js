@@ -63,12 +63,6 @@ function object(value, what) {
   return value;
 }
 
-/** The export `memory`, else the first exported memory (what `instance.memory` is). */
-function defaultMemoryName(n) {
-  const memories = n.getExports().filter((e) => e.kind === "memory");
-  return (memories.find((e) => e.name === "memory") ?? memories[0])?.name ?? "memory";
-}
-
 /**
  * The instance config with every Memory, Table and Global among its imports
  * replaced by a link to that export (the new instance then joins the store
@@ -112,7 +106,6 @@ function withLinks(config) {
   return { ...snapshot, imports: copy };
 }
 
-/** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
 /**
  * Starts an async operation on native instance `n`. From inside one of that
  * instance's own host functions (an async one's continuations included) it
@@ -130,6 +123,7 @@ function queued(n, fn) {
 /** Export links of Memory, Table and Global objects, for another instance's imports. */
 let linkOf;
 
+/** One linear memory of an instance (`instance.memory`, `instance.getMemory(name)`). */
 export class Memory {
   #n;
   #name;
@@ -142,7 +136,7 @@ export class Memory {
   static {
     linkOf = (v) => {
       if (v === null || typeof v !== "object") return undefined;
-      if (#n in v) return { link: v.#n.exportLink(v.#name ?? defaultMemoryName(v.#n)), storeId: v.#n.storeId };
+      if (#n in v) return { link: v.#n.memoryLink(v.#name), storeId: v.#n.storeId };
       return linkOfTable(v) ?? linkOfGlobal(v);
     };
   }
@@ -207,7 +201,7 @@ export class TableFunction {
   }
 }
 
-/** An exported table; function entries come out as `TableFunction`s, null entries as null. */
+/** Export links of Table and Global objects (see `linkOf`). */
 let linkOfTable, linkOfGlobal;
 
 internals.exportKey = (fn) => {
@@ -231,6 +225,7 @@ function entry(value, storeId) {
   return { host: value, params, results };
 }
 
+/** An exported table; function entries come out as `TableFunction`s, null entries as null. */
 export class Table {
   #n;
   #name;

@@ -480,6 +480,13 @@ impl JsInstance {
         External::new(self.inst.export_ref(&name))
     }
 
+    /// A link to memory `name`, or with null to the default memory (the
+    /// export `memory`, else the first): the core's rule, not restated here.
+    #[napi(ts_return_type = "object")]
+    pub fn memory_link(&self, env: Env, name: Option<String>) -> Result<External<core::ExportRef>> {
+        sync(&env, self.inst.memory_ref(name.as_deref())).map(External::new)
+    }
+
     /// The id of the instance whose store this one lives in (itself, unless
     /// it is linked into another's).
     #[napi(getter)]

@@ -131,6 +131,17 @@ impl Instance {
         self.lent.watch(watcher);
     }
 
+    /// Names memory `name`, or with `None` the default memory
+    /// (`default_memory`), for another instance to import; 5006 when the
+    /// instance exports no such memory.
+    pub fn memory_ref(&self, name: Option<&str>) -> Result<ExportRef> {
+        let index = self
+            .lent
+            .index(name)
+            .ok_or_else(|| memory::missing(name.unwrap_or("memory")))?;
+        Ok(self.export_ref(self.lent.name(index)))
+    }
+
     /// The index of memory `name` (or of the default memory, as
     /// `Live::memory`) for `memory_extent`; shared memories are refused.
     pub fn memory_index(&self, name: Option<&str>) -> Result<usize> {

@@ -132,6 +132,11 @@ impl Lent {
         }
     }
 
+    /// The export name of memory `i`.
+    pub(crate) fn name(&self, i: usize) -> &str {
+        &self.slots[i].name
+    }
+
     pub(crate) fn is_shared(&self, i: usize) -> bool {
         self.slots[i].shared
     }

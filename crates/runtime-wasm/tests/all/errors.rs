@@ -86,6 +86,11 @@ fn engine_errors_are_classified_by_type_with_details() {
     let frame = &trap.backtrace[0];
     assert!(frame.module_offset.is_some());
     assert!(err.to_string().contains("unreachable"), "{err}");
+    // The message is the trap's own text: the frames are `backtrace`'s, not
+    // written into it as well.
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+    assert!(!err.to_string().contains("backtrace"), "{err}");
+    assert!(!err.to_string().contains("<wasm function"), "{err}");
     let compile = rt.compile(b"\0asm\x01\0\0\0\x01").unwrap_err();
     assert!(matches!(
         compile,
@@ -99,4 +104,48 @@ fn engine_errors_are_classified_by_type_with_details() {
         .unwrap_err();
     assert_eq!(wat.code(), ErrorCode::CompileError);
     assert!(wat.to_string().contains("type mismatch"), "{wat}");
+}
+
+/// Input that is neither a wasm binary nor WAT text is refused saying why;
+/// a file's WAT errors name the file.
+#[test]
+fn neither_binary_nor_text_says_why_and_wat_errors_name_the_file() {
+    let rt = runtime();
+    let not_utf8 = rt.compile(&[0x7e, 0x45, 0xff, 0xfe]).unwrap_err();
+    assert_eq!(not_utf8.code(), ErrorCode::CompileError);
+    assert!(
+        not_utf8
+            .to_string()
+            .starts_with("input is neither a wasm binary"),
+        "{not_utf8}"
+    );
+    assert!(
+        not_utf8.to_string().contains("(it is not UTF-8)"),
+        "{not_utf8}"
+    );
+    let script = rt
+        .compile(b";; a comment\n(; a (; nested ;) one ;)\n  #!/bin/sh\n")
+        .unwrap_err();
+    assert!(
+        script
+            .to_string()
+            .contains(r##"(line 3 starts with "#!/bin/sh\n", not "(")"##),
+        "{script}"
+    );
+    let dir = scratch("errors-wat-file");
+    let bad = dir.join("bad.wat");
+    std::fs::write(&bad, "(module\n  (func i32.frobnicate))\n").unwrap();
+    let err = rt.compile_file(&bad).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("{}:2:", bad.display())),
+        "{err}"
+    );
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let err = rt.compile_file(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("`{}` is neither", text.display())),
+        "{err}"
+    );
 }

@@ -167,3 +167,30 @@ fn extents_follow_growth_and_leases_keep_the_bytes() {
         drop(lease);
     }
 }
+
+/// One rule names the default memory — the export `memory`, else the first
+/// memory — for views, host calls and links alike.
+#[test]
+fn the_default_memory_is_the_export_memory_else_the_first() {
+    let rt = runtime();
+    let two = rt
+        .compile(br#"(module (memory (export "a") 1) (memory (export "memory") 2) (memory (export "b") 3))"#)
+        .unwrap();
+    let other = rt
+        .compile(br#"(module (memory (export "first") 1) (memory (export "second") 2))"#)
+        .unwrap();
+    let none = rt.compile(b"(module)").unwrap();
+    let make = |m| rt.instantiate(m, &Default::default()).unwrap();
+    let (two, other, none) = (make(two), make(other), make(none));
+    assert_eq!(two.memory_ref(None).unwrap(), two.export_ref("memory"));
+    assert_eq!(two.run_sync(|l| Ok(l.memory(None)?.size())).unwrap(), 2);
+    assert_eq!(other.memory_ref(None).unwrap(), other.export_ref("first"));
+    assert_eq!(other.run_sync(|l| Ok(l.memory(None)?.size())).unwrap(), 1);
+    assert_eq!(
+        other.memory_ref(Some("second")).unwrap(),
+        other.export_ref("second")
+    );
+    let missing = none.memory_ref(None).unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::MemoryError);
+    assert!(other.memory_ref(Some("third")).is_err());
+}
