@@ -58,6 +58,15 @@ test("Module.exports, imports and customSections", () => {
   const sections = W.Module.customSections(m, "meta").map((b) => new TextDecoder().decode(b));
   assert.deepEqual(sections, ["hi", "there"]);
   assert.deepEqual(W.Module.customSections(m, "none"), []);
+  // ArrayBuffers of their own, and a name with a lone surrogate matches no
+  // section (not the one named with U+FFFD it would be encoded as).
+  const [first] = W.Module.customSections(m, "meta");
+  assert.ok(first instanceof ArrayBuffer && first.byteLength === 2);
+  const name = (s) => { const b = new TextEncoder().encode(s); return [b.length, ...b]; };
+  const body = [...name("m\uFFFDe"), 1, 2];
+  const odd = new W.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, body.length, ...body]));
+  assert.equal(W.Module.customSections(odd, "m\uFFFDe").length, 1);
+  assert.deepEqual(W.Module.customSections(odd, "m\uDC01e"), []);
   assert.throws(() => W.Module.exports({}), TypeError);
 });
 

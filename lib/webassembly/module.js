@@ -64,7 +64,11 @@ export class Module {
   static customSections(m, sectionName) {
     const id = moduleId(m);
     if (sectionName === undefined) throw new TypeError("WebAssembly.Module.customSections: a section name is required");
-    return rt.customSections(id, String(sectionName)).map((b) => b.slice().buffer);
+    const name = String(sectionName);
+    // A name with a lone surrogate equals no section's (UTF-8) name; passed
+    // on, it would be encoded with U+FFFD and match that one.
+    if (!name.isWellFormed()) return [];
+    return rt.customSections(id, name).map((b) => b.slice().buffer);
   }
 }
 
