@@ -5,8 +5,7 @@
 use crate::block_on;
 use crate::error::{Error, HostFailure, Result};
 use crate::host_call::{HostCall, HostFunc, Reply, Wait};
-use crate::memory::Exported;
-use crate::memory::Memories;
+use crate::memory::{Exported, Memories};
 use crate::registry::InstanceId;
 use crate::store::StoreData;
 use crate::value::{type_name, Arg, Value};
