@@ -112,6 +112,19 @@ test("traps are RuntimeError, stack exhaustion RangeError, each with the code", 
   assert.throws(() => x.hello(), (e) => e === thrown, "a host function's exception passes unchanged");
 });
 
+test("traps while instantiating are RuntimeError (code 5001 with the trap), link failures LinkError", async () => {
+  const wat = (body) => new W.Module(wat2wasm(`(module ${body})`));
+  const outOfBounds = wat(`(memory 1) (data (i32.const 65535) "ab")`);
+  const start = wat(`(func $s unreachable) (start $s)`);
+  for (const [m, trap] of [[outOfBounds, "out of bounds memory access"], [start, "unreachable"]]) {
+    const isTrap = (e) => e instanceof W.RuntimeError && e.code === E.InstantiateError && e.trap === trap;
+    assert.throws(() => new W.Instance(m), isTrap);
+    await assert.rejects(W.instantiate(m), isTrap);
+  }
+  const needs = wat(`(import "env" "f" (func))`);
+  assert.throws(() => new W.Instance(needs, { env: { f: 1 } }), (e) => e instanceof W.LinkError);
+});
+
 test("exported memory, global and table objects", () => {
   const { exports } = new W.Instance(new W.Module(bytes), { env: { log() {} } });
   const mem = exports.memory;

@@ -13,7 +13,10 @@ for (const E of [CompileError, LinkError, RuntimeError]) {
 export function jsError(e) {
   if (!(e instanceof WasmError)) return e;
   const C = e.code === ErrorCode.CompileError ? CompileError
-    : e.code === ErrorCode.InstantiateError ? LinkError
+    // A trap while instantiating (a data segment out of bounds, a trapping
+    // start function) is a RuntimeError, as the JS API says; 5001 without
+    // a trap is a link failure.
+    : e.code === ErrorCode.InstantiateError ? (e.trap === undefined ? LinkError : RuntimeError)
     : e.trap === "stack overflow" ? RangeError
     : e.code === ErrorCode.TypeError ? TypeError
     : e.code === ErrorCode.MemoryError ? RangeError
