@@ -9,7 +9,7 @@ use crate::instance::Live;
 use crate::value::{convert_args, from_number, Arg, Value};
 use wasmtime::{Val, ValRaw, ValType};
 
-impl Live {
+impl Live<'_> {
     /// Registers `func` as a new handle; `label` names it in errors.
     fn add_func(&mut self, func: wasmtime::Func, label: String) -> Result<u32> {
         let id = u32::try_from(self.member().funcs.len())
@@ -64,7 +64,7 @@ impl Live {
     }
 
     fn callee(&self, id: u32) -> Result<&Callee> {
-        self.members[self.current]
+        self.store.data().members[self.current]
             .funcs
             .get(id as usize)
             .ok_or_else(|| Error::ExportNotFound(format!("no function handle {id}")))

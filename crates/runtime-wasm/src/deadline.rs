@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::store::StoreData;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::{Engine, Store};
+use wasmtime::{AsContextMut, Engine};
 
 /// How often the ticker advances engine epochs while a deadline is armed.
 const TICK: Duration = Duration::from_millis(2);
@@ -118,7 +118,11 @@ impl Deadline {
     /// Starts a call's clock: sets the store's epoch deadline and its
     /// wall-clock end (`StoreData::deadline`), and keeps the ticker running
     /// until the guard drops.
-    pub(crate) fn arm(&self, store: &mut Store<StoreData>) -> Result<Option<Armed>> {
+    pub(crate) fn arm(
+        &self,
+        mut store: impl AsContextMut<Data = StoreData>,
+    ) -> Result<Option<Armed>> {
+        let mut store = store.as_context_mut();
         match self.timeout {
             Some(t) => {
                 store.set_epoch_deadline(ticks(t));

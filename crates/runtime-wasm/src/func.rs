@@ -1,10 +1,9 @@
 //! A guest function as the embedder calls it: the function, its signature,
 //! and the handle (`FuncRef`) that names it across the API.
 
-use crate::store::StoreData;
 use crate::value::type_name;
 use std::sync::Arc;
-use wasmtime::{Store, ValType};
+use wasmtime::{AsContext, ValType};
 
 /// Most parameters a signature may have for the allocation-free path.
 pub const MAX_NUMBERS: usize = 16;
@@ -34,8 +33,8 @@ pub(crate) struct Callee {
 }
 
 impl Callee {
-    pub(crate) fn of(func: wasmtime::Func, store: &Store<StoreData>, label: String) -> Callee {
-        let ty = func.ty(store);
+    pub(crate) fn of(func: wasmtime::Func, store: impl AsContext, label: String) -> Callee {
+        let ty = func.ty(&store);
         let params: Arc<[ValType]> = ty.params().collect();
         let results: Arc<[ValType]> = ty.results().collect();
         let number = |t: &ValType| t.is_num();

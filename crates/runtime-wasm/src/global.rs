@@ -14,7 +14,7 @@ pub struct GlobalValue {
     pub value: Value,
 }
 
-impl Live {
+impl Live<'_> {
     fn global_export(&mut self, name: &str) -> Result<wasmtime::Global> {
         self.export(name, "global", Extern::into_global)
     }

@@ -6,7 +6,7 @@ use crate::cache::DiskCache;
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::instance::{Instance, InstanceConfig, Live};
+use crate::instance::{Instance, InstanceConfig, LiveStore};
 use crate::module::{self, Compiled, ModuleInfo};
 use crate::module::{Compiler, Tier};
 use crate::policy::Policy;
@@ -304,7 +304,8 @@ impl Runtime {
             // Imports another instance's exports: it joins that store.
             Some(owner) => Instance::join(inst_id, id, compiled, owner, &inner.policy, config)?,
             None => {
-                let live = Live::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
+                let live =
+                    LiveStore::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
                 Instance::new(inst_id, id, compiled, inner.executor.clone(), live)
             }
         };

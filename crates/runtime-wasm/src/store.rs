@@ -1,16 +1,52 @@
 //! Per-store state the engine hands to host functions: the WASI context, the
-//! resource limiter, and the running call's deadline.
+//! resource limiter, the running call's deadline, and the instances in the
+//! store with their handles — everything an operation needs besides the
+//! store itself, so one can run on the owner's store or on a waiting host
+//! call's `Caller` alike.
 
+use crate::func::Callee;
 use crate::limits::Limiter;
+use crate::memory::Exported;
 use crate::registry::InstanceId;
+use std::collections::HashMap;
 use std::time::Instant;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-pub(crate) struct StoreData {
+pub struct StoreData {
     /// The instance this store was made for (the first of a linked group).
     pub(crate) id: InstanceId,
     pub(crate) wasi: Option<WasiP1Ctx>,
     pub(crate) limiter: Limiter,
     /// When the running call must end, if it has a timeout.
     pub(crate) deadline: Option<Instant>,
+    /// The instances in the store (one, or a linked group); the first made it.
+    pub(crate) members: Vec<Member>,
+}
+
+/// One instance in a store, with the handles made for it.
+pub(crate) struct Member {
+    pub(crate) id: InstanceId,
+    pub(crate) instance: wasmtime::Instance,
+    /// Function handles (exports and table entries), by id.
+    pub(crate) funcs: Vec<Callee>,
+    /// Handles of the exports called so far, by name.
+    pub(crate) exported: HashMap<String, u32>,
+    /// Handles by the engine's reference to the function (from tables and
+    /// exports alike).
+    pub(crate) from_tables: HashMap<usize, u32>,
+    /// Its exported memories and where they are.
+    pub(crate) memories: Exported,
+}
+
+impl Member {
+    pub(crate) fn new(id: InstanceId, instance: wasmtime::Instance, memories: Exported) -> Member {
+        Member {
+            id,
+            instance,
+            funcs: Vec::new(),
+            exported: HashMap::new(),
+            from_tables: HashMap::new(),
+            memories,
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use wasmtime::ValType;
 use wasmtime::{Extern, Ref};
 
-impl Live {
+impl Live<'_> {
     fn table_export(&mut self, name: &str) -> Result<wasmtime::Table> {
         self.export(name, "table", Extern::into_table)
     }
@@ -102,18 +102,20 @@ impl Live {
         }
         let func = match value {
             TableEntry::Export(from) => {
-                let member = self
+                let instance = self
+                    .store
+                    .data()
                     .members
                     .iter()
                     .find(|m| m.id == from.instance)
+                    .map(|m| m.instance)
                     .ok_or_else(|| {
                         Error::Type(format!(
                             "function `{}` belongs to an instance in another store; give it as a host function",
                             from.name
                         ))
                     })?;
-                member
-                    .instance
+                instance
                     .get_func(&mut self.store, &from.name)
                     .ok_or_else(|| {
                         Error::ExportNotFound(format!("no exported function `{}`", from.name))
@@ -139,7 +141,7 @@ impl Live {
                 let exported = self.member().memories.clone();
                 // Host functions are async: from now on guest code in this
                 // store is entered through a fiber.
-                self.needs_async = true;
+                self.set_needs_async();
                 imports::wrap(&mut self.store, ty, func.clone(), label.clone(), exported)
             }
         };

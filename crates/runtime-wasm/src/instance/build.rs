@@ -10,16 +10,16 @@ use crate::limits::Limiter;
 use crate::memory::{Exported, Lent};
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
-use crate::store::StoreData;
+use crate::store::{Member, StoreData};
 use crate::value::Arg;
 use crate::wasi::WasiConfig;
 use std::sync::Arc;
 use wasmtime::Store;
 
-use super::live::{Group, Live, Member};
+use super::live::{Group, LiveStore};
 use super::InstanceConfig;
 
-impl Live {
+impl LiveStore {
     /// Instantiates from the pool when the module fits it, else (or when
     /// the pool is full, or the instance gets baseline code) on demand.
     pub(crate) fn new(
@@ -28,10 +28,10 @@ impl Live {
         compiled: &Arc<Compiled>,
         policy: &crate::Policy,
         config: &InstanceConfig,
-    ) -> Result<Live> {
+    ) -> Result<LiveStore> {
         let flavor = compiled.flavor_for(engines, &config.limits);
         let made = engines.with_fallback(flavor, |flavor, variant| {
-            Live::build(id, engines, compiled, policy, config, flavor, variant)
+            LiveStore::build(id, engines, compiled, policy, config, flavor, variant)
         })?;
         made.map(|(_, live)| live)
             .ok_or_else(|| Error::Instantiate {
@@ -49,7 +49,7 @@ impl Live {
         config: &InstanceConfig,
         flavor: Flavor,
         variant: &Arc<Variant>,
-    ) -> Result<Option<Live>> {
+    ) -> Result<Option<LiveStore>> {
         let module = compiled.module(flavor, variant)?;
         // WASI settings are checked (policy included) even when the module
         // does not import WASI, so a refused preopen is refused either way.
@@ -68,6 +68,7 @@ impl Live {
             wasi: ctx,
             limiter: Limiter::new(&config.limits),
             deadline: None,
+            members: Vec::new(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);
@@ -77,14 +78,13 @@ impl Live {
         let deadline = Deadline::new(config.limits.timeout, &engines.ticker);
         let _armed = deadline.arm(&mut store)?;
         let Some((member, needs_async)) =
-            instantiate(id, &mut store, variant, &module, &config.imports, &[])?
+            instantiate(id, &mut store, variant, &module, &config.imports)?
         else {
             return Ok(None);
         };
-        Ok(Some(Live {
+        store.data_mut().members.push(member);
+        Ok(Some(LiveStore {
             store,
-            members: vec![member],
-            current: 0,
             stdout,
             stderr,
             deadline,
@@ -133,38 +133,31 @@ impl Live {
         let module = compiled.module(self.group.flavor, &self.group.variant)?;
         let variant = self.group.variant.clone();
         let _armed = self.deadline.arm(&mut self.store)?;
-        let made = instantiate(
-            id,
-            &mut self.store,
-            &variant,
-            &module,
-            &config.imports,
-            &self.members,
-        )?;
+        let made = instantiate(id, &mut self.store, &variant, &module, &config.imports)?;
         let Some((member, needs_async)) = made else {
             return Err(refuse("no instance slot is free".into()));
         };
         self.needs_async |= needs_async;
-        self.members.push(member);
-        Ok(self.members.len() - 1)
+        let members = &mut self.store.data_mut().members;
+        members.push(member);
+        Ok(members.len() - 1)
     }
 }
 
 /// Instantiates `module` in `store`, its imports taken from `imports`, from
-/// `members` (exports of the store's other instances), else from WASI;
-/// `None` when the pool has no free slot.
+/// the exports of the store's other instances, else from WASI; `None` when
+/// the pool has no free slot.
 fn instantiate(
     id: InstanceId,
     store: &mut Store<StoreData>,
     variant: &Variant,
     module: &wasmtime::Module,
     imports: &Imports,
-    members: &[Member],
 ) -> Result<Option<(Member, bool)>> {
     let exported: Exported = Arc::default();
     let externs = module
         .imports()
-        .map(|import| resolve(store, &variant.linker, imports, import, members, &exported))
+        .map(|import| resolve(store, &variant.linker, imports, import, &exported))
         .collect::<Result<Vec<_>>>()?;
     let needs_async = module
         .imports()
@@ -206,7 +199,6 @@ fn resolve(
     linker: &wasmtime::Linker<StoreData>,
     imports: &Imports,
     import: wasmtime::ImportType<'_>,
-    members: &[Member],
     exported: &Exported,
 ) -> Result<wasmtime::Extern> {
     let label = format!("{}.{}", import.module(), import.name());
@@ -250,23 +242,23 @@ fn resolve(
             ExternInfo::of(&ty).kind()
         ))),
         (Some(Import::Export(from)), _) => {
-            let source = members
+            let source = store
+                .data()
+                .members
                 .iter()
                 .find(|m| m.id == from.instance)
+                .map(|m| m.instance)
                 .ok_or_else(|| {
                     fail(format!(
                         "import `{label}` is an export of an instance that is not linked to the others given"
                     ))
                 })?;
-            source
-                .instance
-                .get_export(&mut *store, &from.name)
-                .ok_or_else(|| {
-                    fail(format!(
-                        "import `{label}`: the instance has no export `{}`",
-                        from.name
-                    ))
-                })
+            source.get_export(&mut *store, &from.name).ok_or_else(|| {
+                fail(format!(
+                    "import `{label}`: the instance has no export `{}`",
+                    from.name
+                ))
+            })
         }
         (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
             "import `{label}` must be a function, got {kind}"

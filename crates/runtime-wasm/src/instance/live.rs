@@ -1,32 +1,28 @@
-//! The live state of one instance: its store, captured output, function
-//! handles, and the entry into guest code under the instance's limits.
+//! The live state of one store: `LiveStore`, which owns it with its captured
+//! output and the deadline its calls run under, and `Live`, the view an
+//! operation works through — on the owner's store, or (nested) on the
+//! `Caller` of a host call the guest waits on.
 
 use crate::block_on::block_on;
 use crate::deadline::{within, Deadline};
 use crate::engine::{Flavor, Variant};
 use crate::error::{Error, Result};
-use crate::func::Callee;
 use crate::limits::Limits;
-use crate::memory::{self, Exported, Lent, MemoryView};
+use crate::memory::{self, Lent, MemoryView};
+use crate::module::Tier;
 use crate::native_stack;
-use crate::registry::InstanceId;
-use crate::store::StoreData;
+use crate::store::{Member, StoreData};
 use crate::wasi::Capture;
-use std::collections::HashMap;
 use std::sync::Arc;
-use wasmtime::{AsContextMut, Store};
+use wasmtime::{AsContextMut, Store, StoreContextMut};
 
 use super::RunOutput;
 
 /// A live store and the instances in it (one, or a linked group); only
 /// reachable through `Instance`, which guarantees one operation at a time
 /// and says which instance the operation is for.
-pub struct Live {
+pub(crate) struct LiveStore {
     pub(crate) store: Store<StoreData>,
-    /// The instances in the store; the first made it.
-    pub(crate) members: Vec<Member>,
-    /// The member the running operation is for.
-    pub(crate) current: usize,
     pub(super) stdout: Option<Capture>,
     pub(super) stderr: Option<Capture>,
     /// The deadline each call runs under.
@@ -45,55 +41,87 @@ pub(crate) struct Group {
     pub(crate) limits: Limits,
 }
 
-/// One instance in a store, with the handles made for it.
-pub(crate) struct Member {
-    pub(crate) id: InstanceId,
-    pub(crate) instance: wasmtime::Instance,
-    /// Function handles (exports and table entries), by id.
-    pub(crate) funcs: Vec<Callee>,
-    /// Handles of the exports called so far, by name.
-    pub(crate) exported: HashMap<String, u32>,
-    /// Handles by the engine's reference to the function (from tables and
-    /// exports alike).
-    pub(crate) from_tables: HashMap<usize, u32>,
-    /// Its exported memories and where they are.
-    pub(crate) memories: Exported,
-}
-
-impl Member {
-    pub(crate) fn new(id: InstanceId, instance: wasmtime::Instance, memories: Exported) -> Member {
-        Member {
-            id,
-            instance,
-            funcs: Vec::new(),
-            exported: HashMap::new(),
-            from_tables: HashMap::new(),
-            memories,
-        }
-    }
-}
-
-impl Live {
+impl LiveStore {
     /// Which code the store runs.
-    pub(crate) fn tier(&self) -> crate::module::Tier {
+    pub(crate) fn tier(&self) -> Tier {
         match self.group.flavor.baseline {
-            true => crate::module::Tier::Baseline,
-            false => crate::module::Tier::Optimized,
+            true => Tier::Baseline,
+            false => Tier::Optimized,
         }
     }
 
+    /// The view an operation for member `current` works through.
+    pub(crate) fn live(&mut self, current: usize) -> Live<'_> {
+        Live {
+            store: self.store.as_context_mut(),
+            current,
+            outer: Some(Outer {
+                deadline: &self.deadline,
+                needs_async: &mut self.needs_async,
+                stdout: &mut self.stdout,
+                stderr: &mut self.stderr,
+            }),
+        }
+    }
+
+    /// Records where every member's memories are now, for the embedder's views.
+    pub(crate) fn refresh(&self) {
+        for m in &self.store.data().members {
+            if let Some((list, lent)) = m.memories.get() {
+                lent.refresh(&self.store, list);
+            }
+        }
+    }
+
+    /// Where member `i`'s memories are recorded.
+    pub(crate) fn lent(&self, i: usize) -> Arc<Lent> {
+        self.store.data().members[i]
+            .memories
+            .get()
+            .map(|(_, lent)| lent.clone())
+            .expect("a member's memories are recorded when it is built")
+    }
+}
+
+/// What an operation on the owner's store has that a nested one does not:
+/// the deadline to arm, how guest code is entered, the captured output.
+struct Outer<'s> {
+    deadline: &'s Deadline,
+    needs_async: &'s mut bool,
+    stdout: &'s mut Option<Capture>,
+    stderr: &'s mut Option<Capture>,
+}
+
+/// A store as one operation sees it, for the instance the operation is for:
+/// the owner's store (the operation arms the deadline and enters guest code
+/// itself), or the store of a guest waiting on a host call (nested: it runs
+/// inside that call, under its deadline and fuel).
+pub struct Live<'s> {
+    pub(crate) store: StoreContextMut<'s, StoreData>,
+    /// The member the operation is for.
+    pub(crate) current: usize,
+    /// `None` for a nested operation.
+    outer: Option<Outer<'s>>,
+}
+
+impl Live<'_> {
     /// Runs guest code under the instance's deadline, if it has one: guest
     /// code stops at the deadline by an epoch trap, and a wait (a host
     /// function's reply, blocking WASI) is abandoned then. Without async host
-    /// functions in the store the call is direct, with no fiber.
+    /// functions in the store the call is direct, with no fiber. A nested
+    /// call runs inside the outer one, already armed and bounded.
     pub(crate) async fn enter(
         &mut self,
         func: wasmtime::Func,
         params: &[wasmtime::Val],
         results: &mut [wasmtime::Val],
     ) -> Result<()> {
-        let _armed = self.deadline.arm(&mut self.store)?;
-        let done = if self.needs_async {
+        let Some(outer) = &self.outer else {
+            let done = func.call_async(&mut self.store, params, results).await;
+            return done.map_err(Error::from_guest);
+        };
+        let _armed = outer.deadline.arm(&mut self.store)?;
+        let done = if *outer.needs_async {
             let deadline = self.store.data().deadline;
             within(deadline, func.call_async(&mut self.store, params, results)).await?
         } else {
@@ -104,47 +132,39 @@ impl Live {
         done.map_err(Error::from_guest)
     }
 
-    /// Records where every member's memories are now, for the embedder's views.
-    pub(crate) fn refresh(&self) {
-        for m in &self.members {
-            if let Some((list, lent)) = m.memories.get() {
-                lent.refresh(&self.store, list);
-            }
-        }
-    }
-
-    /// Where member `i`'s memories are recorded.
-    pub(crate) fn lent(&self, i: usize) -> Arc<Lent> {
-        self.members[i]
-            .memories
-            .get()
-            .map(|(_, lent)| lent.clone())
-            .expect("a member's memories are recorded when it is built")
-    }
-
-    /// The instance the running operation is for.
+    /// The instance the operation is for.
     pub(crate) fn instance(&self) -> wasmtime::Instance {
-        self.members[self.current].instance
+        self.store.data().members[self.current].instance
     }
 
     pub(crate) fn member(&mut self) -> &mut Member {
-        &mut self.members[self.current]
+        &mut self.store.data_mut().members[self.current]
     }
 
-    /// Whether guest code is entered through a fiber (see `enter`).
+    /// Whether guest code is entered through a fiber (see `enter`): always
+    /// for a nested operation, which runs inside one.
     pub(crate) fn needs_async(&self) -> bool {
-        self.needs_async
+        self.outer.as_ref().is_none_or(|o| *o.needs_async)
+    }
+
+    /// From now on guest code in this store is entered through a fiber: it
+    /// holds an async host function (one put in a table, say).
+    pub(crate) fn set_needs_async(&mut self) {
+        if let Some(o) = &mut self.outer {
+            *o.needs_async = true;
+        }
     }
 
     /// Runs raw-valued guest code directly under the instance's deadline;
     /// only for stores without async host functions.
     pub(crate) fn enter_direct<R>(
         &mut self,
-        f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut StoreContextMut<'_, StoreData>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        debug_assert!(!self.needs_async);
+        debug_assert!(!self.needs_async());
         native_stack::check()?;
-        let _armed = self.deadline.arm(&mut self.store)?;
+        let outer = self.outer.as_ref().expect("a nested operation is async");
+        let _armed = outer.deadline.arm(&mut self.store)?;
         f(&mut self.store).map_err(Error::from_guest)
     }
 
@@ -160,6 +180,14 @@ impl Live {
 
     /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
     pub async fn run_async(&mut self) -> Result<RunOutput> {
+        if self.outer.is_none() {
+            return Err(Error::Call {
+                message:
+                    "a WASI command cannot be run from inside one of its instance's host functions"
+                        .into(),
+                trap: None,
+            });
+        }
         let func = self.func("_start")?;
         let exit_code = match self.enter(func, &[], &mut []).await {
             Ok(()) => 0,
@@ -171,8 +199,8 @@ impl Live {
         };
         Ok(RunOutput {
             exit_code,
-            stdout: self.stdout.as_mut().map(Capture::take),
-            stderr: self.stderr.as_mut().map(Capture::take),
+            stdout: self.take(false),
+            stderr: self.take(true),
         })
     }
 
@@ -181,14 +209,26 @@ impl Live {
         block_on(self.run_async())
     }
 
+    /// What captured stdout (`err` false) or stderr holds, drained; `None`
+    /// when it is not captured.
+    fn take(&mut self, err: bool) -> Option<Vec<u8>> {
+        let outer = self.outer.as_mut()?;
+        let capture = if err {
+            &mut *outer.stderr
+        } else {
+            &mut *outer.stdout
+        };
+        capture.as_mut().map(Capture::take)
+    }
+
     /// Drains captured stdout; empty when stdout is not captured.
     pub fn take_stdout(&mut self) -> Vec<u8> {
-        self.stdout.as_mut().map(Capture::take).unwrap_or_default()
+        self.take(false).unwrap_or_default()
     }
 
     /// Drains captured stderr; empty when stderr is not captured.
     pub fn take_stderr(&mut self) -> Vec<u8> {
-        self.stderr.as_mut().map(Capture::take).unwrap_or_default()
+        self.take(true).unwrap_or_default()
     }
 
     fn func(&mut self, name: &str) -> Result<wasmtime::Func> {
@@ -209,9 +249,9 @@ impl Live {
         pick(found).ok_or_else(|| Error::ExportNotFound(format!("export `{name}` is not a {kind}")))
     }
 
-    /// The memory named `name`, or with `None` the export `memory`, else the
-    /// first exported memory.
-    pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_>> {
+    /// The memory named `name`, or with `None` the default memory (the
+    /// export `memory`, else the first exported memory).
+    pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_, StoreData>> {
         let instance = self.instance();
         memory::locate(self.store.as_context_mut(), instance, name)
     }

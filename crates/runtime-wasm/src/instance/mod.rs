@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use live::Live;
+pub(crate) use live::LiveStore;
 pub use queue::Op;
 use queue::Owned;
 

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
+use super::live::LiveStore;
 use super::{Instance, Live};
 
 type Done = Box<dyn FnOnce() + Send>;
@@ -25,7 +26,7 @@ type Done = Box<dyn FnOnce() + Send>;
 pub type Op<'a, R> = Pin<Box<dyn Future<Output = Result<R>> + Send + 'a>>;
 
 type Work = Box<
-    dyn for<'a> FnOnce(Option<&'a mut Live>) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>>
+    dyn for<'a> FnOnce(Option<&'a mut LiveStore>) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>>
         + Send,
 >;
 
@@ -63,7 +64,7 @@ impl<F: Future<Output = Result<R>>, R> Future for CatchPanic<F> {
 
 /// What the owner of a store holds.
 pub(super) struct Owned {
-    live: Mutex<Option<Live>>,
+    live: Mutex<Option<LiveStore>>,
     queue: Mutex<Queue>,
     /// The store is to be freed as soon as the running operation ends.
     free_now: AtomicBool,
@@ -77,7 +78,7 @@ pub(super) struct Owned {
 #[derive(Default)]
 struct Leases {
     count: usize,
-    kept: Option<Live>,
+    kept: Option<LiveStore>,
 }
 
 fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,7 +92,7 @@ impl Instance {
         module_id: ModuleId,
         compiled: Arc<Compiled>,
         executor: Executor,
-        live: Live,
+        live: LiveStore,
     ) -> Instance {
         Instance {
             lent: live.lent(0),
@@ -177,20 +178,17 @@ impl Instance {
 
     /// Runs `f` on the calling thread; fails at once (busy) rather than wait
     /// for asynchronous work, since that work may need the caller's thread.
-    pub fn run_sync<R>(&self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
+    pub fn run_sync<R>(&self, f: impl FnOnce(&mut Live<'_>) -> Result<R>) -> Result<R> {
         if self.closing.load(Ordering::SeqCst) {
             return Err(self.gone());
         }
         self.reentrant()?;
         let member = self.member;
-        self.owner().with_store(|live| {
-            live.current = member;
-            f(live)
-        })
+        self.owner().with_store(|store| f(&mut store.live(member)))
     }
 
     /// Runs `f` against the store on the calling thread (the owner only).
-    fn with_store<R>(&self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
+    fn with_store<R>(&self, f: impl FnOnce(&mut LiveStore) -> Result<R>) -> Result<R> {
         let store = self.owned();
         if relock(&store.queue).running {
             return Err(Error::busy(&self.id.to_string()));
@@ -221,7 +219,7 @@ impl Instance {
     /// `done` receives the result once the queue no longer counts it.
     pub fn run_async<R: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut Live) -> Result<R> + Send + 'static,
+        f: impl FnOnce(&mut Live<'_>) -> Result<R> + Send + 'static,
         done: impl FnOnce(Result<R>) + Send + 'static,
     ) {
         self.spawn(move |live| Box::pin(async move { f(live) }), done)
@@ -232,7 +230,7 @@ impl Instance {
     /// receives the result once the queue no longer counts it.
     pub fn spawn<R: Send + 'static>(
         self: &Arc<Self>,
-        op: impl for<'a> FnOnce(&'a mut Live) -> Op<'a, R> + Send + 'static,
+        op: impl for<'a> FnOnce(&'a mut Live<'_>) -> Op<'a, R> + Send + 'static,
         done: impl FnOnce(Result<R>) + Send + 'static,
     ) {
         if self.closing.load(Ordering::SeqCst) {
@@ -245,9 +243,9 @@ impl Instance {
         let work: Work = Box::new(move |live| {
             Box::pin(async move {
                 let result = match live {
-                    Some(live) if !me.freed.load(Ordering::SeqCst) => {
-                        live.current = me.member;
-                        CatchPanic(op(live)).await
+                    Some(store) if !me.freed.load(Ordering::SeqCst) => {
+                        let mut live = store.live(me.member);
+                        CatchPanic(op(&mut live)).await
                     }
                     _ => Err(me.gone()),
                 };
@@ -258,7 +256,7 @@ impl Instance {
     }
 
     /// Runs the operation `op` on the calling thread (see `run_sync`).
-    pub fn block<R>(&self, op: impl for<'a> FnOnce(&'a mut Live) -> Op<'a, R>) -> Result<R> {
+    pub fn block<R>(&self, op: impl for<'a> FnOnce(&'a mut Live<'_>) -> Op<'a, R>) -> Result<R> {
         self.run_sync(|live| block_on(op(live)))
     }
 
@@ -358,7 +356,7 @@ impl Instance {
 
     /// Frees the store (the owner only), or keeps it while views of its
     /// memories are lent out.
-    fn free(&self, live: Option<Live>) {
+    fn free(&self, live: Option<LiveStore>) {
         let Some(live) = live else { return };
         let mut leases = relock(&self.owned().leases);
         if leases.count > 0 {

@@ -4,7 +4,6 @@
 use super::Exported;
 use super::{default_memory, missing, read_with, shared, write, PAGE_SIZE};
 use crate::error::{Error, Result};
-use crate::store::StoreData;
 use std::sync::{Arc, Mutex, MutexGuard};
 use wasmtime::{Caller, Extern};
 
@@ -35,7 +34,7 @@ unsafe impl Sync for Memories {}
 impl Memories {
     /// The exported memories of the calling instance (before the instance
     /// exists, inside the start function, its export `memory` only).
-    pub(crate) fn of(caller: &mut Caller<'_, StoreData>, exported: &Exported) -> Memories {
+    pub(crate) fn of<T: 'static>(caller: &mut Caller<'_, T>, exported: &Exported) -> Memories {
         let in_start: Vec<(Arc<str>, Extern)>;
         let found: &[(Arc<str>, Extern)] = match exported.get() {
             Some((list, lent)) => {

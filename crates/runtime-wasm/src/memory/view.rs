@@ -4,22 +4,22 @@
 
 use super::{default_memory, missing, range, read_with, shared, write};
 use crate::error::{Error, Result};
-use crate::store::StoreData;
 use wasmtime::{Extern, Memory, StoreContextMut};
 
-/// One memory of a live instance, borrowed for a single operation.
-pub struct MemoryView<'a> {
-    store: StoreContextMut<'a, StoreData>,
+/// One memory of a live instance, borrowed for a single operation (`T` is
+/// the store's data).
+pub struct MemoryView<'a, T: 'static> {
+    store: StoreContextMut<'a, T>,
     memory: Memory,
 }
 
 /// Finds memory `name` among `instance`'s exports, or with `None` the
 /// default memory (`default_memory`).
-pub(crate) fn locate<'a>(
-    mut store: StoreContextMut<'a, StoreData>,
+pub(crate) fn locate<'a, T: 'static>(
+    mut store: StoreContextMut<'a, T>,
     instance: wasmtime::Instance,
     name: Option<&str>,
-) -> Result<MemoryView<'a>> {
+) -> Result<MemoryView<'a, T>> {
     let found = match name {
         Some(n) => instance.get_export(&mut store, n),
         None => {
@@ -35,11 +35,11 @@ pub(crate) fn locate<'a>(
 }
 
 /// Wraps an export found as `label` into a view, if it is a memory.
-pub(crate) fn view<'a>(
-    store: StoreContextMut<'a, StoreData>,
+pub(crate) fn view<'a, T: 'static>(
+    store: StoreContextMut<'a, T>,
     found: Option<Extern>,
     label: &str,
-) -> Result<MemoryView<'a>> {
+) -> Result<MemoryView<'a, T>> {
     match found {
         Some(Extern::Memory(memory)) => Ok(MemoryView { store, memory }),
         Some(Extern::SharedMemory(_)) => Err(shared(label)),
@@ -48,7 +48,7 @@ pub(crate) fn view<'a>(
     }
 }
 
-impl MemoryView<'_> {
+impl<T: 'static> MemoryView<'_, T> {
     pub fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
         self.read_with(offset, len, <[u8]>::to_vec)
     }
