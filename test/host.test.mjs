@@ -175,12 +175,48 @@ test("calls into the same instance from its host function fail with 5002 instead
   await inst.call("hello");
   assert.equal(outcomes.length, 3);
   for (const m of outcomes) assert.match(m, /host function|busy/);
-  const syncOutcomes = [];
-  const syncInst = wasm.instantiateSync(importsModule, {
-    imports: { env: { log() { try { syncInst.callSync("hello"); } catch (e) { syncOutcomes.push(e.code); } } } },
+});
+
+/** `down(n)`: 100 when n is 0, else `env.cb(n)`; `size()` the memory's pages. */
+const downModule = wasm.compileSync(`(module
+  (import "env" "cb" (func $cb (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "down") (param i32) (result i32)
+    local.get 0 i32.eqz if (result i32) i32.const 100 else local.get 0 call $cb end)
+  (func (export "size") (result i32) memory.size))`);
+
+test("in a sync call a host function calls back into its own instance, nested: callSync, exports and memory growth", () => {
+  let inst;
+  const via = {
+    callSync: (n) => inst.callSync("down", n - 1)[0] + 1,
+    exports: (n) => inst.exports.down(n - 1) + 1,
+  };
+  let way = "callSync";
+  inst = wasm.instantiateSync(downModule, { imports: { env: { cb: (n) => via[way](n) } } });
+  assert.deepEqual(inst.callSync("down", 5), [105]);
+  way = "exports";
+  assert.equal(inst.exports.down(7), 107);
+  // Growth from inside an import: the guest and the host see it, and a
+  // buffer taken before it is detached after it.
+  const before = inst.memory.buffer;
+  let seen;
+  const grower = wasm.instantiateSync(downModule, {
+    imports: { env: { cb: () => { seen = [grower.memory.growSync(2), grower.memory.sizeSync()]; return grower.callSync("size")[0]; } } },
   });
-  syncInst.callSync("hello");
-  assert.deepEqual(syncOutcomes, [E.CallError]);
+  const old = grower.memory.buffer;
+  assert.deepEqual(grower.callSync("down", 1), [3]);
+  assert.deepEqual(seen, [1, 3]);
+  assert.equal(old.byteLength, 0, "the buffer taken before the grow is detached");
+  assert.equal(grower.memory.buffer.byteLength, 3 * 65536);
+  assert.equal(before.byteLength, 65536, "another instance's buffer is untouched");
+});
+
+test("nesting host -> export -> host ... ends in 5002 stack overflow, never a crash; the instance stays usable", () => {
+  let inst;
+  inst = wasm.instantiateSync(downModule, { imports: { env: { cb: (n) => inst.exports.down(n - 1) + 1 } } });
+  const e = assert.throws(() => inst.exports.down(1_000_000), (e) => e.code === E.CallError && e.trap === "stack overflow");
+  void e;
+  assert.equal(inst.exports.down(10), 110);
 });
 
 test("a host function may call other instances, sync and async", async () => {

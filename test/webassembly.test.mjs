@@ -112,6 +112,38 @@ test("traps are RuntimeError, stack exhaustion RangeError, each with the code", 
   assert.throws(() => x.hello(), (e) => e === thrown, "a host function's exception passes unchanged");
 });
 
+test("imports call back in: exports, table functions and memory growth from inside an import (nested)", () => {
+  const m = new W.Module(wat2wasm(`(module
+    (import "env" "resize" (func $resize (param i32) (result i32)))
+    (import "env" "invoke" (func $invoke (param i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (table (export "table") 1 funcref)
+    (elem (i32.const 0) $double)
+    (func $double (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+    (func (export "alloc") (param i32) (result i32) local.get 0 i32.const 1000 i32.add)
+    (func (export "grow_then_size") (result i32) (drop (call $resize (i32.const 2))) memory.size)
+    (func (export "run_invoke") (param i32) (result i32) (call $invoke (i32.const 0) (local.get 0))))`));
+  let exports;
+  const seen = [];
+  const { exports: e } = new W.Instance(m, {
+    env: {
+      // As Emscripten's emscripten_resize_heap: grow, then the views again.
+      resize(pages) {
+        const before = exports.memory.buffer;
+        const old = exports.memory.grow(pages);
+        seen.push([old, before.byteLength, exports.memory.buffer.byteLength, exports.alloc(1)]);
+        return 1;
+      },
+      // As Emscripten's invoke_ii: a call through the table, from the import.
+      invoke: (i, x) => exports.table.get(i)(x),
+    },
+  });
+  exports = e;
+  assert.equal(exports.grow_then_size(), 3);
+  assert.deepEqual(seen, [[1, 0, 3 * 65536, 1001]]);
+  assert.equal(exports.run_invoke(21), 42);
+});
+
 test("traps while instantiating are RuntimeError (code 5001 with the trap), link failures LinkError", async () => {
   const wat = (body) => new W.Module(wat2wasm(`(module ${body})`));
   const outOfBounds = wat(`(memory 1) (data (i32.const 65535) "ab")`);

@@ -1,17 +1,20 @@
 //! Sync forms of async operations: the future is polled on the calling
 //! thread, and host functions it reaches run on that thread's own stack, not
-//! the guest's fiber, between polls.
+//! the guest's fiber, between polls — as do the operations those host
+//! functions run on the guest's own store (`borrow_store`).
 
 use crate::error::Result;
-use crate::host_call::{self, HostCall, HostFunc};
+use crate::host_call::{self, Drive, HostCall, HostFunc, Inside};
 use crate::native_stack;
+use crate::store::{refresh_views, StoreData};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
+use wasmtime::AsContextMut;
 
 type Deferred = (Arc<dyn HostFunc>, HostCall);
 
@@ -54,14 +57,35 @@ pub(crate) fn start(func: Arc<dyn HostFunc>, mut call: HostCall) {
         call.blocking = !crate::executor::on_worker();
         DEFERRED.with(|d| d.borrow_mut().push((func, call)));
     } else {
-        run(&*func, call);
+        run(&*func, call, None);
     }
 }
 
-/// Runs a host function marked as inside its instance (see `run_inside`).
-fn run(func: &dyn HostFunc, call: HostCall) {
-    let instance = call.instance();
-    host_call::run_inside(instance, || func.call(call));
+/// Runs a host function marked as inside its instance (see `run_inside`),
+/// with the sync form's future that polls its guest here, if one does.
+fn run(func: &dyn HostFunc, call: HostCall, driver: Option<*mut dyn Drive>) {
+    let inside = call.inside(driver);
+    host_call::run_inside(inside, || func.call(call));
+}
+
+/// A sync form's future, and its output once it has one.
+struct Driven<'f, F: Future> {
+    future: Pin<&'f mut F>,
+    output: Option<F::Output>,
+}
+
+impl<F: Future> Drive for Driven<'_, F> {
+    fn drive(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.output.is_some() {
+            return true;
+        }
+        let polled =
+            wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| self.future.as_mut().poll(cx));
+        if let Poll::Ready(output) = polled {
+            self.output = Some(output);
+        }
+        self.output.is_some()
+    }
 }
 
 /// Restores this thread's depth and drops host calls left behind, even on
@@ -82,7 +106,10 @@ impl Drop for Level {
 /// the thread has stack left for it.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     native_stack::check()?;
-    let mut future = pin!(future);
+    let mut driven = Driven {
+        future: pin!(future),
+        output: None,
+    };
     let _level = Level {
         base: DEFERRED.with(|d| d.borrow().len()),
     };
@@ -91,10 +118,11 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
     let (unpark, waker) = WAKER.with(|(u, w)| (u.clone(), w.clone()));
     let mut cx = Context::from_waker(&waker);
     loop {
-        let polled =
-            wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| future.as_mut().poll(&mut cx));
-        if let Poll::Ready(result) = polled {
-            return result;
+        if driven.drive(&mut cx) {
+            return driven
+                .output
+                .take()
+                .expect("a finished future has its output");
         }
         let next = DEFERRED.with(|d| {
             let mut d = d.borrow_mut();
@@ -104,7 +132,15 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
             // Every nesting level passes through here: a host function that
             // calls another instance synchronously comes back to `block_on`.
             Some((func, call)) => match native_stack::check() {
-                Ok(()) => run(&*func, call),
+                Ok(()) => {
+                    let driver: *mut (dyn Drive + '_) = &mut driven;
+                    // SAFETY: only the lifetime bound is erased. The pointer
+                    // is used (by `borrow_store`, from the host function run
+                    // here) only while `run` runs, during which this frame
+                    // neither moves nor touches `driven`.
+                    let driver: *mut (dyn Drive + 'static) = unsafe { std::mem::transmute(driver) };
+                    run(&*func, call, Some(driver))
+                }
                 Err(e) => call.settle(Err(e)),
             },
             None => {
@@ -114,4 +150,37 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
             }
         }
     }
+}
+
+/// Runs `op` on the store of the guest that waits on the host call
+/// `inside` (the host function calling this runs on this thread): asks the
+/// call to lend its store, polls the sync form's future once so that it
+/// does, runs `op` here, on this thread's own stack, then records where the
+/// memories are now and gives the store back. `None` when the call no
+/// longer waits, or no sync form polls it on this thread.
+pub(crate) fn borrow_store<R>(
+    inside: &Inside,
+    op: impl FnOnce(wasmtime::StoreContextMut<'_, StoreData>) -> Result<R>,
+) -> Option<Result<R>> {
+    let driver = inside.driver?;
+    if !inside.reply.ask() {
+        return None;
+    }
+    let waker = WAKER.with(|(_, w)| w.clone());
+    // SAFETY: `driver` points at the `Driven` of the `block_on` below on
+    // this thread's stack that ran this host function (see `block_on`); it
+    // is not polled anywhere else meanwhile, and polling it here, between
+    // that `block_on`'s own polls, is what it is for.
+    unsafe { (*driver).drive(&mut Context::from_waker(&waker)) };
+    let Some(lent) = inside.reply.take_lent() else {
+        inside.reply.withdraw();
+        return None;
+    };
+    let mut store = lent.store;
+    let result = op(store.as_context_mut());
+    refresh_views(&store);
+    lent.memories.renew(&store, &lent.exported);
+    // `store` is not used past this point: the loan ends here.
+    inside.reply.give_back();
+    Some(result)
 }

@@ -1,15 +1,20 @@
 //! One call of a host function: its arguments, the caller's memories while
-//! the guest waits for it, and the reply the embedder settles from any thread.
+//! the guest waits for it, the reply the embedder settles from any thread,
+//! and the loans of the guest's store to operations the host function runs
+//! on it meanwhile (nested calls: the waiting call lends its `Caller`'s
+//! store to the host function's thread and waits until it is given back).
 
 use crate::error::{Error, Result};
-use crate::memory::{HostMemory, Memories};
+use crate::memory::{Exported, HostMemory, Memories};
 use crate::registry::InstanceId;
+use crate::store::StoreData;
 use crate::value::{Arg, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
+use wasmtime::StoreContextMut;
 
 /// A function the guest imports, implemented by the embedder.
 pub trait HostFunc: Send + Sync + 'static {
@@ -20,7 +25,17 @@ pub trait HostFunc: Send + Sync + 'static {
     fn call(&self, call: HostCall);
 }
 
-/// The embedder's answer to one host call.
+/// The guest's store, lent by its waiting host call to the thread its host
+/// function runs on, for one operation nested in the call; with the call's
+/// memories, which the borrower renews as the operation leaves them.
+pub(crate) struct LentStore {
+    pub(crate) store: StoreContextMut<'static, StoreData>,
+    pub(crate) memories: Arc<Memories>,
+    pub(crate) exported: Exported,
+}
+
+/// The embedder's answer to one host call, and the loans of its store to
+/// operations nested in it before the answer comes.
 #[derive(Default)]
 pub(crate) struct Reply {
     state: Mutex<ReplyState>,
@@ -31,29 +46,127 @@ struct ReplyState {
     outcome: Option<Result<Arg>>,
     settled: bool,
     waker: Option<Waker>,
+    /// A nested operation wants the store.
+    asked: bool,
+    /// The store, lent and not yet taken by the borrower.
+    lent: Option<LentStore>,
+    /// The borrower gave the store back.
+    returned: bool,
+    /// The call returned to the guest or was abandoned: nothing is lent.
+    closed: bool,
 }
 
 impl Reply {
     fn lock(&self) -> MutexGuard<'_, ReplyState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn wake(state: MutexGuard<'_, ReplyState>) {
+        let mut state = state;
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Asks the waiting call to lend its store; `false` when it no longer
+    /// waits (answered, or abandoned).
+    pub(crate) fn ask(&self) -> bool {
+        let mut state = self.lock();
+        if state.closed || state.settled {
+            return false;
+        }
+        state.asked = true;
+        Reply::wake(state);
+        true
+    }
+
+    /// The store, once the waiting call has lent it.
+    pub(crate) fn take_lent(&self) -> Option<LentStore> {
+        self.lock().lent.take()
+    }
+
+    /// Lends the store (the waiting call, when asked).
+    pub(crate) fn lend(&self, store: LentStore) {
+        self.lock().lent = Some(store);
+    }
+
+    /// The borrower no longer wants the store: a request not served is
+    /// withdrawn, a loan not taken ends.
+    pub(crate) fn withdraw(&self) {
+        let mut state = self.lock();
+        state.asked = false;
+        if state.lent.take().is_some() {
+            state.returned = true;
+            Reply::wake(state);
+        }
+    }
+
+    /// The borrower is done with the store.
+    pub(crate) fn give_back(&self) {
+        let mut state = self.lock();
+        state.returned = true;
+        Reply::wake(state);
+    }
+
+    /// Lends nothing more.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        state.lent = None;
+    }
 }
 
-/// Resolves once the reply is settled.
+/// What a waiting host call hears next.
+pub(crate) enum Heard {
+    /// Its answer.
+    Answer(Result<Arg>),
+    /// A request to lend its store to a nested operation.
+    Asked,
+    /// The store lent is given back.
+    Returned,
+}
+
+/// Resolves with the next thing a waiting host call hears.
 pub(crate) struct Wait(pub(crate) Arc<Reply>);
 
 impl Future for Wait {
-    type Output = Result<Arg>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Arg>> {
+    type Output = Heard;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Heard> {
         let mut state = self.0.lock();
+        if std::mem::take(&mut state.returned) {
+            return Poll::Ready(Heard::Returned);
+        }
+        if std::mem::take(&mut state.asked) {
+            return Poll::Ready(Heard::Asked);
+        }
         match state.outcome.take() {
-            Some(outcome) => Poll::Ready(outcome),
+            Some(outcome) => Poll::Ready(Heard::Answer(outcome)),
             None => {
                 state.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
         }
     }
+}
+
+/// The future of the sync form that waits on a host call, as the nested
+/// operations asked for from inside it need it: polled once more (from the
+/// same thread, inside the host function) to let the guest's call serve
+/// them. `true` once it has finished.
+pub(crate) trait Drive {
+    fn drive(&mut self, cx: &mut Context<'_>) -> bool;
+}
+
+/// A host function running on this thread, for the calls it makes.
+#[derive(Clone)]
+pub(crate) struct Inside {
+    pub(crate) instance: InstanceId,
+    pub(crate) reply: Arc<Reply>,
+    /// The sync form's future the guest's call is part of, when it is
+    /// polled on this thread (by `block_on`, below on this stack).
+    pub(crate) driver: Option<*mut dyn Drive>,
 }
 
 /// One call of a host function, handed to [`crate::HostFunc::call`]. Settle
@@ -71,27 +184,33 @@ pub struct HostCall {
 }
 
 thread_local! {
-    /// Instances whose host function is running on this thread right now.
-    static INSIDE: std::cell::RefCell<Vec<InstanceId>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Host functions running on this thread right now, innermost last.
+    static INSIDE: std::cell::RefCell<Vec<Inside>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` marked as inside a host function of `instance`.
-pub(crate) fn run_inside<R>(instance: InstanceId, f: impl FnOnce() -> R) -> R {
+/// Runs `f` marked as inside a host function (`inside`).
+pub(crate) fn run_inside<R>(inside: Inside, f: impl FnOnce() -> R) -> R {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
             INSIDE.with(|i| i.borrow_mut().pop());
         }
     }
-    INSIDE.with(|i| i.borrow_mut().push(instance));
+    INSIDE.with(|i| i.borrow_mut().push(inside));
     let _leave = Leave;
     f()
 }
 
-/// Whether a host function of `instance` is running on this thread: a
-/// call into that instance from here is re-entrant.
-pub(crate) fn inside(instance: InstanceId) -> bool {
-    INSIDE.with(|i| i.borrow().contains(&instance))
+/// The innermost host function of the store `instance` owns that is
+/// running on this thread: a call into that store from here is nested.
+pub(crate) fn inside(instance: InstanceId) -> Option<Inside> {
+    INSIDE.with(|i| {
+        i.borrow()
+            .iter()
+            .rev()
+            .find(|x| x.instance == instance)
+            .cloned()
+    })
 }
 
 impl std::fmt::Debug for HostCall {
@@ -150,11 +269,22 @@ impl HostCall {
 
     /// Runs `f`, the host function's work for this call, marking this
     /// thread as inside the calling instance's host function: calls into
-    /// that instance from `f` are refused (5002) instead of queueing behind
-    /// the call that waits for `f`. The core marks its own starts; an
-    /// embedder that runs the function later on another thread marks there.
+    /// that instance from `f` do not queue behind the call that waits for
+    /// `f` (they are nested, or refused where they cannot be). The core
+    /// marks its own starts; an embedder that runs the function later on
+    /// another thread marks there.
     pub fn run_inside<R>(&self, f: impl FnOnce() -> R) -> R {
-        run_inside(self.instance, f)
+        run_inside(self.inside(None), f)
+    }
+
+    /// This call as the host function's thread knows it (`driver`: the
+    /// sync form polling the guest on this thread, if one does).
+    pub(crate) fn inside(&self, driver: Option<*mut dyn Drive>) -> Inside {
+        Inside {
+            instance: self.instance,
+            reply: self.reply.clone(),
+            driver,
+        }
     }
 
     /// The arguments, as the import's declared parameters give them.

@@ -4,7 +4,7 @@
 
 use crate::block_on;
 use crate::error::{Error, HostFailure, Result};
-use crate::host_call::{HostCall, HostFunc, Reply, Wait};
+use crate::host_call::{Heard, HostCall, HostFunc, LentStore, Reply, Wait};
 use crate::memory::{Exported, Memories};
 use crate::registry::InstanceId;
 use crate::store::StoreData;
@@ -64,15 +64,18 @@ impl Imports {
     }
 }
 
-/// Ends a host call's memory access when the guest resumes or the call is
-/// abandoned (a deadline, a dropped future, a panic).
+/// Ends a host call's memory access, and the serving of calls nested in it,
+/// when the guest resumes or the call is abandoned (a deadline, a dropped
+/// future, a panic).
 struct Open {
     memories: Arc<Memories>,
+    reply: Arc<Reply>,
 }
 
 impl Drop for Open {
     fn drop(&mut self) {
         self.memories.close();
+        self.reply.close();
     }
 }
 
@@ -98,18 +101,56 @@ pub(crate) fn wrap(
                 .map_err(fail)?;
             let open = Open {
                 memories: Arc::new(Memories::of(&mut caller, &exported)),
+                reply: Arc::new(Reply::default()),
             };
-            let reply = Arc::new(Reply::default());
             let (deadline, instance) = (caller.data().deadline, caller.data().id);
             let call = HostCall::new(
                 args,
                 open.memories.clone(),
-                reply.clone(),
+                open.reply.clone(),
                 deadline,
                 instance,
             );
             block_on::start(func, call);
-            let ret = Wait(reply).await;
+            // While the guest waits, its host function may use the store:
+            // asked, this call lends it to the host function's thread, and
+            // touches nothing until it is given back.
+            let (mut lent, mut answer) = (false, None);
+            let ret = loop {
+                match Wait(open.reply.clone()).await {
+                    Heard::Answer(ret) => answer = Some(ret),
+                    Heard::Asked if !lent => {
+                        open.memories.suspend();
+                        let store = caller.as_context_mut();
+                        // SAFETY: the loan ends before `caller` is used again:
+                        // this future takes no other branch than waiting
+                        // (`lent`) until the borrower gives the store back,
+                        // and the borrower uses it only until then, on the
+                        // thread that polls this future, between polls (see
+                        // `block_on::borrow_store`). The lifetime is erased
+                        // only to hand the reborrow across that wait.
+                        let store = unsafe {
+                            std::mem::transmute::<
+                                wasmtime::StoreContextMut<'_, StoreData>,
+                                wasmtime::StoreContextMut<'static, StoreData>,
+                            >(store)
+                        };
+                        open.reply.lend(LentStore {
+                            store,
+                            memories: open.memories.clone(),
+                            exported: exported.clone(),
+                        });
+                        lent = true;
+                    }
+                    Heard::Asked => {}
+                    Heard::Returned => lent = false,
+                }
+                if !lent {
+                    if let Some(ret) = answer.take() {
+                        break ret;
+                    }
+                }
+            };
             drop(open);
             ret.and_then(|ret| convert_results(&results, ret, &label, out))
                 .map_err(fail)

@@ -10,6 +10,7 @@ use crate::memory::Exported;
 use crate::registry::InstanceId;
 use std::collections::HashMap;
 use std::time::Instant;
+use wasmtime::AsContext;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 pub struct StoreData {
@@ -47,6 +48,17 @@ impl Member {
             exported: HashMap::new(),
             from_tables: HashMap::new(),
             memories,
+        }
+    }
+}
+
+/// Records where every instance's memories in the store are now, for the
+/// embedder's views of them (they hear of each one that grew).
+pub(crate) fn refresh_views(store: impl AsContext<Data = StoreData>) {
+    let store = store.as_context();
+    for m in &store.data().members {
+        if let Some((list, lent)) = m.memories.get() {
+            lent.refresh(&store, list);
         }
     }
 }

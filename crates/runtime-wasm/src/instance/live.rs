@@ -11,7 +11,7 @@ use crate::limits::Limits;
 use crate::memory::{self, Lent, MemoryView};
 use crate::module::Tier;
 use crate::native_stack;
-use crate::store::{Member, StoreData};
+use crate::store::{refresh_views, Member, StoreData};
 use crate::wasi::Capture;
 use std::sync::Arc;
 use wasmtime::{AsContextMut, Store, StoreContextMut};
@@ -66,11 +66,7 @@ impl LiveStore {
 
     /// Records where every member's memories are now, for the embedder's views.
     pub(crate) fn refresh(&self) {
-        for m in &self.store.data().members {
-            if let Some((list, lent)) = m.memories.get() {
-                lent.refresh(&self.store, list);
-            }
-        }
+        refresh_views(&self.store);
     }
 
     /// Where member `i`'s memories are recorded.
@@ -104,6 +100,18 @@ pub struct Live<'s> {
     outer: Option<Outer<'s>>,
 }
 
+impl<'s> Live<'s> {
+    /// The view of an operation nested in a host call of the store: it runs
+    /// inside that call, on its `Caller`'s store.
+    pub(crate) fn nested(store: StoreContextMut<'s, StoreData>, current: usize) -> Live<'s> {
+        Live {
+            store,
+            current,
+            outer: None,
+        }
+    }
+}
+
 impl Live<'_> {
     /// Runs guest code under the instance's deadline, if it has one: guest
     /// code stops at the deadline by an epoch trap, and a wait (a host
@@ -117,7 +125,10 @@ impl Live<'_> {
         results: &mut [wasmtime::Val],
     ) -> Result<()> {
         let Some(outer) = &self.outer else {
-            let done = func.call_async(&mut self.store, params, results).await;
+            // Nested: the outer call armed the deadline; its end bounds the
+            // waits of this one too.
+            let deadline = self.store.data().deadline;
+            let done = within(deadline, func.call_async(&mut self.store, params, results)).await?;
             return done.map_err(Error::from_guest);
         };
         let _armed = outer.deadline.arm(&mut self.store)?;

@@ -2,7 +2,7 @@
 //! arrival order, sync ones on the caller's thread, async ones as futures on
 //! the worker threads. Instances linked to each other share one store.
 
-use crate::block_on::block_on;
+use crate::block_on::{self, block_on};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::host_call;
@@ -162,18 +162,23 @@ impl Instance {
 
     /// Refuses work that would wait for a call that is itself waiting on
     /// one of the store's host functions, when it comes from inside that
-    /// host function (on this thread): it could never start.
+    /// host function (on this thread) and cannot be nested in it: it could
+    /// never start.
     fn reentrant(&self) -> Result<()> {
-        if host_call::inside(self.owner().id) {
-            return Err(Error::Call {
-                message: format!(
-                    "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
-                    self.id
-                ),
-                trap: None,
-            });
+        match host_call::inside(self.owner().id) {
+            Some(_) => Err(self.refused()),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    fn refused(&self) -> Error {
+        Error::Call {
+            message: format!(
+                "instance `{}` is waiting on one of its host functions; calls into it from there are refused",
+                self.id
+            ),
+            trap: None,
+        }
     }
 
     /// Runs `f` on the calling thread; fails at once (busy) rather than wait
@@ -182,7 +187,14 @@ impl Instance {
         if self.closing.load(Ordering::SeqCst) {
             return Err(self.gone());
         }
-        self.reentrant()?;
+        // From a host function of this store, whose guest waits for it:
+        // on the store that guest's call lends (nested), inside that call.
+        if let Some(inside) = host_call::inside(self.owner().id) {
+            let member = self.member;
+            let nested =
+                block_on::borrow_store(&inside, |store| f(&mut Live::nested(store, member)));
+            return nested.unwrap_or_else(|| Err(self.refused()));
+        }
         let member = self.member;
         self.owner().with_store(|store| f(&mut store.live(member)))
     }

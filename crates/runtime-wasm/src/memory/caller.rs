@@ -5,7 +5,7 @@ use super::Exported;
 use super::{default_memory, missing, read_with, shared, write, PAGE_SIZE};
 use crate::error::{Error, Result};
 use std::sync::{Arc, Mutex, MutexGuard};
-use wasmtime::{Caller, Extern};
+use wasmtime::{AsContext, Caller, Extern};
 
 /// One exported memory of the calling instance, as the guest left it when
 /// it called out.
@@ -19,14 +19,17 @@ struct Region {
 /// (`None`) from the moment the call returns to the guest or is abandoned.
 pub(crate) struct Memories {
     regions: Mutex<Option<Vec<Region>>>,
+    /// The regions while a nested operation runs (`suspend`).
+    saved: Mutex<Option<Vec<Region>>>,
 }
 
 // SAFETY: the raw pointers are only dereferenced under the mutex while the
 // regions are `Some`, i.e. while the guest is suspended in this host call
-// and its store is not used by anyone (calls into an instance are
-// serialized, and re-entrant ones refused while a host call is open). The
-// memory cannot move or shrink meanwhile: only the guest or its store's
-// owner could grow it, and both are waiting for this call.
+// and nothing runs on its store: calls into an instance are serialized, and
+// while one nested in this call runs (`Memories::suspend`) the regions are
+// `None`. A memory never moves (engines are configured with
+// `memory_may_move(false)`) and never shrinks, so a region recorded before a
+// nested call grew it still lies inside it (`renew` records the new size).
 unsafe impl Send for Memories {}
 // SAFETY: as for `Send`: every access goes through the mutex.
 unsafe impl Sync for Memories {}
@@ -35,32 +38,23 @@ impl Memories {
     /// The exported memories of the calling instance (before the instance
     /// exists, inside the start function, its export `memory` only).
     pub(crate) fn of<T: 'static>(caller: &mut Caller<'_, T>, exported: &Exported) -> Memories {
-        let in_start: Vec<(Arc<str>, Extern)>;
-        let found: &[(Arc<str>, Extern)] = match exported.get() {
+        let regions = match exported.get() {
             Some((list, lent)) => {
                 lent.refresh(&caller, list);
-                list
+                regions(&caller, list)
             }
             None => {
-                in_start = caller
-                    .get_export("memory")
-                    .map(|e| vec![(Arc::<str>::from("memory"), e)])
-                    .unwrap_or_default();
-                &in_start
+                let memory = caller.get_export("memory");
+                let found: Vec<_> = memory
+                    .map(|e| (Arc::<str>::from("memory"), e))
+                    .into_iter()
+                    .collect();
+                regions(&caller, &found)
             }
         };
-        let regions = found
-            .iter()
-            .map(|(name, ext)| Region {
-                name: name.clone(),
-                bytes: match ext {
-                    Extern::Memory(m) => Some((m.data_ptr(&caller), m.data_size(&caller))),
-                    _ => None,
-                },
-            })
-            .collect();
         Memories {
             regions: Mutex::new(Some(regions)),
+            saved: Mutex::new(None),
         }
     }
 
@@ -68,6 +62,42 @@ impl Memories {
     pub(crate) fn close(&self) {
         *self.regions.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
+
+    /// No access while an operation nested in this call runs on the store.
+    pub(crate) fn suspend(&self) {
+        let regions = self
+            .regions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        *self.saved.lock().unwrap_or_else(|e| e.into_inner()) = regions;
+    }
+
+    /// Access again once the nested operation is done, with the memories
+    /// as it left them (grown, say); inside a start function, before the
+    /// instance's exports are recorded, as they were.
+    pub(crate) fn renew(&self, store: impl AsContext, exported: &Exported) {
+        let saved = self.saved.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let regions = match exported.get() {
+            Some((list, _)) => Some(regions(&store, list)),
+            None => saved,
+        };
+        *self.regions.lock().unwrap_or_else(|e| e.into_inner()) = regions;
+    }
+}
+
+/// Where `memories` are now.
+fn regions(store: &impl AsContext, memories: &[(Arc<str>, Extern)]) -> Vec<Region> {
+    memories
+        .iter()
+        .map(|(name, ext)| Region {
+            name: name.clone(),
+            bytes: match ext {
+                Extern::Memory(m) => Some((m.data_ptr(store), m.data_size(store))),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 impl Memories {

@@ -6,7 +6,7 @@ use runtime_wasm::{
     Arg, ErrorCode, HostCall, HostError, HostFunc, Import, Imports, Instance, InstanceConfig,
     Limits, Value,
 };
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 struct FnHost<F>(F);
@@ -192,41 +192,6 @@ fn missing_and_mismatched_imports_are_5001_naming_them() {
     let err =
         with_imports(&rt, br#"(module (import "env" "mem" (memory 1)))"#, imports).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InstantiateError);
-}
-
-#[test]
-fn calls_into_the_same_instance_from_its_host_function_are_refused_not_deadlocked() {
-    let rt = runtime();
-    let me: Arc<OnceLock<Arc<Instance>>> = Arc::default();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (me2, seen2) = (me.clone(), seen.clone());
-    let mut imports = Imports::default();
-    imports.add(
-        "env",
-        "log",
-        host(move |_, _| {
-            let inst = me2.get().unwrap();
-            let sync = inst.run_sync(|l| l.call("hello", &[])).unwrap_err();
-            let (tx, rx) = mpsc::channel();
-            inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
-            let queued = rx
-                .recv_timeout(Duration::from_secs(5))
-                .expect("refused at once")
-                .unwrap_err();
-            seen2.lock().unwrap().push((sync.code(), queued.code()));
-            Ok(Arg::Null)
-        }),
-    );
-    let inst = with_imports(&rt, &fixture("imports.wat"), imports).unwrap();
-    me.set(inst.clone()).unwrap();
-    inst.run_sync(|l| l.call("hello", &[])).unwrap();
-    let (tx, rx) = mpsc::channel();
-    inst.run_async(|l| l.call("hello", &[]), move |r| tx.send(r).unwrap());
-    rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![(ErrorCode::CallError, ErrorCode::CallError); 2]
-    );
 }
 
 #[test]

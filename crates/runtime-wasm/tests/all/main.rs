@@ -18,6 +18,7 @@ mod memory;
 mod objects;
 mod pool;
 mod races;
+mod reentrancy;
 mod registry;
 mod sandbox;
 mod special_files;
