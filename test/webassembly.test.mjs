@@ -4,6 +4,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebAssembly as W, install } from "../lib/webassembly/index.js";
 import { wat2wasm, ErrorCode as E } from "../lib/index.js";
@@ -283,6 +285,27 @@ test("AssemblyScript's generated ESM glue runs unchanged through install(), as o
   assert.equal(sandboxed.greet, "Hello, sandbox ✓!");
   assert.equal(sandboxed.aborted, "value must not be negative in glue.ts:46:3");
   assert.deepEqual(sandboxed.reports, [["greeting", 9]]);
+});
+
+test("wasm-bindgen glue from npm (tiktoken), whose imports call back in, runs unchanged through install(), as on Node's own WebAssembly", (t) => {
+  if (!existsSync(join(root, "node_modules", "tiktoken"))) {
+    t.skip("tiktoken is not installed (npm install of the devDependency failed); not run");
+    return;
+  }
+  const run = (args) => {
+    const r = spawnSync(process.execPath, [...args, "test/glue/tiktoken.mjs"], { cwd: root, encoding: "utf8" });
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const plain = run([]);
+  const sandboxed = run(["--import", "runtime-wasm/webassembly/install"]);
+  assert.equal(plain.sandboxed, false);
+  assert.equal(sandboxed.sandboxed, true);
+  assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
+  assert.ok(plain.tokens.length > 10 && plain.tokens.includes(100257), "the special token is there");
+  assert.deepEqual(plain.again, plain.tokens);
+  assert.match(sandboxed.decoded, /calls back in <\|endoftext\|> ✓ 🦀$/);
 });
 
 test("arguments and host results convert as the JS API says", () => {
