@@ -430,6 +430,28 @@ for (const outer of ["sync", "async"]) {
   });
 }
 
+/** One instance calling back into itself: host -> export -> host ... `last` deep (nested in the waiting call). */
+const selfNesting = async (V) => {
+  const id = await wasm.compile(V.wat);
+  let deepest = 0;
+  const inst = wasm.instantiateSync(id, {
+    imports: { env: { next: (k) => { deepest = Math.max(deepest, k); return k >= V.last ? k : inst.callSync("f", k + 1)[0]; } } },
+  });
+  const result = await settle(() => inst.callSync("f", 0));
+  const again = await settle(() => inst.callSync("f", V.last));
+  return { result, deepest, again };
+};
+
+test("a host function calling back into its own instance, 1,000 deep, in a sync call: the value or 5002 stack overflow, 20 runs, never a crash", { timeout: 240_000 }, async (t) => {
+  await stackRuns(t, selfNesting, { wat: recurseWat(20), last: 1000 }, RUNS, (out) => {
+    const { result, deepest, again } = out;
+    assert.ok((result.kind === "value" && result.value[0] === 1000) || isStackOverflow(result),
+      `expected [1000] or 5002 with trap "stack overflow", got ${JSON.stringify(result)} after ${deepest} levels`);
+    assert.ok(deepest > 50, `nested calls were served (${deepest} levels)`);
+    assert.deepEqual(again, { kind: "value", value: [1000] }, "the instance works after it");
+  }, "callSync outermost, one instance");
+});
+
 // In-process control: the host-Promise path itself (no hang risk today).
 test("a host Promise that settles gives the call its value under a deadline", async () => {
   const inst = await wasm.instantiate(await wasm.compile(waitWat), { timeoutMs: 60_000, imports: { env: { wait: async (x) => x * 3 } } });
