@@ -67,8 +67,10 @@ function object(value, what) {
  * The instance config with every Memory, Table and Global among its imports
  * replaced by a link to that export (the new instance then joins the store
  * they live in), and so are exported functions of that same store (called
- * directly, not through JS: a call through JS into the store the caller
- * waits in would be refused). Other exported functions stay JS functions.
+ * directly, not through JS). Exported functions of other stores become
+ * linkables: the new instance joins their store where the core allows it
+ * (nothing else links it elsewhere, the limits match), and calls them as JS
+ * functions where not.
  * A shallow snapshot of plain values, each property read once; the addon
  * checks the rest.
  */
@@ -93,13 +95,14 @@ function withLinks(config) {
     }
     copy[module] = entries;
   }
-  if (stores.size > 0) {
-    for (const entries of Object.values(copy)) {
-      if (entries === null || typeof entries !== "object" || Array.isArray(entries)) continue;
-      for (const [name, value] of Object.entries(entries)) {
-        const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
-        if (f !== undefined && stores.has(f.n.storeId)) entries[name] = f.n.exportLink(f.name);
-      }
+  for (const entries of Object.values(copy)) {
+    if (entries === null || typeof entries !== "object" || Array.isArray(entries)) continue;
+    for (const [name, value] of Object.entries(entries)) {
+      const f = typeof value === "function" ? exportedFunctions.get(value) : undefined;
+      if (f === undefined) continue;
+      // Of the store being joined: linked. Of another: linked if the new
+      // instance can join that store (the core decides), else called as JS.
+      entries[name] = stores.has(f.n.storeId) ? f.n.exportLink(f.name) : f.n.linkable(f.name, value);
     }
   }
   // The snapshot is what the addon reads: every property was read once, here.

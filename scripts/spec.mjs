@@ -74,6 +74,7 @@ async function runFile(json) {
   const instanceOf = (name) => (name === undefined ? current : named.get(name));
   const imports = () => registry;
   const wrappers = new Map();
+  const called = new Map();
 
   /** A function's result bits, called through a wrapper module that imports it. */
   function invoke(action) {
@@ -85,7 +86,11 @@ async function runFile(json) {
     const key = `${params.join(",")}->${action.resultTypes.join(",")}`;
     let w = wrappers.get(key);
     if (w === undefined) wrappers.set(key, (w = wrapperModule(params, action.resultTypes)));
-    const { exports } = new W.Instance(w, { m: { f } });
+    // One wrapper instance per function and signature, made once.
+    let byKey = called.get(f);
+    if (byKey === undefined) called.set(f, (byKey = new Map()));
+    let exports = byKey.get(key);
+    if (exports === undefined) byKey.set(key, (exports = new W.Instance(w, { m: { f } }).exports));
     return exports.w(...action.args.flatMap((a) => (a.type === "v128" ? lanes(a) : [toBits(a)])));
   }
 

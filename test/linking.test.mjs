@@ -148,3 +148,31 @@ test("an instance config's import getters run once: the snapshot read is the one
   assert.equal(inst.exports.g(), 1);
   await code(() => wasm.instantiate(id, { imports: [] }), E.TypeError);
 });
+
+test("a function imported from another instance links directly where the stores allow: values keep their bits; otherwise it is called through JS", async () => {
+  const a = await wasm.instantiate(await wasm.compile(`(module
+    (func (export "nan") (result f32) (f32.reinterpret_i32 (i32.const 0x7fa00001)))
+    (func (export "same") (param f64) (result f64) local.get 0))`));
+  const importer = await wasm.compile(`(module
+    (import "a" "nan" (func $nan (result f32))) (import "a" "same" (func $same (param f64) (result f64)))
+    (func (export "bits") (result i32) (i32.reinterpret_f32 (call $nan)))
+    (func (export "sameBits") (param i64) (result i64) (i64.reinterpret_f64 (call $same (f64.reinterpret_i64 (local.get 0))))))`);
+  const imports = { a: { nan: a.exports.nan, same: a.exports.same } };
+  // Linked: a wasm-to-wasm call; the signaling NaN keeps its payload and
+  // its quiet bit unset, the f64 NaN its payload.
+  const linked = await wasm.instantiate(importer, { imports });
+  assert.equal(linked.exports.bits() >>> 0, 0x7fa00001);
+  assert.equal(linked.exports.sameBits(0x7ff0000000000001n), 0x7ff0000000000001n);
+  assert.deepEqual(linked.callSync("bits").map((x) => x >>> 0), [0x7fa00001]);
+  // With limits of its own it cannot join a's store: the same imports are
+  // called through JS (a JS number does not keep the NaN's bits), and it works.
+  const apart = await wasm.instantiate(importer, { imports, fuel: 1_000_000 });
+  assert.notEqual(apart.exports.bits() >>> 0, 0x7fa00001);
+  assert.ok(Number.isNaN(new Float32Array(new Uint32Array([apart.exports.bits()]).buffer)[0]));
+  assert.equal(apart.exports.sameBits(1n), 1n);
+  // Through the namespace too.
+  const { WebAssembly: W } = await import("../lib/webassembly/index.js");
+  const na = new W.Instance(new W.Module(wasm.wat2wasm(`(module (func (export "nan") (result f32) (f32.reinterpret_i32 (i32.const 0x7fa00001))) (func (export "same") (param f64) (result f64) local.get 0))`)));
+  const nb = new W.Instance(new W.Module(wasm.wat2wasm(`(module (import "a" "nan" (func $nan (result f32))) (func (export "bits") (result i32) (i32.reinterpret_f32 (call $nan))))`)), { a: na.exports });
+  assert.equal(nb.exports.bits() >>> 0, 0x7fa00001);
+});

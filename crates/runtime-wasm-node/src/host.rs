@@ -248,15 +248,22 @@ pub fn imports(
                 }
                 // A value for an immutable global import.
                 ValueType::Number | ValueType::BigInt => core::Import::Value(to_arg(&value)?),
-                // Another instance's export (`Instance.exportLink`): linked.
+                // Another instance's export (`Instance.exportLink`): linked;
+                // or its function (`Instance.linkable`): linked if it can be.
                 ValueType::External => {
                     // SAFETY: `value` is a live value of `env`; napi-rs checks
-                    // that the external is one it made holding an `ExportRef`.
-                    match unsafe {
+                    // that the external is one it made holding the type asked for.
+                    let link = unsafe {
                         External::<core::ExportRef>::from_napi_ref(env.raw(), value.raw())
-                    } {
-                        Ok(link) => core::Import::Export((**link).clone()),
-                        Err(_) => core::Import::NotAFunction("External".into()),
+                    };
+                    // SAFETY: as above.
+                    let linkable = || unsafe {
+                        External::<core::Import>::from_napi_ref(env.raw(), value.raw())
+                    };
+                    match (link, linkable()) {
+                        (Ok(link), _) => core::Import::Export((**link).clone()),
+                        (_, Ok(import)) => (**import).clone(),
+                        _ => core::Import::NotAFunction("External".into()),
                     }
                 }
                 _ => core::Import::NotAFunction(describe(&value)?.to_string()),

@@ -480,6 +480,23 @@ impl JsInstance {
         External::new(self.inst.export_ref(&name))
     }
 
+    /// Function export `name` for another instance's imports: linked
+    /// directly where that instance can join this one's store, else called
+    /// through `fallback` (the JS function standing for it).
+    #[napi(ts_return_type = "object")]
+    pub fn linkable(
+        &self,
+        env: Env,
+        name: String,
+        fallback: Unknown,
+    ) -> Result<External<core::Import>> {
+        let js = JsThread::current(&env)?;
+        Ok(External::new(core::Import::Linkable {
+            export: self.inst.export_ref(&name),
+            fallback: Arc::new(host::JsHostFunc::new(&fallback, &self.dispatch, &js)?),
+        }))
+    }
+
     /// A link to memory `name`, or with null to the default memory (the
     /// export `memory`, else the first): the core's rule, not restated here.
     #[napi(ts_return_type = "object")]

@@ -22,6 +22,15 @@ pub enum Import {
     /// An export of another live instance (a memory, table, global or
     /// function): the new instance joins that instance's store.
     Export(ExportRef),
+    /// A function exported by another live instance, linked directly (a
+    /// wasm-to-wasm call: values keep their bits, nothing crosses the
+    /// embedder) when the new instance can join that instance's store, and
+    /// called through `fallback` where it cannot (it joins another store,
+    /// or its limits or WASI setup differ).
+    Linkable {
+        export: ExportRef,
+        fallback: Arc<dyn HostFunc>,
+    },
     /// Something that is not a function; instantiation reports it (5001).
     NotAFunction(String),
 }
@@ -192,6 +201,17 @@ impl Imports {
             .iter()
             .filter_map(|(m, n, import)| match import {
                 Import::Export(from) => Some((format!("{m}.{n}"), from.instance)),
+                _ => None,
+            })
+    }
+
+    /// The instances whose functions may be linked directly
+    /// (`Import::Linkable`), in import order.
+    pub(crate) fn linkable(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        self.entries
+            .iter()
+            .filter_map(|(_, _, import)| match import {
+                Import::Linkable { export, .. } => Some(export.instance),
                 _ => None,
             })
     }

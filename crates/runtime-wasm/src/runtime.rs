@@ -300,9 +300,24 @@ impl Runtime {
             return Err(over());
         }
         let inst_id = InstanceId::fresh();
-        let inst = match self.linked_owner(config)? {
+        let joined = match self.linked_owner(config)? {
             // Imports another instance's exports: it joins that store.
-            Some(owner) => Instance::join(inst_id, id, compiled, owner, &inner.policy, config)?,
+            Some(owner) => {
+                let made = Instance::join(
+                    inst_id,
+                    id,
+                    compiled.clone(),
+                    owner,
+                    &inner.policy,
+                    config,
+                    false,
+                )?;
+                Some(made.expect("a join that is not optional gives an instance or an error"))
+            }
+            None => self.join_linkable(inst_id, id, &compiled, config)?,
+        };
+        let inst = match joined {
+            Some(inst) => inst,
             None => {
                 let live =
                     LiveStore::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
@@ -343,6 +358,41 @@ impl Runtime {
             }
         }
         Ok(owner)
+    }
+
+    /// Joins the store of the first instance whose functions `config` may
+    /// link directly (`Import::Linkable`) that takes it; `None` when none
+    /// does (the functions are then called through their fallbacks).
+    fn join_linkable(
+        &self,
+        inst_id: InstanceId,
+        id: ModuleId,
+        compiled: &Arc<Compiled>,
+        config: &InstanceConfig,
+    ) -> Result<Option<Instance>> {
+        let mut tried: Vec<Arc<Instance>> = Vec::new();
+        for from in config.imports.linkable() {
+            let Some(owner) = self.inner.instances.get(from).map(|s| s.owner_arc()) else {
+                continue;
+            };
+            if tried.iter().any(|t| Arc::ptr_eq(t, &owner)) {
+                continue;
+            }
+            tried.push(owner.clone());
+            let made = Instance::join(
+                inst_id,
+                id,
+                compiled.clone(),
+                owner,
+                &self.inner.policy,
+                config,
+                true,
+            )?;
+            if made.is_some() {
+                return Ok(made);
+            }
+        }
+        Ok(None)
     }
 
     /// Looks up a live instance by handle.

@@ -19,6 +19,10 @@ use wasmtime::Store;
 use super::live::{Group, LiveStore};
 use super::InstanceConfig;
 
+/// The most instances a store holds for direct function links (see
+/// `LiveStore::takes_linkable`).
+pub(crate) const MAX_LINKABLE_MEMBERS: usize = 100;
+
 impl LiveStore {
     /// Instantiates from the pool when the module fits it, else (or when
     /// the pool is full, or the instance gets baseline code) on demand.
@@ -97,50 +101,66 @@ impl LiveStore {
         }))
     }
 
+    /// Whether this store takes an instance of `compiled` that joins it only
+    /// to link functions directly (`Import::Linkable`), which could as well
+    /// call them through the embedder: a store never gives back what its
+    /// instances hold, so it takes only instances without memories or
+    /// tables of their own, and at most `MAX_LINKABLE_MEMBERS` instances.
+    pub(crate) fn takes_linkable(&self, compiled: &Compiled) -> bool {
+        self.store.data().members.len() < MAX_LINKABLE_MEMBERS && !compiled.defines_storage()
+    }
+
+    /// Why an instance of `compiled` made with `config` cannot join this
+    /// store, if it cannot: a store has one set of limits and one WASI setup.
+    pub(crate) fn refuses(
+        &self,
+        compiled: &Compiled,
+        config: &InstanceConfig,
+    ) -> Option<&'static str> {
+        if config.limits != self.group.limits {
+            return Some("an instance linked to another's exports shares its store and limits: give it the same limits (fuel, timeoutMs, maxMemoryBytes, maxTableElements, maxOpenFiles) or none");
+        }
+        if config.wasi != WasiConfig::default() {
+            return Some("an instance linked to another's exports shares its store and WASI setup: give WASI options to the first instance of the group only");
+        }
+        let unmet_wasi = compiled.info().imports.iter().any(|i| {
+            i.module == "wasi_snapshot_preview1" && config.imports.get(&i.module, &i.name).is_none()
+        });
+        if unmet_wasi && self.store.data().wasi.is_none() {
+            return Some(
+                "this module imports WASI, but the instance it links to was made without WASI",
+            );
+        }
+        None
+    }
+
     /// Instantiates `compiled` in this store, beside the instances already
     /// in it (whose exports `config` may import), under the store's limits;
-    /// returns its member index.
+    /// returns its member index; `None` when the pool has no free slot.
     pub(crate) fn join(
         &mut self,
         id: InstanceId,
         compiled: &Compiled,
         _policy: &crate::Policy,
         config: &InstanceConfig,
-    ) -> Result<usize> {
-        let refuse = |message: String| Error::Instantiate {
-            message,
-            trap: None,
-        };
-        if config.limits != self.group.limits {
-            return Err(refuse(
-                "an instance linked to another's exports shares its store and limits: give it the same limits (fuel, timeoutMs, maxMemoryBytes, maxTableElements, maxOpenFiles) or none".into(),
-            ));
-        }
-        if config.wasi != WasiConfig::default() {
-            return Err(refuse(
-                "an instance linked to another's exports shares its store and WASI setup: give WASI options to the first instance of the group only".into(),
-            ));
-        }
-        let unmet_wasi = compiled.info().imports.iter().any(|i| {
-            i.module == "wasi_snapshot_preview1" && config.imports.get(&i.module, &i.name).is_none()
-        });
-        if unmet_wasi && self.store.data().wasi.is_none() {
-            return Err(refuse(
-                "this module imports WASI, but the instance it links to was made without WASI"
-                    .into(),
-            ));
+    ) -> Result<Option<usize>> {
+        if let Some(why) = self.refuses(compiled, config) {
+            return Err(Error::Instantiate {
+                message: why.into(),
+                trap: None,
+            });
         }
         let module = compiled.module(self.group.flavor, &self.group.variant)?;
         let variant = self.group.variant.clone();
         let _armed = self.deadline.arm(&mut self.store)?;
         let made = instantiate(id, &mut self.store, &variant, &module, &config.imports)?;
         let Some((member, needs_async)) = made else {
-            return Err(refuse("no instance slot is free".into()));
+            return Ok(None);
         };
         self.needs_async |= needs_async;
         let members = &mut self.store.data_mut().members;
         members.push(member);
-        Ok(members.len() - 1)
+        Ok(Some(members.len() - 1))
     }
 }
 
@@ -260,6 +280,28 @@ fn resolve(
                 ))
             })
         }
+        (Some(Import::Linkable { export, fallback }), wasmtime::ExternType::Func(ty)) => {
+            let here = store
+                .data()
+                .members
+                .iter()
+                .find(|m| m.id == export.instance)
+                .map(|m| m.instance);
+            match here.and_then(|i| i.get_func(&mut *store, &export.name)) {
+                // Its instance is in this store: a direct wasm-to-wasm link.
+                Some(func) => Ok(func.into()),
+                None => {
+                    Ok(
+                        imports::wrap(&mut *store, ty, fallback.clone(), label, exported.clone())
+                            .into(),
+                    )
+                }
+            }
+        }
+        (Some(Import::Linkable { .. }), ty) => Err(fail(format!(
+            "import `{label}` is a {}, but a function was given",
+            ExternInfo::of(&ty).kind()
+        ))),
         (Some(Import::NotAFunction(kind)), _) => Err(fail(format!(
             "import `{label}` must be a function, got {kind}"
         ))),

@@ -116,7 +116,9 @@ impl Instance {
     }
 
     /// Instantiates `compiled` into the store that `owner` owns (which the
-    /// instances whose exports it imports live in).
+    /// instances whose exports it imports live in). When the join is only
+    /// `optional` (functions that can be called through the embedder
+    /// instead), `None` where the store refuses it or is busy.
     pub(crate) fn join(
         id: InstanceId,
         module_id: ModuleId,
@@ -124,21 +126,43 @@ impl Instance {
         owner: Arc<Instance>,
         policy: &crate::Policy,
         config: &super::InstanceConfig,
-    ) -> Result<Instance> {
+        optional: bool,
+    ) -> Result<Option<Instance>> {
         let store = owner.owned();
+        if optional && relock(&store.queue).running {
+            return Ok(None);
+        }
         store.open.fetch_add(1, Ordering::SeqCst);
         let joined = owner.with_store(|live| {
-            let member = live.join(id, &compiled, policy, config)?;
-            Ok((member, live.lent(member), live.tier()))
+            if optional
+                && (live.refuses(&compiled, config).is_some() || !live.takes_linkable(&compiled))
+            {
+                return Ok(None);
+            }
+            let member = match live.join(id, &compiled, policy, config)? {
+                Some(member) => member,
+                None if optional => return Ok(None),
+                None => {
+                    return Err(Error::Instantiate {
+                        message: "no instance slot is free".into(),
+                        trap: None,
+                    })
+                }
+            };
+            Ok(Some((member, live.lent(member), live.tier())))
         });
         let (member, lent, tier) = match joined {
-            Ok(j) => j,
+            Ok(Some(j)) => j,
+            Ok(None) => {
+                owner.leave_store();
+                return Ok(None);
+            }
             Err(e) => {
                 owner.leave_store();
                 return Err(e);
             }
         };
-        Ok(Instance {
+        Ok(Some(Instance {
             id,
             module_id,
             compiled,
@@ -150,7 +174,7 @@ impl Instance {
             lent,
             tier,
             store: None,
-        })
+        }))
     }
 
     fn owned(&self) -> &Owned {

@@ -121,6 +121,13 @@ impl Compiled {
             .get_or_init(|| ModuleInfo::of(&self.first, &self.binary))
     }
 
+    /// Whether the module defines memories or tables of its own (instances
+    /// of it hold storage that lives as long as their store).
+    pub(crate) fn defines_storage(&self) -> bool {
+        let r = self.first.resources_required();
+        r.num_memories > 0 || r.num_tables > 0
+    }
+
     /// The payloads of the module's custom sections named `name`, in order.
     pub(crate) fn custom_sections(&self, name: &str) -> Vec<Vec<u8>> {
         custom_sections(&self.binary, name)

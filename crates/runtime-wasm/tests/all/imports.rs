@@ -408,3 +408,107 @@ fn a_linked_instance_shares_the_store_s_limits() {
         "the store's memory cap holds for the linked instance"
     );
 }
+
+/// A function of another instance offered as `Import::Linkable` is linked
+/// directly (the importer joins its store; values keep their bits) where
+/// the store takes the importer, and called through the fallback where not.
+#[test]
+fn linkable_functions_link_directly_where_the_store_allows_else_fall_back() {
+    let rt = runtime();
+    let exporter = with_imports(
+        &rt,
+        br#"(module (func (export "nan") (result f32) (f32.reinterpret_i32 (i32.const 0x7fa00001))))"#,
+        Imports::default(),
+    )
+    .unwrap();
+    let importer = br#"(module (import "a" "nan" (func $nan (result f32)))
+        (func (export "bits") (result i32) (i32.reinterpret_f32 (call $nan))))"#;
+    let imports = || {
+        let mut imports = Imports::default();
+        let fallback = Arc::new(FnHost(|_: &HostCall, _: &[Value]| Ok(Arg::Number(1.5))));
+        imports.add(
+            "a",
+            "nan",
+            Import::Linkable {
+                export: exporter.export_ref("nan"),
+                fallback,
+            },
+        );
+        imports
+    };
+    let m = rt.compile(importer).unwrap();
+    let linked = rt
+        .instantiate(
+            m,
+            &InstanceConfig {
+                imports: imports(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(linked.store_id(), exporter.store_id());
+    assert_eq!(
+        linked.run_sync(|l| l.call("bits", &[])).unwrap(),
+        vec![Value::I32(0x7fa00001)]
+    );
+    // Other limits: a store of its own, the fallback answers.
+    let apart = rt
+        .instantiate(
+            m,
+            &InstanceConfig {
+                imports: imports(),
+                limits: runtime_wasm::Limits {
+                    fuel: Some(1_000_000),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_ne!(apart.store_id(), exporter.store_id());
+    assert_eq!(
+        apart.run_sync(|l| l.call("bits", &[])).unwrap(),
+        vec![Value::I32(1.5f32.to_bits() as i32)]
+    );
+    // An importer with a memory of its own would leave it in the exporter's
+    // store for that store's life: it keeps a store of its own.
+    let with_memory = rt
+        .compile(
+            br#"(module (import "a" "nan" (func $nan (result f32))) (memory 1)
+            (func (export "bits") (result i32) (i32.reinterpret_f32 (call $nan))))"#,
+        )
+        .unwrap();
+    let own = rt
+        .instantiate(
+            with_memory,
+            &InstanceConfig {
+                imports: imports(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_ne!(own.store_id(), exporter.store_id());
+    // A store takes at most 100 instances for direct links; then they call
+    // through the fallback.
+    let members: Vec<_> = (0..150)
+        .map(|_| {
+            rt.instantiate(
+                m,
+                &InstanceConfig {
+                    imports: imports(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    let joined = members
+        .iter()
+        .filter(|i| i.store_id() == exporter.store_id())
+        .count();
+    assert_eq!(
+        joined + 2,
+        100,
+        "the exporter, `linked` and 98 more share the store"
+    );
+}
