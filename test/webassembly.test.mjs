@@ -308,6 +308,26 @@ test("wasm-bindgen glue from npm (tiktoken), whose imports call back in, runs un
   assert.match(sandboxed.decoded, /calls back in <\|endoftext\|> ✓ 🦀$/);
 });
 
+for (const [program, expected] of [
+  ["grow.mjs", ["sum 156", "longjmp gave 42"]],
+  ["throw.mjs", ["skipped: empty", "total 42", "caught: not a digit: x"]],
+]) {
+  test(`an Emscripten program (${program}) whose imports call back in runs unchanged through install(), as on Node's own WebAssembly`, () => {
+    const run = (args) => {
+      const r = spawnSync(process.execPath, [...args, "fixtures/emscripten/main.mjs", program], { cwd: root, encoding: "utf8" });
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const plain = run([]);
+    const sandboxed = run(["--import", "runtime-wasm/webassembly/install"]);
+    assert.equal(sandboxed.sandboxed, true);
+    assert.deepEqual({ ...sandboxed, sandboxed: false }, plain);
+    assert.deepEqual(sandboxed.printed, expected);
+    if (program === "grow.mjs") assert.ok(sandboxed.heap > 48 << 20, `the heap grew from 16 MiB to ${sandboxed.heap}`);
+  });
+}
+
 test("arguments and host results convert as the JS API says", () => {
   const m = new W.Module(wat2wasm(`(module
     (import "env" "flag" (func $flag (result i32)))
