@@ -163,18 +163,24 @@ test("a thrown exception is the call's rejection, unchanged; the instance stays 
   assert.deepEqual(inst.callSync("hello"), []);
 });
 
-test("calls into the same instance from its host function fail with 5002 instead of deadlocking", async () => {
+test("from an async host function: callSync into its own instance is nested, call and async memory methods are refused at once with 5002", async () => {
   const outcomes = [];
   let inst;
+  let depth = 0;
   const log = async function () {
-    outcomes.push(await code(() => inst.callSync("hello"), E.CallError).then((e) => e.message));
+    if (depth++ > 0) return; // the nested hello's own call of log
+    // Nested: hello runs again inside this call; its log is this async
+    // function, whose Promise a sync form cannot wait for (5007).
+    outcomes.push(await code(() => inst.callSync("hello"), E.TypeError).then((e) => e.message));
     outcomes.push(await code(() => inst.call("hello"), E.CallError).then((e) => e.message));
     outcomes.push(await code(() => inst.memory.read(0, 1), E.CallError).then((e) => e.message));
   };
   inst = await wasm.instantiate(importsModule, { imports: { env: { log } } });
   await inst.call("hello");
   assert.equal(outcomes.length, 3);
-  for (const m of outcomes) assert.match(m, /host function|busy/);
+  assert.match(outcomes[0], /returned a Promise during a synchronous call/);
+  for (const m of outcomes.slice(1)) assert.match(m, /host function/);
+  assert.equal(depth, 2, "the nested hello called log");
 });
 
 /** `down(n)`: 100 when n is 0, else `env.cb(n)`; `size()` the memory's pages. */
@@ -209,6 +215,25 @@ test("in a sync call a host function calls back into its own instance, nested: c
   assert.equal(old.byteLength, 0, "the buffer taken before the grow is detached");
   assert.equal(grower.memory.buffer.byteLength, 3 * 65536);
   assert.equal(before.byteLength, 65536, "another instance's buffer is untouched");
+});
+
+test("in an async call (guest on a worker) a host function calls back in with the sync forms, nested, under the call's deadline", async () => {
+  let inst;
+  inst = wasm.instantiateSync(downModule, {
+    timeoutMs: 60_000,
+    imports: { env: { cb: (n) => { if (n === 3) inst.memory.growSync(1); return inst.exports.down(n - 1) + 1; } } },
+  });
+  const before = inst.memory.buffer;
+  assert.deepEqual(await inst.call("down", 6), [106]);
+  assert.equal(before.byteLength, 0, "the buffer taken before the grow is detached");
+  assert.deepEqual(inst.callSync("size"), [2]);
+  // Many at once, on several instances: each lends its own store.
+  const many = Array.from({ length: 8 }, () => {
+    let me;
+    me = wasm.instantiateSync(downModule, { imports: { env: { cb: (n) => me.callSync("down", n - 1)[0] + 1 } } });
+    return me;
+  });
+  assert.deepEqual(await Promise.all(many.map((m, i) => m.call("down", i))), many.map((_, i) => [100 + i]));
 });
 
 test("nesting host -> export -> host ... ends in 5002 stack overflow, never a crash; the instance stays usable", () => {

@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::host_call::{self, Drive, HostCall, HostFunc, Inside};
 use crate::native_stack;
-use crate::store::{refresh_views, StoreData};
+use crate::store::{refresh_views, Gate, StoreData};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -23,6 +23,9 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Deferred>> = const { RefCell::new(Vec::new()) };
     /// `block_on`s running on this thread.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Host functions started inline on this thread (a worker polling an
+    /// async call), still running.
+    static INLINE: Cell<usize> = const { Cell::new(0) };
     static WAKER: (Arc<Unpark>, Waker) = {
         let unpark = Arc::new(Unpark {
             thread: std::thread::current(),
@@ -57,6 +60,16 @@ pub(crate) fn start(func: Arc<dyn HostFunc>, mut call: HostCall) {
         call.blocking = !crate::executor::on_worker();
         DEFERRED.with(|d| d.borrow_mut().push((func, call)));
     } else {
+        // Inline, inside the poll of the guest's own future: that future
+        // cannot lend its store to this thread meanwhile.
+        INLINE.with(|i| i.set(i.get() + 1));
+        struct Out;
+        impl Drop for Out {
+            fn drop(&mut self) {
+                INLINE.with(|i| i.set(i.get() - 1));
+            }
+        }
+        let _out = Out;
         run(&*func, call, None);
     }
 }
@@ -68,9 +81,11 @@ fn run(func: &dyn HostFunc, call: HostCall, driver: Option<*mut dyn Drive>) {
     host_call::run_inside(inside, || func.call(call));
 }
 
-/// A sync form's future, and its output once it has one.
+/// A sync form's future, and its output once it has one; not polled while
+/// its store's gate is shut (the store lent to another thread).
 struct Driven<'f, F: Future> {
     future: Pin<&'f mut F>,
+    gate: Option<Arc<Gate>>,
     output: Option<F::Output>,
 }
 
@@ -78,6 +93,9 @@ impl<F: Future> Drive for Driven<'_, F> {
     fn drive(&mut self, cx: &mut Context<'_>) -> bool {
         if self.output.is_some() {
             return true;
+        }
+        if self.gate.as_ref().is_some_and(|g| !g.passes(cx)) {
+            return false;
         }
         let polled =
             wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| self.future.as_mut().poll(cx));
@@ -102,12 +120,14 @@ impl Drop for Level {
     }
 }
 
-/// Runs `future` to completion on the calling thread, first checking that
-/// the thread has stack left for it.
-pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+/// Runs `future`, an operation on a store whose gate is `gate`, to
+/// completion on the calling thread, first checking that the thread has
+/// stack left for it.
+pub(crate) fn block_on<T>(gate: &Arc<Gate>, future: impl Future<Output = Result<T>>) -> Result<T> {
     native_stack::check()?;
     let mut driven = Driven {
         future: pin!(future),
+        gate: Some(gate.clone()),
         output: None,
     };
     let _level = Level {
@@ -154,33 +174,52 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
 
 /// Runs `op` on the store of the guest that waits on the host call
 /// `inside` (the host function calling this runs on this thread): asks the
-/// call to lend its store, polls the sync form's future once so that it
-/// does, runs `op` here, on this thread's own stack, then records where the
-/// memories are now and gives the store back. `None` when the call no
-/// longer waits, or no sync form polls it on this thread.
+/// call to lend its store and waits until it does — polling the sync form's
+/// future once, when one polls the guest below on this thread's stack; else
+/// the guest's call runs on a worker, which lends the store when it next
+/// polls it, and this thread waits. Runs `op` here, on this thread's own
+/// stack, then records where the memories are now and gives the store back.
+/// `None` when the call no longer waits, or the host function runs inside
+/// the poll of its guest's future (started inline on a worker).
 pub(crate) fn borrow_store<R>(
     inside: &Inside,
     op: impl FnOnce(wasmtime::StoreContextMut<'_, StoreData>) -> Result<R>,
 ) -> Option<Result<R>> {
-    let driver = inside.driver?;
+    // A host function running inside the poll of its guest's future (a
+    // worker's) would wait for that very poll to lend the store: refused.
+    if inside.driver.is_none() && INLINE.with(Cell::get) > 0 {
+        return None;
+    }
     if !inside.reply.ask() {
         return None;
     }
-    let waker = WAKER.with(|(_, w)| w.clone());
-    // SAFETY: `driver` points at the `Driven` of the `block_on` below on
-    // this thread's stack that ran this host function (see `block_on`); it
-    // is not polled anywhere else meanwhile, and polling it here, between
-    // that `block_on`'s own polls, is what it is for.
-    unsafe { (*driver).drive(&mut Context::from_waker(&waker)) };
-    let Some(lent) = inside.reply.take_lent() else {
-        inside.reply.withdraw();
-        return None;
+    if let Some(driver) = inside.driver {
+        let waker = WAKER.with(|(_, w)| w.clone());
+        // SAFETY: `driver` points at the `Driven` of the `block_on` below on
+        // this thread's stack that ran this host function (see `block_on`);
+        // it is not polled anywhere else meanwhile, and polling it here,
+        // between that `block_on`'s own polls, is what it is for.
+        unsafe { (*driver).drive(&mut Context::from_waker(&waker)) };
+    }
+    let lent = loop {
+        match inside.reply.take_lent() {
+            Some(lent) => break lent,
+            // A sync form lends at once when polled; an async call's guest,
+            // polled on a worker, when it gets there.
+            None if inside.driver.is_none() && !inside.reply.is_over() => std::thread::park(),
+            None => {
+                inside.reply.withdraw();
+                return None;
+            }
+        }
     };
     let mut store = lent.store;
     let result = op(store.as_context_mut());
     refresh_views(&store);
     lent.memories.renew(&store, &lent.exported);
+    let gate = store.data().gate.clone();
     // `store` is not used past this point: the loan ends here.
     inside.reply.give_back();
+    gate.open();
     Some(result)
 }

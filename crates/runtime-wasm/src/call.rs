@@ -103,17 +103,17 @@ impl Live<'_> {
 
     /// `call_async` on the calling thread.
     pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Vec<Value>> {
-        block_on(self.call_async(name, args))
+        block_on(&self.gate(), self.call_async(name, args))
     }
 
     /// `call_many_async` on the calling thread.
     pub fn call_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Vec<Value>>> {
-        block_on(self.call_many_async(name, batches))
+        block_on(&self.gate(), self.call_many_async(name, batches))
     }
 
     /// `call_ref_async` on the calling thread.
     pub fn call_ref(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
-        block_on(self.call_ref_async(id, args))
+        block_on(&self.gate(), self.call_ref_async(id, args))
     }
 
     /// Calls handle `id`, whose parameters and result (if any) are all

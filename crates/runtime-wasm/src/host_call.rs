@@ -54,6 +54,9 @@ struct ReplyState {
     returned: bool,
     /// The call returned to the guest or was abandoned: nothing is lent.
     closed: bool,
+    /// The thread that asked for the store, woken when it is lent (or the
+    /// call ends).
+    borrower: Option<std::thread::Thread>,
 }
 
 impl Reply {
@@ -78,8 +81,15 @@ impl Reply {
             return false;
         }
         state.asked = true;
+        state.borrower = Some(std::thread::current());
         Reply::wake(state);
         true
+    }
+
+    /// Whether the call no longer waits (answered, or abandoned).
+    pub(crate) fn is_over(&self) -> bool {
+        let state = self.lock();
+        state.closed || state.outcome.is_some() || state.settled
     }
 
     /// The store, once the waiting call has lent it.
@@ -87,9 +97,18 @@ impl Reply {
         self.lock().lent.take()
     }
 
+    /// The thread that asked for the store.
+    pub(crate) fn borrower(&self) -> Option<std::thread::ThreadId> {
+        self.lock().borrower.as_ref().map(std::thread::Thread::id)
+    }
+
     /// Lends the store (the waiting call, when asked).
     pub(crate) fn lend(&self, store: LentStore) {
-        self.lock().lent = Some(store);
+        let mut state = self.lock();
+        state.lent = Some(store);
+        if let Some(t) = state.borrower.take() {
+            t.unpark();
+        }
     }
 
     /// The borrower no longer wants the store: a request not served is
@@ -115,6 +134,9 @@ impl Reply {
         let mut state = self.lock();
         state.closed = true;
         state.lent = None;
+        if let Some(t) = state.borrower.take() {
+            t.unpark();
+        }
     }
 }
 

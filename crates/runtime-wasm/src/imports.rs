@@ -129,15 +129,24 @@ pub(crate) fn wrap(
                 match Wait(open.reply.clone()).await {
                     Heard::Answer(ret) => answer = Some(ret),
                     Heard::Asked if !lent => {
+                        let Some(borrower) = open.reply.borrower() else {
+                            continue;
+                        };
                         open.memories.suspend();
+                        // No other thread polls this store's futures until the
+                        // store is given back (the borrower may be another).
+                        caller.data().gate.shut(borrower);
                         let store = caller.as_context_mut();
                         // SAFETY: the loan ends before `caller` is used again:
                         // this future takes no other branch than waiting
                         // (`lent`) until the borrower gives the store back,
-                        // and the borrower uses it only until then, on the
-                        // thread that polls this future, between polls (see
-                        // `block_on::borrow_store`). The lifetime is erased
-                        // only to hand the reborrow across that wait.
+                        // and the borrower uses it only until then, while
+                        // nothing polls this future: a sync form polls it on
+                        // the borrower's own thread, which is busy with the
+                        // loan, and an async operation's future is behind the
+                        // store's `Gate`, shut until the store is given back
+                        // (see `block_on::borrow_store`). The lifetime is
+                        // erased only to hand the reborrow across that wait.
                         let store = unsafe {
                             std::mem::transmute::<
                                 wasmtime::StoreContextMut<'_, StoreData>,

@@ -9,6 +9,9 @@ use crate::limits::Limiter;
 use crate::memory::Exported;
 use crate::registry::InstanceId;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Waker};
+use std::thread::ThreadId;
 use std::time::Instant;
 use wasmtime::AsContext;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -22,6 +25,59 @@ pub struct StoreData {
     pub(crate) deadline: Option<Instant>,
     /// The instances in the store (one, or a linked group); the first made it.
     pub(crate) members: Vec<Member>,
+    /// Shut while the store is lent out (see `Gate`).
+    pub(crate) gate: Arc<Gate>,
+}
+
+/// Shut while the store is lent to the thread of a host function that runs
+/// an operation nested in its call: no other thread polls a future that owns
+/// or waits in the store meanwhile (an async operation's, a sync form's on
+/// another thread), so nothing resumes a guest of the store — a timer, a
+/// spurious wake — while the borrower uses it. Loans nest (a borrower's
+/// nested call may lend the store on), so the gate passes the innermost
+/// borrower only.
+#[derive(Default)]
+pub(crate) struct Gate {
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    borrowers: Vec<ThreadId>,
+    waiting: Vec<Waker>,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The store is lent to `borrower` (before the loan is visible).
+    pub(crate) fn shut(&self, borrower: ThreadId) {
+        self.lock().borrowers.push(borrower);
+    }
+
+    /// The innermost loan ended.
+    pub(crate) fn open(&self) {
+        let mut state = self.lock();
+        state.borrowers.pop();
+        let waiting = std::mem::take(&mut state.waiting);
+        drop(state);
+        waiting.into_iter().for_each(Waker::wake);
+    }
+
+    /// Whether a future of the store may be polled on this thread now; when
+    /// not, `cx` is woken once a loan ends.
+    pub(crate) fn passes(&self, cx: &Context<'_>) -> bool {
+        let mut state = self.lock();
+        match state.borrowers.last() {
+            Some(t) if *t != std::thread::current().id() => {
+                state.waiting.push(cx.waker().clone());
+                false
+            }
+            _ => true,
+        }
+    }
 }
 
 /// One instance in a store, with the handles made for it.

@@ -73,6 +73,7 @@ impl LiveStore {
             limiter: Limiter::new(&config.limits),
             deadline: None,
             members: Vec::new(),
+            gate: Arc::default(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);
@@ -183,9 +184,9 @@ fn instantiate(
         .imports()
         .any(|i| matches!(i.ty(), wasmtime::ExternType::Func(_)));
     let made = if needs_async {
-        let deadline = store.data().deadline;
+        let (deadline, gate) = (store.data().deadline, store.data().gate.clone());
         let building = wasmtime::Instance::new_async(&mut *store, module, &externs);
-        block_on(async { within(deadline, building).await })
+        block_on(&gate, async { within(deadline, building).await })
     } else {
         Ok(wasmtime::Instance::new(&mut *store, module, &externs))
     };

@@ -143,6 +143,11 @@ impl Live<'_> {
         done.map_err(Error::from_guest)
     }
 
+    /// The store's gate (see `store::Gate`).
+    pub(crate) fn gate(&self) -> Arc<crate::store::Gate> {
+        self.store.data().gate.clone()
+    }
+
     /// The instance the operation is for.
     pub(crate) fn instance(&self) -> wasmtime::Instance {
         self.store.data().members[self.current].instance
@@ -217,7 +222,7 @@ impl Live<'_> {
 
     /// `run_async` on the calling thread.
     pub fn run(&mut self) -> Result<RunOutput> {
-        block_on(self.run_async())
+        block_on(&self.gate(), self.run_async())
     }
 
     /// What captured stdout (`err` false) or stderr holds, drained; `None`

@@ -44,6 +44,26 @@ struct Queue {
     running: bool,
 }
 
+/// An operation's future, not polled while the store is lent out to the
+/// thread of a host function (see `store::Gate`).
+struct Gated<F>(Option<Arc<crate::store::Gate>>, F);
+
+impl<F: Future> Future for Gated<F> {
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: structural pinning of the future; the gate is not pinned
+        // and neither field is moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(gate) = &this.0 {
+            if !gate.passes(cx) {
+                return Poll::Pending;
+            }
+        }
+        // SAFETY: `this.1` is pinned as `self` is, and never moved.
+        unsafe { Pin::new_unchecked(&mut this.1) }.poll(cx)
+    }
+}
+
 /// Turns a panic inside an operation into an error for its caller.
 struct CatchPanic<F>(F);
 
@@ -293,7 +313,7 @@ impl Instance {
 
     /// Runs the operation `op` on the calling thread (see `run_sync`).
     pub fn block<R>(&self, op: impl for<'a> FnOnce(&'a mut Live<'_>) -> Op<'a, R>) -> Result<R> {
-        self.run_sync(|live| block_on(op(live)))
+        self.run_sync(|live| block_on(&live.gate(), op(live)))
     }
 
     /// Marks the instance dropped; false if it already was.
@@ -361,7 +381,8 @@ impl Instance {
             let done = match task {
                 Task::Run(work) => {
                     let mut live = relock(&store.live).take();
-                    let done = work(live.as_mut()).await;
+                    let gate = live.as_ref().map(|l| l.store.data().gate.clone());
+                    let done = Gated(gate, work(live.as_mut())).await;
                     if let Some(live) = &live {
                         live.refresh();
                     }

@@ -184,6 +184,63 @@ fn nested_calls_burn_the_outer_calls_fuel_and_share_its_deadline() {
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
 }
 
+/// `cb(n)` answered from another thread, which calls back in meanwhile, as
+/// an embedder whose functions run on a thread of their own (a JS thread).
+struct Elsewhere(Me);
+
+impl HostFunc for Elsewhere {
+    fn call(&self, call: HostCall) {
+        let me = self.0.clone();
+        std::thread::spawn(move || {
+            let [Value::I32(n)] = call.args() else {
+                panic!("{:?}", call.args())
+            };
+            let n = *n;
+            let inst = me.get().expect("the instance is made").clone();
+            // Marked as inside the host function, as an embedder marks the
+            // thread it runs host functions on.
+            let below = call.run_inside(|| inst.run_sync(|l| l.call("down", &[n_arg(n - 1)])));
+            call.settle(below.map(|v| match v[..] {
+                [Value::I32(x)] => Arg::Number(f64::from(x + 1)),
+                _ => panic!("{v:?}"),
+            }));
+        });
+    }
+}
+
+/// In an async call the guest waits on a worker; a host function answering
+/// from a thread of its own calls back in there, nested: the worker lends
+/// the store to that thread and polls nothing until it is given back.
+#[test]
+fn in_an_async_call_a_host_function_on_another_thread_calls_back_in_nested() {
+    let rt = runtime();
+    let me: Me = Arc::default();
+    let mut imports = Imports::default();
+    imports.add("host", "cb", Import::Func(Arc::new(Elsewhere(me.clone()))));
+    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
+    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
+    let m = rt.compile(GUEST).unwrap();
+    let config = InstanceConfig {
+        imports,
+        limits: Limits {
+            timeout: Some(Duration::from_secs(60)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let inst = rt.instantiate(m, &config).unwrap();
+    me.set(inst.clone()).unwrap();
+    for depth in [1, 4] {
+        let (tx, rx) = mpsc::channel();
+        inst.spawn(
+            move |l| Box::pin(async move { l.call_async("down", &[n_arg(depth)]).await }),
+            move |r| tx.send(r).unwrap(),
+        );
+        let r = rx.recv_timeout(HANG).expect("not deadlocked").unwrap();
+        assert_eq!(r, vec![Value::I32(100 + depth)]);
+    }
+}
+
 #[test]
 fn a_call_back_in_from_a_host_function_of_an_async_call_is_refused_at_once() {
     let (inst, _) = guest(Limits::default());
