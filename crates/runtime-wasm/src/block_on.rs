@@ -4,7 +4,7 @@
 //! functions run on the guest's own store (`borrow_store`).
 
 use crate::error::Result;
-use crate::host_call::{self, Drive, HostCall, HostFunc, Inside};
+use crate::host_call::{self, Drive, HostCall, HostFunc, Inside, Reply};
 use crate::native_stack;
 use crate::store::{refresh_views, Gate, StoreData};
 use std::cell::{Cell, RefCell};
@@ -214,12 +214,28 @@ pub(crate) fn borrow_store<R>(
         }
     };
     let mut store = lent.store;
+    // The loan ends when this does, a panic in `op` included: the guest's
+    // call then goes on, and the store's other futures may be polled again.
+    let _loan = Loan {
+        reply: &inside.reply,
+        gate: store.data().gate.clone(),
+    };
     let result = op(store.as_context_mut());
     refresh_views(&store);
     lent.memories.renew(&store, &lent.exported);
-    let gate = store.data().gate.clone();
-    // `store` is not used past this point: the loan ends here.
-    inside.reply.give_back();
-    gate.open();
+    // `store` is not used past this point.
     Some(result)
+}
+
+/// Gives a lent store back when dropped.
+struct Loan<'a> {
+    reply: &'a Reply,
+    gate: Arc<Gate>,
+}
+
+impl Drop for Loan<'_> {
+    fn drop(&mut self) {
+        self.reply.give_back();
+        self.gate.open();
+    }
 }

@@ -141,12 +141,13 @@ pub(crate) fn wrap(
                         // this future takes no other branch than waiting
                         // (`lent`) until the borrower gives the store back,
                         // and the borrower uses it only until then, while
-                        // nothing polls this future: a sync form polls it on
-                        // the borrower's own thread, which is busy with the
-                        // loan, and an async operation's future is behind the
-                        // store's `Gate`, shut until the store is given back
-                        // (see `block_on::borrow_store`). The lifetime is
-                        // erased only to hand the reborrow across that wait.
+                        // nothing polls this future: the store's `Gate`, shut
+                        // until the store is given back, holds every poll of
+                        // its futures on another thread, and on the borrower's
+                        // own thread nothing polls it while the borrower is
+                        // busy with the loan (see `block_on::borrow_store`).
+                        // The lifetime is erased only to hand the reborrow
+                        // across that wait.
                         let store = unsafe {
                             std::mem::transmute::<
                                 wasmtime::StoreContextMut<'_, StoreData>,
