@@ -268,3 +268,56 @@ fn a_call_back_in_from_a_host_function_of_an_async_call_is_refused_at_once() {
         vec![Value::I32(102)]
     );
 }
+
+/// `cb(n)`: a nested operation that panics; the host function catches it
+/// and fails its call.
+struct Panics(Me);
+
+impl HostFunc for Panics {
+    fn call(&self, call: HostCall) {
+        let inst = self.0.get().expect("the instance is made").clone();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            inst.run_sync(|_| -> runtime_wasm::Result<()> { panic!("inside the loan") })
+        }));
+        assert!(caught.is_err(), "the panic reached the host function");
+        call.settle(Err(runtime_wasm::Error::Call {
+            message: "the nested operation panicked".into(),
+            trap: None,
+        }));
+    }
+}
+
+/// A panic inside a nested operation still ends the loan: the guest's call
+/// goes on (and fails as its host function says), and the instance works.
+#[test]
+fn a_panic_inside_a_nested_operation_gives_the_store_back() {
+    let rt = runtime();
+    let me: Me = Arc::default();
+    let mut imports = Imports::default();
+    imports.add("host", "cb", Import::Func(Arc::new(Panics(me.clone()))));
+    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
+    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
+    let m = rt.compile(GUEST).unwrap();
+    let config = InstanceConfig {
+        imports,
+        ..Default::default()
+    };
+    let inst = rt.instantiate(m, &config).unwrap();
+    me.set(inst.clone()).unwrap();
+    // On a thread of its own: a loan never ended would hang this call.
+    let (tx, rx) = mpsc::channel();
+    let outer = inst.clone();
+    std::thread::spawn(move || tx.send(outer.run_sync(|l| l.call("down", &[n_arg(1)]))));
+    let err = rx
+        .recv_timeout(HANG)
+        .expect("the call went on")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the nested operation panicked"),
+        "{err}"
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.call("down", &[n_arg(0)])).unwrap(),
+        vec![Value::I32(100)]
+    );
+}
