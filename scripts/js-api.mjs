@@ -4,11 +4,11 @@
 // small testharness.js stand-in; prints passed / failed per file and totals.
 //
 //   node scripts/js-api.mjs <path to spec/test/js-api> [--list-failures]
-import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
+import { runChild } from "./child-run.mjs";
 
 const self = fileURLToPath(import.meta.url);
 
@@ -26,13 +26,10 @@ function main(args) {
   const totals = { passed: 0, failed: 0, files: 0, crashed: 0 };
   for (const file of files) {
     const name = relative(root, file);
-    const r = spawnSync(process.execPath, ["--expose-gc", self, "--file", root, file], { encoding: "utf8", timeout: 120_000 });
-    let result;
-    try {
-      result = JSON.parse(r.stdout.trim().split("\n").pop());
-    } catch {
+    const { result, unfinished } = runChild(["--expose-gc", self, "--file", root, file], 120_000);
+    if (unfinished) {
       totals.crashed++;
-      console.log(`${name}: did not finish (status ${r.status}, signal ${r.signal}) ${r.stderr.slice(-300)}`);
+      console.log(`${name}: ${unfinished}`);
       continue;
     }
     totals.files++;

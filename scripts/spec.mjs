@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild } from "./child-run.mjs";
 
 const self = fileURLToPath(import.meta.url);
 
@@ -38,13 +39,10 @@ function main(args) {
       console.log(`${name}: not converted (${(conv.error?.message ?? conv.stderr).split("\n")[0]})`);
       continue;
     }
-    const r = spawnSync(process.execPath, ["--stack-size=4000", self, "--file", json], { encoding: "utf8", timeout: 300_000 });
-    let result;
-    try {
-      result = JSON.parse(r.stdout.trim().split("\n").pop());
-    } catch {
+    const { result, unfinished } = runChild(["--stack-size=4000", self, "--file", json], 300_000);
+    if (unfinished) {
       totals.crashed++;
-      console.log(`${name}: did not finish (status ${r.status}, signal ${r.signal}) ${r.stderr.slice(-300)}`);
+      console.log(`${name}: ${unfinished}`);
       continue;
     }
     totals.files++;
