@@ -29,6 +29,13 @@ pub struct StoreData {
     pub(crate) gate: Arc<Gate>,
 }
 
+impl StoreData {
+    /// The engine's instance of the store's member `id`, if it is one.
+    pub(crate) fn member_instance(&self, id: InstanceId) -> Option<wasmtime::Instance> {
+        self.members.iter().find(|m| m.id == id).map(|m| m.instance)
+    }
+}
+
 /// Shut while the store is lent to the thread of a host function that runs
 /// an operation nested in its call: no other thread polls a future that owns
 /// or waits in the store meanwhile (an async operation's, a sync form's on

@@ -105,10 +105,7 @@ impl Live<'_> {
                 let instance = self
                     .store
                     .data()
-                    .members
-                    .iter()
-                    .find(|m| m.id == from.instance)
-                    .map(|m| m.instance)
+                    .member_instance(from.instance)
                     .ok_or_else(|| {
                         Error::Type(format!(
                             "function `{}` belongs to an instance in another store; give it as a host function",

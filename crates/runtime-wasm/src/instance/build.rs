@@ -231,10 +231,6 @@ fn resolve(
         (Some(Import::Func(f)), wasmtime::ExternType::Func(ty)) => {
             Ok(imports::wrap(&mut *store, ty, f.clone(), label, exported.clone()).into())
         }
-        (Some(Import::Func(_)), ty) => Err(fail(format!(
-            "import `{label}` is a {}, but a function was given",
-            ExternInfo::of(&ty).kind()
-        ))),
         (Some(Import::Value(v)), wasmtime::ExternType::Global(ty)) => {
             if ty.mutability() == wasmtime::Mutability::Var {
                 return Err(fail(format!(
@@ -265,10 +261,7 @@ fn resolve(
         (Some(Import::Export(from)), _) => {
             let source = store
                 .data()
-                .members
-                .iter()
-                .find(|m| m.id == from.instance)
-                .map(|m| m.instance)
+                .member_instance(from.instance)
                 .ok_or_else(|| {
                     fail(format!(
                         "import `{label}` is an export of an instance that is not linked to the others given"
@@ -282,12 +275,7 @@ fn resolve(
             })
         }
         (Some(Import::Linkable { export, fallback }), wasmtime::ExternType::Func(ty)) => {
-            let here = store
-                .data()
-                .members
-                .iter()
-                .find(|m| m.id == export.instance)
-                .map(|m| m.instance);
+            let here = store.data().member_instance(export.instance);
             match here.and_then(|i| i.get_func(&mut *store, &export.name)) {
                 // Its instance is in this store: a direct wasm-to-wasm link.
                 Some(func) => Ok(func.into()),
@@ -299,7 +287,7 @@ fn resolve(
                 }
             }
         }
-        (Some(Import::Linkable { .. }), ty) => Err(fail(format!(
+        (Some(Import::Func(_) | Import::Linkable { .. }), ty) => Err(fail(format!(
             "import `{label}` is a {}, but a function was given",
             ExternInfo::of(&ty).kind()
         ))),
