@@ -2,6 +2,7 @@
 // WasmError here without losing any of their fields.
 
 import native from "./native.js";
+import { asHostCode } from "./inside.js";
 
 /** Numeric codes of every WasmError, by name: the Rust `ErrorCode` enum's table, read from the addon. */
 export const ErrorCode = Object.freeze({ ...native.errorCodes() });
@@ -55,20 +56,27 @@ export function toWasmError(e) {
   return e;
 }
 
-/** Runs a synchronous native operation, rethrowing its error as a WasmError. */
+/**
+ * Runs a synchronous native operation (from a host function's code, inside
+ * its call: see inside.js), rethrowing its error as a WasmError.
+ */
 export function sync(fn) {
   try {
-    return fn();
+    return asHostCode(fn);
   } catch (e) {
     throw toWasmError(e);
   }
 }
 
-/** Starts an asynchronous native operation; both a synchronous throw and a rejection become WasmError rejections. */
+/**
+ * Starts an asynchronous native operation (from a host function's code,
+ * inside its call); both a synchronous throw and a rejection become
+ * WasmError rejections.
+ */
 export function async(fn) {
   let p;
   try {
-    p = fn();
+    p = asHostCode(fn);
   } catch (e) {
     return Promise.reject(toWasmError(e));
   }

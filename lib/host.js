@@ -2,26 +2,8 @@
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits, suspended, holding no thread.
-import { AsyncLocalStorage } from "node:async_hooks";
 import { Thrown, sync } from "./errors.js";
-
-/**
- * The instances whose async host functions the running code descends from,
- * through `await`s too: `{ id, up }`, innermost first.
- */
-const inside = new AsyncLocalStorage();
-
-/**
- * True inside one of the async host functions (or code they started) of
- * native instance `n`'s store: `n` itself, or an instance linked with it.
- */
-export function insideHostOf(n) {
-  let c = inside.getStore();
-  if (c === undefined) return false;
-  const id = n.storeId;
-  for (; c !== undefined; c = c.up) if (c.id === id) return true;
-  return false;
-}
+import { runAsHost } from "./inside.js";
 
 /**
  * Wraps what a host function threw, whatever it is, in a `Thrown` (an Error,
@@ -48,17 +30,17 @@ export class Caller {
 }
 
 /**
- * Called by the addon on the JS thread for every host-function call, with
- * the calling store's id (its first instance's) when the guest waits on a
- * worker (a returned Promise is then awaited) and null in a synchronous call.
+ * Called by the addon on the JS thread for every host-function call;
+ * `isAsync` when the guest waits on a worker (a returned Promise is then
+ * awaited, and the function's code, after its `await`s too, is known as
+ * this call's: see inside.js), false in a synchronous call.
  */
-export function dispatch(hostCall, fn, args, instanceId) {
-  const isAsync = instanceId !== null;
+export function dispatch(hostCall, fn, args, isAsync) {
   let result;
   try {
     const caller = new Caller(hostCall);
     result = isAsync
-      ? inside.run({ id: instanceId, up: inside.getStore() }, () => fn.apply(caller, args))
+      ? runAsHost(hostCall, () => fn.apply(caller, args))
       : fn.apply(caller, args);
   } catch (e) {
     hostCall.reject(boxed(e));

@@ -3,7 +3,7 @@
 // (run on runtime-wasm's own threads) and a `…Sync` form.
 import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
-import { Caller, dispatch, insideHostOf } from "./host.js";
+import { Caller, dispatch } from "./host.js";
 import { buildExports, exportedFunctions } from "./exports.js";
 import { internals } from "./internals.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
@@ -109,20 +109,6 @@ function withLinks(config) {
   return { ...snapshot, imports: copy };
 }
 
-/**
- * Starts an async operation on native instance `n`. From inside one of that
- * instance's own host functions (an async one's continuations included) it
- * would wait for the very call that waits on the host function, so it is
- * refused at once (5002), as the core refuses a synchronous one.
- */
-function queued(n, fn) {
-  if (insideHostOf(n)) {
-    return Promise.reject(new WasmError(ErrorCode.CallError,
-      `instance \`${n.id}\` is waiting on one of its host functions; calls into it from there are refused`));
-  }
-  return async(fn);
-}
-
 /** Export links of Memory, Table and Global objects, for another instance's imports. */
 let linkOf;
 
@@ -154,26 +140,26 @@ export class Memory {
     if (b !== undefined && b.byteLength !== 0) return b;
     return (this.#buffer = sync(() => this.#n.buffer(this.#name)));
   }
-  read(offset, length) { return queued(this.#n, () => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), false)); }
+  read(offset, length) { return async(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), false)); }
   readSync(offset, length) { return sync(() => this.#n.read(this.#name, num(offset, "offset"), num(length, "length"), true)); }
-  write(offset, data) { return queued(this.#n, () => this.#n.write(this.#name, num(offset, "offset"), bytes(data), false)); }
+  write(offset, data) { return async(() => this.#n.write(this.#name, num(offset, "offset"), bytes(data), false)); }
   writeSync(offset, data) { return sync(() => this.#n.write(this.#name, num(offset, "offset"), bytes(data), true)); }
   /** Fills `target` (any ArrayBufferView) from `offset`; resolves to the byte count. */
   readInto(offset, target) {
-    return queued(this.#n, () => {
+    return async(() => {
       const view = target8(target);
       return this.#n.read(this.#name, num(offset, "offset"), view.length, false).then((b) => { view.set(b); return b.length; });
     });
   }
   /** Copies straight into `target` (any ArrayBufferView) with no intermediate buffer. */
   readIntoSync(offset, target) { return sync(() => this.#n.readIntoSync(this.#name, num(offset, "offset"), target8(target))); }
-  readString(offset, length) { return queued(this.#n, () => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"), false)); }
+  readString(offset, length) { return async(() => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"), false)); }
   readStringSync(offset, length) { return sync(() => this.#n.readString(this.#name, num(offset, "offset"), num(length, "length"), true)); }
-  writeString(offset, text) { return queued(this.#n, () => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"), false)); }
+  writeString(offset, text) { return async(() => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"), false)); }
   writeStringSync(offset, text) { return sync(() => this.#n.writeString(this.#name, num(offset, "offset"), str(text, "text"), true)); }
-  size() { return queued(this.#n, () => this.#n.size(this.#name, false)); }
+  size() { return async(() => this.#n.size(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.size(this.#name, true)); }
-  grow(deltaPages) { return queued(this.#n, () => this.#n.grow(this.#name, num(deltaPages, "deltaPages"), false)); }
+  grow(deltaPages) { return async(() => this.#n.grow(this.#name, num(deltaPages, "deltaPages"), false)); }
   growSync(deltaPages) { return sync(() => this.#n.grow(this.#name, num(deltaPages, "deltaPages"), true)); }
 }
 
@@ -195,7 +181,7 @@ export class TableFunction {
     this.results = results;
     this.#numeric = numeric;
   }
-  call(...args) { return queued(this.#n, () => this.#n.callRef(this.#id, args, false)); }
+  call(...args) { return async(() => this.#n.callRef(this.#id, args, false)); }
   callSync(...args) {
     if (this.#numeric && numbers(args, this.params.length)) {
       return resultList(this, callNumbers((this.#slot ??= this.#n.slot()), this.#id, args));
@@ -242,15 +228,15 @@ export class Table {
     internals.tableFill = (t, start, len, value) =>
       sync(() => t.#n.tableFill(t.#name, start, len, entry(value, t.#n.storeId), true));
   }
-  size() { return queued(this.#n, () => this.#n.tableSize(this.#name, false)); }
+  size() { return async(() => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
   /** Grows by `delta` entries of `init` (null by default); returns the previous size. */
-  grow(delta, init = null) { return queued(this.#n, () => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), false)); }
+  grow(delta, init = null) { return async(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), false)); }
   growSync(delta, init = null) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), true)); }
   /** Sets entry `index` to `value`: null, or a function from `instance.exports` (of another store: called through JS). */
-  set(index, value) { return queued(this.#n, () => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), false)); }
+  set(index, value) { return async(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), false)); }
   setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), true)); }
-  get(index) { return queued(this.#n, () => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
+  get(index) { return async(() => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
   getSync(index) { return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true))); }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
 }
@@ -308,14 +294,14 @@ export class Instance {
     }));
   }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
-  call(name, ...args) { return queued(this.#n, () => this.#n.call(str(name, "export name"), args, false)); }
+  call(name, ...args) { return async(() => this.#n.call(str(name, "export name"), args, false)); }
   callSync(name, ...args) {
     const f = this.#numericFunc(name);
     if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
     return sync(() => this.#n.call(str(name, "export name"), args, true));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
-  callMany(name, argsList) { return queued(this.#n, () => this.#n.callMany(str(name, "export name"), list(argsList), false)); }
+  callMany(name, argsList) { return async(() => this.#n.callMany(str(name, "export name"), list(argsList), false)); }
   callManySync(name, argsList) {
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
@@ -343,7 +329,7 @@ export class Instance {
     return f;
   }
   /** Runs the WASI command (`_start`); resolves to `{ exitCode, stdout?, stderr? }`. */
-  run() { return queued(this.#n, () => this.#n.run(false)); }
+  run() { return async(() => this.#n.run(false)); }
   runSync() { return sync(() => this.#n.run(true)); }
   /** Drains captured stdout / stderr collected since the last take. */
   takeStdout() { return sync(() => this.#n.takeStdout()); }
@@ -355,23 +341,23 @@ export class Instance {
     return new Memory(this.#n, name);
   }
   /** `{ type, mutable, value }` of an exported global. */
-  getGlobal(name) { return queued(this.#n, () => this.#n.global(str(name, "global name"), false)); }
+  getGlobal(name) { return async(() => this.#n.global(str(name, "global name"), false)); }
   getGlobalSync(name) { return sync(() => this.#n.global(str(name, "global name"), true)); }
   /** Sets a mutable global, converting `value` by its type; immutable: 5007. */
-  setGlobal(name, value) { return queued(this.#n, () => this.#n.setGlobal(str(name, "global name"), value, false)); }
+  setGlobal(name, value) { return async(() => this.#n.setGlobal(str(name, "global name"), value, false)); }
   setGlobalSync(name, value) { return sync(() => this.#n.setGlobal(str(name, "global name"), value, true)); }
   getTable(name) {
     if (typeof name !== "string") throw typeError(`table name must be a string, got ${describe(name)}`);
     return new Table(this.#n, name);
   }
   /** Fuel left (bigint); 5007 when the instance was not given `fuel`. */
-  fuel() { return queued(this.#n, () => this.#n.fuel(false)); }
+  fuel() { return async(() => this.#n.fuel(false)); }
   fuelSync() { return sync(() => this.#n.fuel(true)); }
   /** Sets the fuel left (number or bigint); a guest stopped by 5011 can then go on. */
-  setFuel(amount) { return queued(this.#n, () => this.#n.setFuel(amount, false)); }
+  setFuel(amount) { return async(() => this.#n.setFuel(amount, false)); }
   setFuelSync(amount) { return sync(() => this.#n.setFuel(amount, true)); }
   /** Frees the store after the calls already queued; later use fails with 5005. */
-  drop() { return queued(this.#n, () => this.#n.drop(false)); }
+  drop() { return async(() => this.#n.drop(false)); }
   /** Frees the store now; queued calls fail with 5005. */
   dropSync() { return sync(() => this.#n.drop(true)); }
   /** `using inst = …`: dropped at the end of the scope (a dropped instance is left as it is). */

@@ -4,6 +4,7 @@
 // the general path and its errors.
 import native from "./native.js";
 import { toWasmError } from "./errors.js";
+import { asHostCode, outsideHost } from "./inside.js";
 
 /** Whether `args` are exactly `n` JS numbers. */
 export function numbers(args, n) {
@@ -15,7 +16,8 @@ export function numbers(args, n) {
 /** Calls function handle `id` of the instance in `slot` with numbers `args`. */
 export function callNumbers(slot, id, args) {
   try {
-    return native.callNumbers(slot, id, ...args);
+    if (outsideHost()) return native.callNumbers(slot, id, ...args);
+    return asHostCode(() => native.callNumbers(slot, id, ...args));
   } catch (e) {
     throw toWasmError(e);
   }
@@ -41,7 +43,7 @@ export function callNumbersMany(slot, f, argsList) {
   }
   let out;
   try {
-    out = native.callNumbersMany(slot, f.id, arity, flat);
+    out = asHostCode(() => native.callNumbersMany(slot, f.id, arity, flat));
   } catch (e) {
     throw toWasmError(e);
   }

@@ -68,6 +68,14 @@ impl HostCall {
         Ok(())
     }
 
+    /// Runs `f`, a native operation started from this call's host function
+    /// after an `await` (`lib/inside.js` tracks that code): on the calling
+    /// store it runs inside this call while the guest still waits on it.
+    #[napi]
+    pub fn run_inside<'e>(&self, f: Function<'e, (), Unknown<'e>>) -> Result<Unknown<'e>> {
+        self.call.run_inside(|| f.call(()))
+    }
+
     #[napi]
     pub fn reject(&self, env: Env, error: Unknown) -> Result<()> {
         let payload = JsRef::new(&error, &self.js)?;
@@ -143,13 +151,13 @@ impl JsHostFunc {
     }
 }
 
-/// Calls `dispatch(hostCall, func, args, instanceId)` on the JS thread;
-/// `instanceId` is null unless the guest waits on a worker (so a returned
-/// Promise may be awaited); the dispatcher marks re-entrancy with it.
+/// Calls `dispatch(hostCall, func, args, isAsync)` on the JS thread;
+/// `isAsync` when the guest waits on a worker (so a returned Promise may be
+/// awaited, and the function's later code is known as this call's).
 fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Result<()> {
     let run = || -> Result<()> {
         let args = Results(call.call.args().to_vec());
-        let instance = (!call.call.is_blocking()).then(|| call.call.instance().to_string());
+        let is_async = !call.call.is_blocking();
         let raw = env.raw();
         let argv = [
             // SAFETY: `raw` is the live env of this (JS) thread.
@@ -158,7 +166,7 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
             // SAFETY: as above.
             unsafe { Results::to_napi_value(raw, args) }?,
             // SAFETY: as above.
-            unsafe { Option::<String>::to_napi_value(raw, instance) }?,
+            unsafe { bool::to_napi_value(raw, is_async) }?,
         ];
         let (mut this, mut out) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `env` is the JS thread's env (`invoke` runs either in a
@@ -217,7 +225,7 @@ impl core::HostFunc for JsHostFunc {
                 call: pending.clone(),
                 js,
             };
-            // Calls into the instance from the function itself are refused.
+            // Calls into the instance from the function itself are nested.
             if let Err(e) = pending.run_inside(|| invoke(&env, &dispatch, &func, host)) {
                 pending.settle(Err(e));
             }

@@ -4,7 +4,7 @@
 //! functions run on the guest's own store (`borrow_store`).
 
 use crate::error::Result;
-use crate::host_call::{self, Drive, HostCall, HostFunc, Inside, Reply};
+use crate::host_call::{self, Drive, HostCall, HostFunc, Inside, LentStore, Reply};
 use crate::native_stack;
 use crate::store::{refresh_views, Gate, StoreData};
 use std::cell::{Cell, RefCell};
@@ -172,19 +172,15 @@ pub(crate) fn block_on<T>(gate: &Arc<Gate>, future: impl Future<Output = Result<
     }
 }
 
-/// Runs `op` on the store of the guest that waits on the host call
-/// `inside` (the host function calling this runs on this thread): asks the
-/// call to lend its store and waits until it does — polling the sync form's
-/// future once, when one polls the guest below on this thread's stack; else
-/// the guest's call runs on a worker, which lends the store when it next
-/// polls it, and this thread waits. Runs `op` here, on this thread's own
-/// stack, then records where the memories are now and gives the store back.
-/// `None` when the call no longer waits, or the host function runs inside
-/// the poll of its guest's future (started inline on a worker).
-pub(crate) fn borrow_store<R>(
-    inside: &Inside,
-    op: impl FnOnce(wasmtime::StoreContextMut<'_, StoreData>) -> Result<R>,
-) -> Option<Result<R>> {
+/// Borrows the store of the guest that waits on the host call `inside`
+/// (the host function calling this runs on this thread, or host code of
+/// that store's): asks the call to lend its store and waits until it does —
+/// polling the sync form's future once, when one polls the guest below on
+/// this thread's stack; else the guest's call runs on a worker, which lends
+/// the store when it next polls it, and this thread waits. `None` when the
+/// call no longer waits or is busy, or the host function runs inside the
+/// poll of its guest's future (started inline on a worker).
+pub(crate) fn borrow_store(inside: &Inside) -> Option<Borrowed<'_>> {
     // A host function running inside the poll of its guest's future (a
     // worker's) would wait for that very poll to lend the store: refused.
     if inside.driver.is_none() && INLINE.with(Cell::get) > 0 {
@@ -213,18 +209,36 @@ pub(crate) fn borrow_store<R>(
             }
         }
     };
-    let mut store = lent.store;
-    // The loan ends when this does, a panic in `op` included: the guest's
-    // call then goes on, and the store's other futures may be polled again.
-    let _loan = Loan {
+    // The loan ends when the `Borrowed` is dropped, a panic in its
+    // operation included: the guest's call then goes on, and the store's
+    // other futures may be polled again.
+    let loan = Loan {
         reply: &inside.reply,
-        gate: store.data().gate.clone(),
+        gate: lent.store.data().gate.clone(),
     };
-    let result = op(store.as_context_mut());
-    refresh_views(&store);
-    lent.memories.renew(&store, &lent.exported);
-    // `store` is not used past this point.
-    Some(result)
+    Some(Borrowed { lent, _loan: loan })
+}
+
+/// A waiting call's store, lent to this thread until dropped.
+pub(crate) struct Borrowed<'r> {
+    lent: LentStore,
+    _loan: Loan<'r>,
+}
+
+impl Borrowed<'_> {
+    /// Runs `op` on the store here, on this thread's own stack, then
+    /// records where the memories are now and gives the store back.
+    pub(crate) fn run<R>(
+        mut self,
+        op: impl FnOnce(wasmtime::StoreContextMut<'_, StoreData>) -> Result<R>,
+    ) -> Result<R> {
+        let result = op(self.lent.store.as_context_mut());
+        refresh_views(&self.lent.store);
+        self.lent
+            .memories
+            .renew(&self.lent.store, &self.lent.exported);
+        result
+    }
 }
 
 /// Gives a lent store back when dropped.

@@ -9,6 +9,7 @@ use crate::memory::{Exported, HostMemory, Memories};
 use crate::registry::InstanceId;
 use crate::store::StoreData;
 use crate::value::{Arg, Value};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +35,25 @@ pub(crate) struct LentStore {
     pub(crate) exported: Exported,
 }
 
+/// Settles an operation's caller (its result is inside), once nothing
+/// about the operation is left to do.
+pub(crate) type Done = Box<dyn FnOnce() + Send>;
+
+/// An async operation started from inside a host function while its guest
+/// waits: the waiting call runs it on its own store, inside the call, before
+/// the guest resumes (a sync one borrows the store instead).
+pub(crate) trait Nested: Send {
+    /// The operation on the waiting call's store; what it gives is called
+    /// once the call has taken its store back (it tells the embedder).
+    fn run<'a>(
+        self: Box<Self>,
+        store: StoreContextMut<'a, StoreData>,
+    ) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
+    /// The call stopped waiting before it could run this one: it queues
+    /// behind the call, as work from anywhere else does.
+    fn queue(self: Box<Self>);
+}
+
 /// The embedder's answer to one host call, and the loans of its store to
 /// operations nested in it before the answer comes.
 #[derive(Default)]
@@ -57,6 +77,12 @@ struct ReplyState {
     /// The thread that asked for the store, woken when it is lent (or the
     /// call ends).
     borrower: Option<std::thread::Thread>,
+    /// A loan is asked for or under way (one at a time).
+    loaned: bool,
+    /// Async operations to run inside the call, in the order they came.
+    jobs: VecDeque<Box<dyn Nested>>,
+    /// One of them is running.
+    running: bool,
 }
 
 impl Reply {
@@ -74,13 +100,17 @@ impl Reply {
     }
 
     /// Asks the waiting call to lend its store; `false` when it no longer
-    /// waits (answered, or abandoned).
+    /// waits (answered, or abandoned), or is busy: lent to another thread,
+    /// or running async operations, which a blocked thread cannot wait for
+    /// (their host functions may need that thread).
     pub(crate) fn ask(&self) -> bool {
         let mut state = self.lock();
-        if state.closed || state.settled {
+        if state.closed || state.settled || state.loaned || state.running || !state.jobs.is_empty()
+        {
             return false;
         }
         state.asked = true;
+        state.loaned = true;
         state.borrower = Some(std::thread::current());
         Reply::wake(state);
         true
@@ -116,6 +146,7 @@ impl Reply {
     pub(crate) fn withdraw(&self) {
         let mut state = self.lock();
         state.asked = false;
+        state.loaned = false;
         if state.lent.take().is_some() {
             state.returned = true;
             Reply::wake(state);
@@ -126,10 +157,34 @@ impl Reply {
     pub(crate) fn give_back(&self) {
         let mut state = self.lock();
         state.returned = true;
+        state.loaned = false;
         Reply::wake(state);
     }
 
-    /// Lends nothing more.
+    /// Hands the waiting call an async operation to run inside it; given
+    /// back when the call no longer waits.
+    pub(crate) fn send(&self, job: Box<dyn Nested>) -> Result<(), Box<dyn Nested>> {
+        let mut state = self.lock();
+        if state.closed || state.settled {
+            return Err(job);
+        }
+        state.jobs.push_back(job);
+        Reply::wake(state);
+        Ok(())
+    }
+
+    /// The operation the waiting call ran ended.
+    pub(crate) fn job_done(&self) {
+        self.lock().running = false;
+    }
+
+    /// Whether async operations are still to run inside the call.
+    pub(crate) fn has_jobs(&self) -> bool {
+        !self.lock().jobs.is_empty()
+    }
+
+    /// Lends nothing more; operations that were to run inside the call
+    /// queue behind it instead.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
@@ -137,6 +192,9 @@ impl Reply {
         if let Some(t) = state.borrower.take() {
             t.unpark();
         }
+        let jobs = std::mem::take(&mut state.jobs);
+        drop(state);
+        jobs.into_iter().for_each(|job| job.queue());
     }
 }
 
@@ -148,20 +206,32 @@ pub(crate) enum Heard {
     Asked,
     /// The store lent is given back.
     Returned,
+    /// An async operation to run inside the call.
+    Job(Box<dyn Nested>),
 }
 
-/// Resolves with the next thing a waiting host call hears.
-pub(crate) struct Wait(pub(crate) Arc<Reply>);
+/// Resolves with the next thing a waiting host call hears (`lent`: its
+/// store is lent out, so it runs no operation meanwhile).
+pub(crate) struct Wait {
+    pub(crate) reply: Arc<Reply>,
+    pub(crate) lent: bool,
+}
 
 impl Future for Wait {
     type Output = Heard;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Heard> {
-        let mut state = self.0.lock();
+        let mut state = self.reply.lock();
         if std::mem::take(&mut state.returned) {
             return Poll::Ready(Heard::Returned);
         }
         if std::mem::take(&mut state.asked) {
             return Poll::Ready(Heard::Asked);
+        }
+        if !self.lent {
+            if let Some(job) = state.jobs.pop_front() {
+                state.running = true;
+                return Poll::Ready(Heard::Job(job));
+            }
         }
         match state.outcome.take() {
             Some(outcome) => Poll::Ready(Heard::Answer(outcome)),
@@ -283,19 +353,23 @@ impl HostCall {
         true
     }
 
-    /// The calling instance: an embedder that runs the function in its own
-    /// async context can refuse calls from there into that instance.
-    pub fn instance(&self) -> InstanceId {
-        self.instance
-    }
-
     /// Runs `f`, the host function's work for this call, marking this
     /// thread as inside the calling instance's host function: calls into
     /// that instance from `f` do not queue behind the call that waits for
-    /// `f` (they are nested, or refused where they cannot be). The core
-    /// marks its own starts; an embedder that runs the function later on
-    /// another thread marks there.
+    /// `f` (they are nested while it waits, or refused where it cannot lend
+    /// its store). The core marks its own starts; an embedder that runs the
+    /// function later, on another thread or after an `await`, marks there.
+    /// Already marked on this thread (host calls nested in it since may be
+    /// marked above it), `f` just runs.
     pub fn run_inside<R>(&self, f: impl FnOnce() -> R) -> R {
+        let marked = INSIDE.with(|i| {
+            i.borrow()
+                .iter()
+                .any(|x| Arc::ptr_eq(&x.reply, &self.reply))
+        });
+        if marked {
+            return f();
+        }
         run_inside(self.inside(None), f)
     }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, HostFailure, Result};
 use crate::host_call::{Heard, HostCall, HostFunc, LentStore, Reply, Wait};
 use crate::memory::{Exported, Memories};
 use crate::registry::InstanceId;
-use crate::store::StoreData;
+use crate::store::{refresh_views, StoreData};
 use crate::value::{type_name, Arg, Value};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, FuncType, Val};
@@ -123,10 +123,15 @@ pub(crate) fn wrap(
             block_on::start(func, call);
             // While the guest waits, its host function may use the store:
             // asked, this call lends it to the host function's thread, and
-            // touches nothing until it is given back.
+            // touches nothing until it is given back; handed an async
+            // operation, it runs it here, on its own store.
             let (mut lent, mut answer) = (false, None);
             let ret = loop {
-                match Wait(open.reply.clone()).await {
+                let wait = Wait {
+                    reply: open.reply.clone(),
+                    lent,
+                };
+                match wait.await {
                     Heard::Answer(ret) => answer = Some(ret),
                     Heard::Asked if !lent => {
                         let Some(borrower) = open.reply.borrower() else {
@@ -163,8 +168,19 @@ pub(crate) fn wrap(
                     }
                     Heard::Asked => {}
                     Heard::Returned => lent = false,
+                    Heard::Job(job) => {
+                        open.memories.suspend();
+                        let done = job.run(caller.as_context_mut()).await;
+                        refresh_views(&caller);
+                        open.memories.renew(&caller, &exported);
+                        open.reply.job_done();
+                        // Settled once the call has its store back: the
+                        // embedder may go on to use it.
+                        done();
+                    }
                 }
-                if !lent {
+                // Operations handed to the call before its answer run first.
+                if !lent && !open.reply.has_jobs() {
                     if let Some(ret) = answer.take() {
                         break ret;
                     }

@@ -5,7 +5,7 @@
 use crate::block_on::{self, block_on};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::host_call;
+use crate::host_call::{self, Done, Nested};
 use crate::memory::Lease;
 use crate::module::Compiled;
 use crate::registry::{InstanceId, ModuleId};
@@ -18,8 +18,6 @@ use std::task::{Context, Poll};
 
 use super::live::LiveStore;
 use super::{Instance, Live};
-
-type Done = Box<dyn FnOnce() + Send>;
 
 /// An operation on the live store, as a future: the one definition behind
 /// both the sync form (`Instance::run_sync` with `block_on`) and the async one.
@@ -79,6 +77,90 @@ impl<F: Future<Output = Result<R>>, R> Future for CatchPanic<F> {
                 trap: None,
             })),
         }
+    }
+}
+
+/// An async operation with the callback its result goes to: queued as a
+/// task, or nested in a waiting host call (`Nested`).
+struct Spawned<O, D> {
+    instance: Arc<Instance>,
+    op: O,
+    done: D,
+}
+
+impl<O, D, R> Spawned<O, D>
+where
+    O: for<'a> FnOnce(&'a mut Live<'_>) -> Op<'a, R> + Send + 'static,
+    D: FnOnce(Result<R>) + Send + 'static,
+    R: Send + 'static,
+{
+    /// Runs the operation on `live` (`None`: the store is gone), then
+    /// gives the callback its result to call.
+    async fn finish(self, live: Option<Live<'_>>) -> Done {
+        let Spawned { instance, op, done } = self;
+        let deadline = live.as_ref().and_then(|l| l.store.data().deadline);
+        // Dropped unfinished with the call it runs inside (that call's
+        // deadline passed while it waited), its caller still hears.
+        let mut done = Unfinished {
+            done: Some(done),
+            deadline,
+            result: std::marker::PhantomData,
+        };
+        let result = match live {
+            Some(mut live) if !instance.freed.load(Ordering::SeqCst) => {
+                CatchPanic(op(&mut live)).await
+            }
+            _ => Err(instance.gone()),
+        };
+        let done = done.done.take().expect("taken only here");
+        Box::new(move || done(result))
+    }
+}
+
+/// An operation's callback, called with an error if the operation is
+/// dropped before it ends: 5012 once the deadline it ran under has passed.
+struct Unfinished<D: FnOnce(Result<R>), R> {
+    done: Option<D>,
+    deadline: Option<std::time::Instant>,
+    result: std::marker::PhantomData<fn(R)>,
+}
+
+impl<D: FnOnce(Result<R>), R> Drop for Unfinished<D, R> {
+    fn drop(&mut self) {
+        let Some(done) = self.done.take() else { return };
+        done(Err(match self.deadline {
+            Some(at) if std::time::Instant::now() >= at => Error::Timeout { trap: None },
+            _ => Error::Call {
+                message: "the call it ran inside ended before it".into(),
+                trap: None,
+            },
+        }))
+    }
+}
+
+impl<O, D, R> Nested for Spawned<O, D>
+where
+    O: for<'a> FnOnce(&'a mut Live<'_>) -> Op<'a, R> + Send + 'static,
+    D: FnOnce(Result<R>) + Send + 'static,
+    R: Send + 'static,
+{
+    fn run<'a>(
+        self: Box<Self>,
+        store: wasmtime::StoreContextMut<'a, crate::store::StoreData>,
+    ) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>> {
+        let member = self.instance.member;
+        Box::pin(self.finish(Some(Live::nested(store, member))))
+    }
+
+    fn queue(self: Box<Self>) {
+        let owner = self.instance.owner_arc();
+        let work: Work = Box::new(move |live| {
+            Box::pin(async move {
+                let member = self.instance.member;
+                self.finish(live.map(|store| store.live(member))).await
+            })
+        });
+        owner.enqueue(Task::Run(work));
     }
 }
 
@@ -204,17 +286,6 @@ impl Instance {
             .expect("the owner of a store holds it")
     }
 
-    /// Refuses work that would wait for a call that is itself waiting on
-    /// one of the store's host functions, when it comes from inside that
-    /// host function (on this thread) and cannot be nested in it: it could
-    /// never start.
-    fn reentrant(&self) -> Result<()> {
-        match host_call::inside(self.owner().id) {
-            Some(_) => Err(self.refused()),
-            None => Ok(()),
-        }
-    }
-
     fn refused(&self) -> Error {
         Error::Call {
             message: format!(
@@ -231,15 +302,19 @@ impl Instance {
         if self.closing.load(Ordering::SeqCst) {
             return Err(self.gone());
         }
-        // From a host function of this store, whose guest waits for it:
-        // on the store that guest's call lends (nested), inside that call.
-        if let Some(inside) = host_call::inside(self.owner().id) {
-            let member = self.member;
-            let nested =
-                block_on::borrow_store(&inside, |store| f(&mut Live::nested(store, member)));
-            return nested.unwrap_or_else(|| Err(self.refused()));
-        }
         let member = self.member;
+        // From a host function of this store, whose guest waits for it (on
+        // this thread's stack, or its code after an `await` as the embedder
+        // marks it): on the store that guest's call lends, inside that call;
+        // refused when the call cannot lend it now. A call that no longer
+        // waits leaves the work to the store as anyone's.
+        if let Some(inside) = host_call::inside(self.owner().id) {
+            match block_on::borrow_store(&inside) {
+                Some(borrowed) => return borrowed.run(|store| f(&mut Live::nested(store, member))),
+                None if !inside.reply.is_over() => return Err(self.refused()),
+                None => {}
+            }
+        }
         self.owner().with_store(|store| f(&mut store.live(member)))
     }
 
@@ -292,23 +367,22 @@ impl Instance {
         if self.closing.load(Ordering::SeqCst) {
             return done(Err(self.gone()));
         }
-        if let Err(e) = self.reentrant() {
-            return done(Err(e));
-        }
-        let me = self.clone();
-        let work: Work = Box::new(move |live| {
-            Box::pin(async move {
-                let result = match live {
-                    Some(store) if !me.freed.load(Ordering::SeqCst) => {
-                        let mut live = store.live(me.member);
-                        CatchPanic(op(&mut live)).await
-                    }
-                    _ => Err(me.gone()),
-                };
-                Box::new(move || done(result)) as Done
-            })
+        let work = Box::new(Spawned {
+            instance: self.clone(),
+            op,
+            done,
         });
-        self.owner_arc().enqueue(Task::Run(work));
+        // From a host function of the store whose guest waits on it: inside
+        // that call, or it could never start; once the call no longer
+        // waits, queued as anyone's.
+        match host_call::inside(self.owner().id) {
+            Some(inside) => {
+                if let Err(work) = inside.reply.send(work) {
+                    work.queue();
+                }
+            }
+            None => work.queue(),
+        }
     }
 
     /// Runs the operation `op` on the calling thread (see `run_sync`).
@@ -351,8 +425,13 @@ impl Instance {
         Ok(())
     }
 
-    /// Drops after the work queued before it; `done` runs once freed.
+    /// Drops after the work queued before it (from host code of the store
+    /// whose guest waits on it, at once: the queue would wait for that
+    /// call); `done` runs once freed.
     pub(crate) fn drop_async(self: &Arc<Self>, done: impl FnOnce(Result<()>) + Send + 'static) {
+        if host_call::inside(self.owner().id).is_some_and(|i| !i.reply.is_over()) {
+            return done(self.drop_sync());
+        }
         if !self.close() {
             return done(Err(self.gone()));
         }

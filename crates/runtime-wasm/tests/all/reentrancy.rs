@@ -1,8 +1,8 @@
-//! Host functions that call back in: while a guest waits on a host function
-//! in a sync call, the host function's calls into the guest's own store are
-//! nested in the waiting call (on the store it lends), under its fuel and
-//! deadline, as deep as the native stack allows; from a host function of an
-//! async call they are refused at once, never deadlocked.
+//! Host functions that call back in: while a guest waits on a host function,
+//! the host function's calls into the guest's own store are nested in the
+//! waiting call (sync ones on the store it lends, async ones run by the call
+//! itself), under its fuel and deadline, as deep as the native stack allows;
+//! what cannot be nested is refused at once, never deadlocked.
 use crate::common::*;
 use runtime_wasm::{
     Arg, ErrorCode, HostCall, HostFunc, Import, Imports, Instance, InstanceConfig, Limits, Value,
@@ -319,5 +319,230 @@ fn a_panic_inside_a_nested_operation_gives_the_store_back() {
     assert_eq!(
         inst.run_sync(|l| l.call("down", &[n_arg(0)])).unwrap(),
         vec![Value::I32(100)]
+    );
+}
+
+/// An instance of `GUEST` whose `cb` is `cb`, made with `limits`.
+fn guest_with(cb: impl FnOnce(Me) -> Arc<dyn HostFunc>, limits: Limits) -> Arc<Instance> {
+    let rt = runtime();
+    let me: Me = Arc::default();
+    let mut imports = Imports::default();
+    imports.add("host", "cb", Import::Func(cb(me.clone())));
+    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
+    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
+    let m = rt.compile(GUEST).unwrap();
+    let config = InstanceConfig {
+        imports,
+        limits,
+        ..Default::default()
+    };
+    let inst = rt.instantiate(m, &config).unwrap();
+    me.set(inst.clone()).unwrap();
+    inst
+}
+
+/// `cb(n)`: starts the async `down(n - 1)` and answers with its result + 1
+/// once it ends (the answer comes from the operation's callback).
+struct AsyncDown(Me);
+
+impl HostFunc for AsyncDown {
+    fn call(&self, call: HostCall) {
+        let [Value::I32(n)] = call.args() else {
+            panic!("{:?}", call.args())
+        };
+        let n = *n;
+        let inst = self.0.get().expect("the instance is made");
+        inst.spawn(
+            move |l| Box::pin(async move { l.call_async("down", &[n_arg(n - 1)]).await }),
+            move |below| {
+                call.settle(below.map(|v| match v[..] {
+                    [Value::I32(x)] => Arg::Number(f64::from(x + 1)),
+                    _ => panic!("{v:?}"),
+                }))
+            },
+        );
+    }
+}
+
+/// An async operation started from a host function runs inside the call
+/// that waits on it (queued, it would wait for that call for ever): in an
+/// async call and in a sync one.
+#[test]
+fn an_async_operation_from_a_host_function_runs_inside_its_call() {
+    let inst = guest_with(|me| Arc::new(AsyncDown(me)), Limits::default());
+    let (tx, rx) = mpsc::channel();
+    inst.spawn(
+        |l| Box::pin(async move { l.call_async("down", &[n_arg(4)]).await }),
+        move |r| tx.send(r).unwrap(),
+    );
+    let r = rx.recv_timeout(HANG).expect("not deadlocked").unwrap();
+    assert_eq!(r, vec![Value::I32(104)]);
+    let r = inst.run_sync(|l| l.call("down", &[n_arg(3)])).unwrap();
+    assert_eq!(r, vec![Value::I32(103)]);
+}
+
+/// `cb(n)`: hands the call to the test, which answers it later from its own
+/// thread (not marked as inside the host function).
+struct Hold(mpsc::Sender<HostCall>);
+
+impl HostFunc for Hold {
+    fn call(&self, call: HostCall) {
+        self.0.send(call).unwrap();
+    }
+}
+
+/// While a guest waits on an async host call, the host function's code off
+/// its call's stack (after an `await`, marked by the embedder with
+/// `run_inside`) is nested in that call, sync and async; work from anywhere
+/// else is not: sync, the store is busy; async, it queues behind the call.
+/// Once the call is answered, its code is anyone's.
+#[test]
+fn while_a_guest_waits_on_a_host_call_its_code_nests_and_other_work_does_not() {
+    let (held, calls) = mpsc::channel();
+    let inst = guest_with(move |_| Arc::new(Hold(held)), Limits::default());
+    let (tx, done) = mpsc::channel();
+    let outer = tx.clone();
+    inst.spawn(
+        |l| Box::pin(async move { l.call_async("down", &[n_arg(1)]).await }),
+        move |r| outer.send(("outer", r)).unwrap(),
+    );
+    let call = calls.recv_timeout(HANG).expect("the guest called cb");
+    // Sync, as the host function's code: nested in the waiting call.
+    let r = call.run_inside(|| inst.run_sync(|l| l.call("down", &[n_arg(0)])));
+    assert_eq!(r.unwrap(), vec![Value::I32(100)]);
+    let grown = call.run_inside(|| inst.run_sync(|l| l.memory(None)?.grow(1)));
+    assert_eq!(grown.unwrap(), 1);
+    assert_eq!(
+        call.memory(None).unwrap().size(),
+        2,
+        "the call sees the growth"
+    );
+    // Sync, from elsewhere: busy.
+    let busy = inst.run_sync(|l| l.call("down", &[n_arg(0)])).unwrap_err();
+    assert!(busy.to_string().contains("busy"), "{busy}");
+    // Async, as the host function's code: nested, done before the answer.
+    let nested = tx.clone();
+    call.run_inside(|| {
+        inst.spawn(
+            |l| Box::pin(async move { l.call_async("down", &[n_arg(0)]).await }),
+            move |r| nested.send(("nested", r)).unwrap(),
+        )
+    });
+    let (who, r) = done.recv_timeout(HANG).expect("not deadlocked");
+    assert_eq!((who, r.unwrap()), ("nested", vec![Value::I32(100)]));
+    // Async, from elsewhere: queued behind the waiting call.
+    let queued = tx.clone();
+    inst.spawn(
+        |l| Box::pin(async move { l.call_async("down", &[n_arg(0)]).await }),
+        move |r| queued.send(("queued", r)).unwrap(),
+    );
+    call.settle(Ok(Arg::Number(7.0)));
+    let order: Vec<_> = (0..2)
+        .map(|_| done.recv_timeout(HANG).expect("not deadlocked"))
+        .map(|(who, r)| (who, r.unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("outer", vec![Value::I32(7)]),
+            ("queued", vec![Value::I32(100)])
+        ]
+    );
+    // Answered: the code of the call is anyone's, and the instance is idle.
+    let after = call.run_inside(|| inst.run_sync(|l| l.call("down", &[n_arg(0)])));
+    assert_eq!(after.unwrap(), vec![Value::I32(100)]);
+}
+
+/// `cb(n)`: starts the async `spin` with no end in sight, and answers with
+/// what it ends with, after sending that to the test.
+struct AsyncSpin(Me, mpsc::Sender<(&'static str, ErrorCode)>);
+
+impl HostFunc for AsyncSpin {
+    fn call(&self, call: HostCall) {
+        let inst = self.0.get().expect("the instance is made");
+        let tx = self.1.clone();
+        inst.spawn(
+            |l| Box::pin(async move { l.call_async("spin", &[big(i64::MAX)]).await }),
+            move |r| {
+                let code = r.as_ref().map_err(|e| e.code()).unwrap_err();
+                tx.send(("nested", code)).unwrap();
+                call.settle(r.map(|_| Arg::Number(0.0)));
+            },
+        );
+    }
+}
+
+/// The outer call's deadline stops an async operation nested in it (5012),
+/// then the outer call (a queued one would end after the outer call).
+#[test]
+fn an_async_operation_nested_in_a_call_runs_under_its_deadline() {
+    let (tx, ended) = mpsc::channel();
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(50)),
+        ..Default::default()
+    };
+    let nested = tx.clone();
+    let inst = guest_with(move |me| Arc::new(AsyncSpin(me, nested)), limits);
+    inst.spawn(
+        |l| Box::pin(async move { l.call_async("down", &[n_arg(1)]).await }),
+        move |r| tx.send(("outer", r.unwrap_err().code())).unwrap(),
+    );
+    let order: Vec<_> = (0..2)
+        .map(|_| ended.recv_timeout(HANG).expect("stopped"))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("nested", ErrorCode::Timeout),
+            ("outer", ErrorCode::Timeout)
+        ]
+    );
+}
+
+/// `cb(2)` starts the async `down(1)`, whose `cb(1)` is handed to the test
+/// and never answered; what `down(1)` ends with goes to the test too.
+struct Stuck(Me, mpsc::Sender<HostCall>, mpsc::Sender<ErrorCode>);
+
+impl HostFunc for Stuck {
+    fn call(&self, call: HostCall) {
+        if call.args() == [Value::I32(1)] {
+            return self.1.send(call).unwrap();
+        }
+        let tx = self.2.clone();
+        self.0.get().expect("the instance is made").spawn(
+            |l| Box::pin(async move { l.call_async("down", &[n_arg(1)]).await }),
+            move |r| {
+                tx.send(r.as_ref().map_err(|e| e.code()).unwrap_err())
+                    .unwrap();
+                call.settle(r.map(|_| Arg::Number(0.0)));
+            },
+        );
+    }
+}
+
+/// An async operation nested in a call that is abandoned while it waits
+/// (the outer deadline passes) still settles: 5012.
+#[test]
+fn an_async_operation_abandoned_with_its_call_still_settles() {
+    let (held, calls) = mpsc::channel();
+    let (tx, nested) = mpsc::channel();
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(100)),
+        ..Default::default()
+    };
+    let inst = guest_with(move |me| Arc::new(Stuck(me, held, tx)), limits);
+    let (done, outer) = mpsc::channel();
+    inst.spawn(
+        |l| Box::pin(async move { l.call_async("down", &[n_arg(2)]).await }),
+        move |r| done.send(r).unwrap(),
+    );
+    let _held = calls
+        .recv_timeout(HANG)
+        .expect("the nested call reached cb(1)");
+    let err = outer.recv_timeout(HANG).expect("stopped").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    assert_eq!(
+        nested.recv_timeout(HANG).expect("settled"),
+        ErrorCode::Timeout
     );
 }
