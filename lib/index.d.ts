@@ -117,8 +117,23 @@ export type ExportInfo = ExternType & {
 export type ImportInfo = ExternType & { module: string; name: string };
 
 export interface ModuleInfo {
+  kind: "module";
   imports: ImportInfo[];
   exports: ExportInfo[];
+}
+
+/** One top-level import or export of a component, as the component names it (`"add"`, `"ns:pkg/iface@1.0.0"`). */
+export interface ComponentItem {
+  name: string;
+  kind: "func" | "instance" | "resource" | "type" | "module" | "component" | "core func";
+}
+
+/** What a component imports and exports; `wit` is its world as WIT text (with the packages it uses). */
+export interface ComponentInfo {
+  kind: "component";
+  wit: string;
+  imports: ComponentItem[];
+  exports: ComponentItem[];
 }
 
 export type Source = Uint8Array | ArrayBuffer | ArrayBufferView | string;
@@ -375,7 +390,8 @@ export class Runtime {
   compileFileSync(path: string): ModuleId;
   validate(source: Source): boolean;
   wat2wasm(source: Source): Uint8Array;
-  moduleInfo(id: ModuleId): ModuleInfo;
+  /** A module's imports and exports, or a component's world; narrow on `kind`. */
+  moduleInfo(id: ModuleId): ModuleInfo | ComponentInfo;
   /** The payloads of the module's custom sections named `name`, in order. */
   customSections(id: ModuleId, name: string): Uint8Array[];
   dropModule(id: ModuleId): void;
@@ -405,7 +421,7 @@ export function compileFileSync(path: string): ModuleId;
 export function validate(source: Source): boolean;
 /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
 export function wat2wasm(source: Source): Uint8Array;
-export function moduleInfo(id: ModuleId): ModuleInfo;
+export function moduleInfo(id: ModuleId): ModuleInfo | ComponentInfo;
 export function customSections(id: ModuleId, name: string): Uint8Array[];
 export function dropModule(id: ModuleId): void;
 /** A `.cwasm` artifact for `compileFile` on a runtime with `allowPrecompiled`. */

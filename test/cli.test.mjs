@@ -268,6 +268,14 @@ test("inspect prints typed imports and exports", () => {
   assert.match(r.stdout, /memory memory: pages 1\.\./);
 });
 
+test("inspect prints a component's world as WIT, then its imports and exports", () => {
+  const r = run("inspect", fixturePath("components/adder.wat"));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^component; its world:\npackage root:component;\n/);
+  assert.match(r.stdout, /export add: func\(a: u32, b: u32\) -> u32;/);
+  assert.match(r.stdout, /imports \(1\):\n {2}instance {2}test:demo\/logger\nexports \(1\):\n {2}func {6}add\n$/);
+});
+
 test("validate answers with the exit status and a one-line reason", () => {
   assert.equal(run("validate", add).status, 0);
   const bad = tempFile("bad.wasm", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9]));

@@ -62,8 +62,9 @@ test("tsc rejects a wrong use of the API", async (t) => {
   const cases = [
     ["an i64 result is bigint, not number", `const n: number = wasm.getDefaultRuntime().instantiateSync("m").fuelSync();`, /bigint.*number|number.*bigint/],
     ["a call's results are an array", `const n: number = await wasm.instantiateSync("m").call("add", 1, 2);`, /Value\[\].*number/],
+    ["a component's info is not a module's before narrowing on kind", `void wasm.moduleInfo("m").exports[0].index;`, /Property 'index' does not exist on type 'ComponentItem'/],
     ["params is not there before narrowing on kind", `void wasm.moduleInfo("m").exports[0].params;`, /Property 'params' does not exist/],
-    ["params is there after narrowing on kind, not on another kind", `const e = wasm.moduleInfo("m").exports[0];\nif (e.kind === "func") void e.params;\nif (e.kind === "memory") void e.params;`, /Property 'params' does not exist on type 'MemoryType/],
+    ["params is there after narrowing on kind, not on another kind", `const i = wasm.moduleInfo("m");\nif (i.kind === "component") throw 0;\nconst e = i.exports[0];\nif (e.kind === "func") void e.params;\nif (e.kind === "memory") void e.params;`, /Property 'params' does not exist on type 'MemoryType/],
     ["toWasmError is not exported", `import { toWasmError } from ${JSON.stringify(join(root, "lib", "index.js"))};\nvoid toWasmError;`, /has no exported member( named)? 'toWasmError'/],
     ["a value type name is not any string", `const t: wasm.ValType = "int32";`, /not assignable to type 'ValType'/],
   ];

@@ -1,5 +1,6 @@
-// `runtime-wasm inspect` (imports and exports with their types) and
-// `runtime-wasm validate` (whether FILE compiles).
+// `runtime-wasm inspect` (imports and exports with their types; a
+// component's world as WIT) and `runtime-wasm validate` (whether FILE
+// compiles).
 import * as wasm from "../index.js";
 import { help, Usage } from "./args.js";
 
@@ -22,10 +23,12 @@ export async function inspect(rest) {
   const file = oneFile("inspect", rest);
   if (file === undefined) return help();
   const info = wasm.moduleInfo(await wasm.compileFile(file));
+  const line = info.kind === "component" ? (i) => `${i.kind.padEnd(9)} ${i.name}` : describe;
+  if (info.kind === "component") console.log(`component; its world:\n${info.wit.trimEnd()}\n`);
   console.log(`imports (${info.imports.length}):`);
-  for (const i of info.imports) console.log(`  ${describe(i)}`);
+  for (const i of info.imports) console.log(`  ${line(i)}`);
   console.log(`exports (${info.exports.length}):`);
-  for (const e of info.exports) console.log(`  ${describe(e)}`);
+  for (const e of info.exports) console.log(`  ${line(e)}`);
   return 0;
 }
 

@@ -13,6 +13,16 @@ export function notBinary() {
   return new CompileError("not a WebAssembly binary (it does not start with \\0asm)");
 }
 
+/** A component's header (layer 1): the JS API compiles core modules only. */
+const isComponent = (b) => b.length >= 8 && b[6] === 1 && b[7] === 0;
+
+/** Refuses bytes that are not a core module's binary, as the JS API does. */
+function coreBinary(b) {
+  if (!isBinary(b)) throw notBinary();
+  if (isComponent(b)) throw new CompileError("a WebAssembly component, not a module: WebAssembly.Module takes core modules (compile components with runtime-wasm's own API)");
+  return b;
+}
+
 /**
  * Lets go of a module's handle once its `Module` is collected; instances of
  * it (an exported function may outlive both) keep the compiled code until
@@ -35,8 +45,7 @@ export class Module {
   #info;
   constructor(bytes) {
     if (bytes === INTERNAL) return;
-    const b = bufferSource(bytes, "WebAssembly.Module");
-    if (!isBinary(b)) throw notBinary();
+    const b = coreBinary(bufferSource(bytes, "WebAssembly.Module"));
     Module.#adopt(this, mapped(() => rt.compileSync(b)));
   }
   static #adopt(m, id) {
@@ -76,7 +85,7 @@ const kindName = (kind) => (kind === "func" ? "function" : kind);
 
 /** A Module of bytes already copied. */
 export async function compileBytes(b) {
-  if (!isBinary(b)) throw notBinary();
+  coreBinary(b);
   try {
     return adoptModule(await rt.compile(b));
   } catch (e) {
@@ -86,7 +95,7 @@ export async function compileBytes(b) {
 
 export function validate(bytes) {
   const b = bufferSource(bytes, "WebAssembly.validate");
-  return isBinary(b) && rt.validate(b);
+  return isBinary(b) && !isComponent(b) && rt.validate(b);
 }
 
 export async function compile(bytes) {

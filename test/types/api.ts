@@ -65,7 +65,9 @@ function describe(e: wasm.ExportInfo): string {
     case "tag": return `tag(${e.params.join(", ")})`;
   }
 }
-const imp: wasm.ImportInfo = wasm.moduleInfo(id).imports[0];
+const described = wasm.moduleInfo(id);
+if (described.kind === "component") throw new Error(described.wit);
+const imp: wasm.ImportInfo = described.imports[0];
 const impModule: string = imp.module;
 const impParams: wasm.ValType[] = imp.kind === "func" ? imp.params : [];
 
@@ -95,8 +97,9 @@ const intoF64: number = inst.memory.readIntoSync(0, new Float64Array(2));
 const prev: number = inst.getMemory("m").growSync(1);
 const fn: wasm.TableFunction | null = inst.getTable("t").getSync(0);
 const exports: wasm.ExportInfo[] = inst.getExports();
-const info: wasm.ModuleInfo = wasm.moduleInfo(id);
-const kind: wasm.ExternKind = info.imports[0].kind;
+const info: wasm.ModuleInfo | wasm.ComponentInfo = wasm.moduleInfo(id);
+const kind: wasm.ExternKind | wasm.ComponentItem["kind"] = info.imports[0].kind;
+const wit: string = info.kind === "component" ? info.wit : "";
 const code: 5012 = ErrorCode.Timeout;
 const err = new WasmError(ErrorCode.MemoryError, "oob", { trap: "out of bounds memory access" });
 const name: wasm.ErrorCodeName = err.codeName;

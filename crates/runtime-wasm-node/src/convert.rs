@@ -362,6 +362,8 @@ pub fn exports_js(exports: &[core::ExportInfo]) -> Vec<ExternJs> {
 
 #[napi(object)]
 pub struct ModuleInfoJs {
+    /// `"module"`.
+    pub kind: String,
     pub imports: Vec<ExternJs>,
     pub exports: Vec<ExternJs>,
 }
@@ -369,12 +371,50 @@ pub struct ModuleInfoJs {
 impl From<core::ModuleInfo> for ModuleInfoJs {
     fn from(info: core::ModuleInfo) -> Self {
         ModuleInfoJs {
+            kind: "module".into(),
             imports: info
                 .imports
                 .iter()
                 .map(|i| extern_js(Some(i.module.clone()), &i.name, &i.ty))
                 .collect(),
             exports: exports_js(&info.exports),
+        }
+    }
+}
+
+/// A component's world (`moduleInfo` of a component handle).
+#[napi(object)]
+pub struct ComponentInfoJs {
+    /// `"component"`.
+    pub kind: String,
+    /// The world as WIT text.
+    pub wit: String,
+    pub imports: Vec<ComponentItemJs>,
+    pub exports: Vec<ComponentItemJs>,
+}
+
+/// One top-level import or export of a component.
+#[napi(object)]
+pub struct ComponentItemJs {
+    pub name: String,
+    pub kind: String,
+}
+
+impl From<core::ComponentInfo> for ComponentInfoJs {
+    fn from(info: core::ComponentInfo) -> Self {
+        let items = |list: Vec<core::ComponentItemInfo>| {
+            list.into_iter()
+                .map(|i| ComponentItemJs {
+                    name: i.name,
+                    kind: i.kind.into(),
+                })
+                .collect()
+        };
+        ComponentInfoJs {
+            kind: "component".into(),
+            wit: info.wit,
+            imports: items(info.imports),
+            exports: items(info.exports),
         }
     }
 }

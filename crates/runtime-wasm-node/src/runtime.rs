@@ -2,7 +2,7 @@
 //! definition that runs now (the sync form) or on runtime-wasm's worker
 //! threads, answering with a Promise.
 
-use crate::convert::{Bytes, ModuleInfoJs};
+use crate::convert::{Bytes, ComponentInfoJs, ModuleInfoJs};
 use crate::error::sync;
 use crate::instance::JsInstance;
 use crate::js_thread::{on_js_thread, JsRef, JsThread};
@@ -134,13 +134,16 @@ impl JsRuntime {
     }
 
     #[napi]
-    pub fn module_info(&self, env: Env, id: String) -> Result<ModuleInfoJs> {
-        sync(
-            &env,
-            id.parse()
-                .and_then(|id| self.rt.module_info(id))
-                .map(Into::into),
-        )
+    pub fn module_info(
+        &self,
+        env: Env,
+        id: String,
+    ) -> Result<Either<ModuleInfoJs, ComponentInfoJs>> {
+        let info = id.parse().and_then(|id| match self.rt.is_component(id) {
+            true => self.rt.component_info(id).map(|i| Either::B(i.into())),
+            false => self.rt.module_info(id).map(|i| Either::A(i.into())),
+        });
+        sync(&env, info)
     }
 
     /// The payloads of the module's custom sections named `name`, in order.

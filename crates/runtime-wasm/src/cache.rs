@@ -77,11 +77,43 @@ impl DiskCache {
         unsafe { Module::deserialize_open_file(engine, file) }.ok()
     }
 
+    /// A component from the cache, if a sound entry for it exists. The
+    /// entry is read into memory and checked there, the bytes checked being
+    /// the bytes loaded (the engine maps only module entries from files).
+    pub(crate) fn load_component(
+        &self,
+        engine: &Engine,
+        content: &[u8; 32],
+    ) -> Option<wasmtime::component::Component> {
+        let file = std::fs::read(self.path(engine, content)).ok()?;
+        let body = file.len().checked_sub(TRAILER)?;
+        let (code, trailer) = file.split_at(body);
+        let (sum, rest) = trailer.split_at(4);
+        let (length, magic) = rest.split_at(8);
+        if magic != MAGIC
+            || u64::from_le_bytes(length.try_into().ok()?) != body as u64
+            || crc32fast::hash(code).to_le_bytes() != sum
+        {
+            return None;
+        }
+        // SAFETY: `code` is byte for byte what `Component::serialize` wrote
+        // for an engine with this configuration (checked above, in memory,
+        // where nothing else can change it); the engine verifies its own
+        // header and compatibility again (a module or foreign artifact is
+        // an error).
+        unsafe { wasmtime::component::Component::deserialize(engine, code) }.ok()
+    }
+
     /// Stores `module` for `content`; failures only cost a later recompile.
     pub(crate) fn store(&self, engine: &Engine, content: &[u8; 32], module: &Module) {
-        let Ok(mut file) = module.serialize() else {
-            return;
-        };
+        if let Ok(code) = module.serialize() {
+            self.store_code(engine, content, code);
+        }
+    }
+
+    /// Stores compiled code (a module's or a component's) for `content`.
+    pub(crate) fn store_code(&self, engine: &Engine, content: &[u8; 32], code: Vec<u8>) {
+        let mut file = code;
         let sum = crc32fast::hash(&file);
         let length = file.len() as u64;
         file.extend_from_slice(&sum.to_le_bytes());

@@ -21,6 +21,8 @@
 //! - `cache`, `precompiled` — compiled code on disk; `.cwasm` artifacts.
 //! - `module` — a module's `info`, `source` (bytes, WAT, files), `compiled`
 //!   builds and `tiering` (which compiler, when to tier up).
+//! - `component` — a component's `compiled` code and its `info` (its world
+//!   as WIT, its imports and exports).
 //! - `memory` — bounds-checked `view`s, zero-copy loans (`lent`), a waiting
 //!   guest's memories (`caller`), and the one default-memory rule.
 //! - `native_stack` — how much stack the calling thread has left (nested sync
@@ -29,7 +31,9 @@
 //! - `executor`, `block_on` — the worker threads async calls run on; the sync
 //!   forms, which poll the same futures on the calling thread.
 //! - `host_call`, `imports` — the host-call protocol ([`HostCall`], settled
-//!   from any thread) and the glue that makes a [`HostFunc`] a wasm import.
+//!   from any thread; while it waits, its store is lent to sync operations
+//!   nested in it and it runs async ones itself) and the glue that makes a
+//!   [`HostFunc`] a wasm import.
 //! - `func`, `call` — guest functions as handles; export lookup and the call
 //!   paths (typed, and allocation-free for all-number signatures).
 //! - `instance` — [`Instance`] (the handle), `build`, `live` (the store and
@@ -61,6 +65,7 @@
 mod block_on;
 mod cache;
 mod call;
+mod component;
 mod deadline;
 mod engine;
 mod error;
@@ -87,6 +92,7 @@ mod table;
 mod value;
 mod wasi;
 
+pub use component::{ComponentInfo, ComponentItemInfo};
 pub use error::{Error, ErrorCode, Frame, HostError, Result, TrapInfo};
 pub use func::{FuncRef, MAX_NUMBERS};
 pub use global::GlobalValue;

@@ -3,6 +3,7 @@
 //! runtime mean nothing to another.
 
 use crate::cache::DiskCache;
+use crate::component::{CompiledComponent, ComponentInfo};
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -56,9 +57,13 @@ struct Inner {
     disk: Option<DiskCache>,
     executor: Executor,
     modules: Registry<ModuleId, Compiled>,
+    /// Compiled components, by handles of the same kind as modules'.
+    components: Registry<ModuleId, CompiledComponent>,
     instances: Registry<InstanceId, Instance>,
     /// Compiled modules by content hash, so identical bytes compile once.
     cache: Mutex<HashMap<[u8; 32], Weak<Compiled>>>,
+    /// Compiled components likewise.
+    component_cache: Mutex<HashMap<[u8; 32], Weak<CompiledComponent>>>,
     /// The module the last successful `validate` compiled.
     validated: Mutex<Option<Arc<Compiled>>>,
 }
@@ -86,8 +91,10 @@ impl Runtime {
                 disk: options.cache_dir.as_deref().map(DiskCache::new),
                 executor: Executor::default(),
                 modules: Registry::new(),
+                components: Registry::new(),
                 instances: Registry::new(),
                 cache: Mutex::default(),
+                component_cache: Mutex::default(),
                 validated: Mutex::default(),
             }),
         })
@@ -96,8 +103,48 @@ impl Runtime {
     /// Compiles a wasm binary or WAT text and returns a new module handle;
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
-        let compiled = self.compiled_binary(module::to_binary(source, None)?)?;
+        self.compile_binary(module::to_binary(source, None)?)
+    }
+
+    /// A new handle on a module or component (told apart by the header).
+    fn compile_binary(&self, binary: Cow<'_, [u8]>) -> Result<ModuleId> {
+        if wasmparser::Parser::is_component(&binary) {
+            return self.compile_component(binary.into_owned(), None);
+        }
+        let compiled = self.compiled_binary(binary)?;
         Ok(self.register(compiled))
+    }
+
+    /// A new handle on the component `binary`, compiled or given its code
+    /// (identical bytes share one compiled component).
+    fn compile_component(
+        &self,
+        binary: Vec<u8>,
+        prebuilt: Option<wasmtime::component::Component>,
+    ) -> Result<ModuleId> {
+        let key: [u8; 32] = Sha256::digest(&binary).into();
+        let inner = &self.inner;
+        let relock = || {
+            inner
+                .component_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        };
+        let shared = relock().get(&key).and_then(Weak::upgrade);
+        let c = match shared {
+            Some(c) => c,
+            None => {
+                let disk = inner.disk.as_ref();
+                let c = CompiledComponent::new(&inner.engines, binary, &key, disk, prebuilt)?;
+                let mut cache = relock();
+                cache.retain(|_, w| w.strong_count() > 0);
+                cache.insert(key, Arc::downgrade(&c));
+                c
+            }
+        };
+        let id = ModuleId::fresh();
+        inner.components.insert(id, c);
+        Ok(id)
     }
 
     /// A new handle on `compiled`.
@@ -148,8 +195,7 @@ impl Runtime {
         let file = self.inner.policy.open_read(path)?;
         let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
         if !precompiled::is_precompiled(&bytes) {
-            let compiled = self.compiled_binary(module::to_binary(&bytes, Some(path))?)?;
-            return Ok(self.register(compiled));
+            return self.compile_binary(module::to_binary(&bytes, Some(path))?);
         }
         if !self.inner.allow_precompiled {
             return Err(Error::PermissionDenied(format!(
@@ -164,6 +210,21 @@ impl Runtime {
             ),
             offset: None,
         })?;
+        let refused = |e: wasmtime::Error| Error::Compile {
+            message: format!(
+                "`{}` cannot be loaded as precompiled code of this engine: {}",
+                path.display(),
+                crate::error::describe(&e)
+            ),
+            offset: None,
+        };
+        if wasmparser::Parser::is_component(binary) {
+            let plain = self.inner.engines.on_demand(Flavor::PLAIN)?;
+            // SAFETY: as for a module's code, below.
+            let component =
+                unsafe { wasmtime::component::Component::deserialize(&plain.engine, code) };
+            return self.compile_component(binary.to_vec(), Some(component.map_err(refused)?));
+        }
         let compiled = self.compiled_with(binary.into(), |engines| {
             let plain = engines.on_demand(Flavor::PLAIN)?;
             // SAFETY: the runtime was told to trust precompiled artifacts
@@ -171,14 +232,7 @@ impl Runtime {
             // engine checks the artifact's header, version and settings and
             // refuses one made for another configuration.
             let module = unsafe { wasmtime::Module::deserialize(&plain.engine, code) };
-            module.map(Some).map_err(|e| Error::Compile {
-                message: format!(
-                    "`{}` cannot be loaded as precompiled code of this engine: {}",
-                    path.display(),
-                    crate::error::describe(&e)
-                ),
-                offset: None,
-            })
+            module.map(Some).map_err(refused)
         })?;
         Ok(self.register(compiled))
     }
@@ -200,21 +254,28 @@ impl Runtime {
 
     fn precompile_binary(&self, binary: &[u8]) -> Result<Vec<u8>> {
         let plain = self.inner.engines.on_demand(Flavor::PLAIN)?;
-        let code = plain
-            .engine
-            .precompile_module(binary)
-            .map_err(|e| module::compile_error(binary, &e))?;
+        let code = match wasmparser::Parser::is_component(binary) {
+            true => plain.engine.precompile_component(binary),
+            false => plain.engine.precompile_module(binary),
+        };
+        let code = code.map_err(|e| module::compile_error(binary, &e))?;
         Ok(precompiled::join(code, binary))
     }
 
     /// Which code new instances of module `id` get now.
     pub fn tier(&self, id: ModuleId) -> Result<Tier> {
+        if self.is_component(id) {
+            return Ok(Tier::Optimized);
+        }
         Ok(self.module(id)?.tier())
     }
 
     /// Waits until the optimized code of module `id` that is being built in
     /// the background is ready (at once when none is).
     pub fn tier_up(&self, id: ModuleId) -> Result<()> {
+        if self.is_component(id) {
+            return Ok(());
+        }
         self.module(id)?.wait_optimized();
         Ok(())
     }
@@ -228,8 +289,13 @@ impl Runtime {
         let Ok(plain) = self.inner.engines.on_demand(Flavor::PLAIN) else {
             return false;
         };
-        let compiled = module::to_binary(source, None)
-            .ok()
+        let Ok(binary) = module::to_binary(source, None) else {
+            return false;
+        };
+        if wasmparser::Parser::is_component(&binary) {
+            return wasmtime::component::Component::from_binary(&plain.engine, &binary).is_ok();
+        }
+        let compiled = Some(binary)
             .filter(|b| wasmtime::Module::validate(&plain.engine, b).is_ok())
             .and_then(|b| self.compiled_binary(b).ok());
         let ok = compiled.is_some();
@@ -242,10 +308,31 @@ impl Runtime {
     }
 
     fn module(&self, id: ModuleId) -> Result<Arc<Compiled>> {
-        self.inner
-            .modules
-            .get(id)
-            .ok_or_else(|| Error::InvalidModuleHandle(id.to_string()))
+        if let Some(m) = self.inner.modules.get(id) {
+            return Ok(m);
+        }
+        match self.inner.components.get(id) {
+            Some(_) => Err(Error::Type(format!(
+                "`{id}` is a component; this takes a core module"
+            ))),
+            None => Err(Error::InvalidModuleHandle(id.to_string())),
+        }
+    }
+
+    /// Whether handle `id` is a component's (else a module's, or unknown).
+    pub fn is_component(&self, id: ModuleId) -> bool {
+        self.inner.components.get(id).is_some()
+    }
+
+    /// What component `id` imports and exports, and its world as WIT text.
+    pub fn component_info(&self, id: ModuleId) -> Result<ComponentInfo> {
+        if let Some(c) = self.inner.components.get(id) {
+            return Ok(c.info().clone());
+        }
+        match self.inner.modules.get(id) {
+            Some(_) => Err(Error::Type(format!("`{id}` is a module, not a component"))),
+            None => Err(Error::InvalidModuleHandle(id.to_string())),
+        }
     }
 
     pub fn module_info(&self, id: ModuleId) -> Result<ModuleInfo> {
@@ -260,10 +347,7 @@ impl Runtime {
 
     /// Frees the module and drops every instance made from it.
     pub fn drop_module(&self, id: ModuleId) -> Result<()> {
-        self.inner
-            .modules
-            .remove(id)
-            .ok_or_else(|| Error::InvalidModuleHandle(id.to_string()))?;
+        self.forget_module(id)?;
         for inst in self.inner.instances.remove_where(|i| i.module_id() == id) {
             let _ = inst.drop_sync();
         }
@@ -274,10 +358,10 @@ impl Runtime {
     /// code is freed once the last of them is gone. (For an embedder whose
     /// own module object was collected while instances of it may live on.)
     pub fn forget_module(&self, id: ModuleId) -> Result<()> {
-        self.inner
-            .modules
-            .remove(id)
-            .map(drop)
+        let inner = &self.inner;
+        let module = inner.modules.remove(id).map(drop);
+        module
+            .or_else(|| inner.components.remove(id).map(drop))
             .ok_or_else(|| Error::InvalidModuleHandle(id.to_string()))
     }
 
@@ -285,6 +369,7 @@ impl Runtime {
     /// does at the end of a runtime's scope); the runtime stays usable.
     pub fn close(&self) {
         self.inner.modules.remove_where(|_| true);
+        self.inner.components.remove_where(|_| true);
         for inst in self.inner.instances.remove_where(|_| true) {
             let _ = inst.drop_sync();
         }
@@ -292,6 +377,14 @@ impl Runtime {
 
     /// Makes a new instance with its own store, memory, state and limits.
     pub fn instantiate(&self, id: ModuleId, config: &InstanceConfig) -> Result<Arc<Instance>> {
+        if self.is_component(id) {
+            return Err(Error::Instantiate {
+                message: format!(
+                    "`{id}` is a component; instantiating components is not supported yet"
+                ),
+                trap: None,
+            });
+        }
         let compiled = self.module(id)?;
         let inner = &self.inner;
         let cap = inner.max_instances.unwrap_or(usize::MAX);
@@ -439,8 +532,13 @@ impl Runtime {
         self.inner.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// True when two handles share one compiled module (the content cache hit).
+    /// True when two handles share one compiled module or component (the
+    /// content cache hit).
     pub fn same_compiled(&self, a: ModuleId, b: ModuleId) -> Result<bool> {
+        let components = &self.inner.components;
+        if let (Some(a), Some(b)) = (components.get(a), components.get(b)) {
+            return Ok(Arc::ptr_eq(&a, &b));
+        }
         Ok(Arc::ptr_eq(&self.module(a)?, &self.module(b)?))
     }
 }

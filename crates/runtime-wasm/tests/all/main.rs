@@ -6,6 +6,7 @@ mod common;
 mod cache;
 mod call;
 mod compile;
+mod components;
 mod default_caps;
 mod descriptors;
 mod errors;
