@@ -31,3 +31,25 @@ const medians = await measure({
   "runtime-wasm exports: inc from JS": loop((i) => ours.exports.inc(i)),
 }, { ops: 20_000 });
 report("an import calling an export of the waiting guest (sync form)", medians, "node WebAssembly: outer -> import -> export");
+
+// The async form: the guest waits on a worker while its Promise-returning
+// import calls back in, with `call` (run by the waiting call itself) or
+// with the sync form after an `await` (on the store lent to the JS thread),
+// beside the same outer call whose import answers at once.
+let asyncNested, asyncSync;
+asyncNested = wasm.instantiateSync(id, { imports: { env: { cb: async (x) => (await asyncNested.call("inc", x))[0] } } });
+asyncSync = wasm.instantiateSync(id, { imports: { env: { cb: async (x) => { await null; return asyncSync.exports.inc(x); } } } });
+const asyncFlat = wasm.instantiateSync(id, { imports: { env: { cb: async (x) => x + 1 } } });
+for (const inst of [asyncNested, asyncSync, asyncFlat]) {
+  const [r] = await inst.call("outer", 41);
+  if (r !== 42) throw new Error(`call("outer", 41) is ${r}, not 42`);
+}
+const serial = (inst) => async (n) => {
+  for (let i = 0; i < n; i++) await inst.call("outer", i);
+};
+const asyncMedians = await measure({
+  "runtime-wasm call: outer -> async import -> import answers": serial(asyncFlat),
+  "runtime-wasm call: outer -> async import -> call(inc) (nested)": serial(asyncNested),
+  "runtime-wasm call: outer -> async import -> await -> exports.inc (nested)": serial(asyncSync),
+}, { ops: 2_000 });
+report("an async import calling back into the waiting guest (call)", asyncMedians, "runtime-wasm call: outer -> async import -> import answers");

@@ -3,7 +3,7 @@
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits, suspended, holding no thread.
 import { Thrown, sync } from "./errors.js";
-import { runAsHost } from "./inside.js";
+import { runAsHost, whilePending } from "./inside.js";
 
 /**
  * Wraps what a host function threw, whatever it is, in a `Thrown` (an Error,
@@ -48,7 +48,7 @@ export function dispatch(hostCall, fn, args, isAsync) {
   }
   const thenable = result !== null && typeof result?.then === "function";
   if (thenable && isAsync) {
-    Promise.resolve(result).then((v) => hostCall.resolve(v), (e) => hostCall.reject(boxed(e)));
+    whilePending(Promise.resolve(result)).then((v) => hostCall.resolve(v), (e) => hostCall.reject(boxed(e)));
     return;
   }
   // A Promise in a sync call fails the call (5007); what it settles to later

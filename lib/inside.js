@@ -7,19 +7,36 @@ import { AsyncLocalStorage } from "node:async_hooks";
 /** `{ hostCall, up }`: the native call whose function runs, and the one around it. */
 const inside = new AsyncLocalStorage();
 
+/**
+ * Async host functions whose Promise has not settled: while there is none,
+ * no host call waits on code after an `await`, and operations need no mark
+ * (the common case, a number's check).
+ */
+let pending = 0;
+
 /** Runs `fn`, the async host function of the native `hostCall`. */
 export function runAsHost(hostCall, fn) {
   return inside.run({ hostCall, up: inside.getStore() }, fn);
 }
 
-/** Whether the running code is no async host function's (the common case, checked first). */
+/** Counts `promise`, an async host function's answer, as pending until it settles. */
+export function whilePending(promise) {
+  pending++;
+  const settled = () => {
+    pending--;
+  };
+  promise.then(settled, settled);
+  return promise;
+}
+
+/** Whether the running code needs no mark (the common case, checked first). */
 export function outsideHost() {
-  return inside.getStore() === undefined;
+  return pending === 0 || inside.getStore() === undefined;
 }
 
 /** Runs `fn`, a native operation, marked as the code of the host calls it descends from. */
 export function asHostCode(fn) {
-  return within(inside.getStore(), fn);
+  return pending === 0 ? fn() : within(inside.getStore(), fn);
 }
 
 function within(c, fn) {
