@@ -29,6 +29,14 @@ export class Caller {
   size(name = null) { return sync(() => this.#hc.size(name)); }
 }
 
+/** Whether the host function running now was called by a guest waiting on a worker. */
+let asyncCall = false;
+
+/** Whether the running host function's guest waits on a worker (an async call: a Promise it returns is awaited). */
+export function inAsyncHostCall() {
+  return asyncCall;
+}
+
 /**
  * Called by the addon on the JS thread for every host-function call;
  * `isAsync` when the guest waits on a worker (a returned Promise is then
@@ -37,6 +45,8 @@ export class Caller {
  */
 export function dispatch(hostCall, fn, args, isAsync) {
   let result;
+  const outer = asyncCall;
+  asyncCall = isAsync;
   try {
     const caller = new Caller(hostCall);
     result = isAsync
@@ -45,6 +55,8 @@ export function dispatch(hostCall, fn, args, isAsync) {
   } catch (e) {
     hostCall.reject(boxed(e));
     return;
+  } finally {
+    asyncCall = outer;
   }
   const thenable = result !== null && typeof result?.then === "function";
   if (thenable && isAsync) {

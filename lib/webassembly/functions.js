@@ -7,6 +7,9 @@ import { jsError } from "./errors.js";
 /** The runtime-wasm export function behind each exported function of the namespace. */
 export const wasmFunctions = new WeakMap();
 
+/** The parameter types of each exported function of the namespace. */
+export const wasmParams = new WeakMap();
+
 /** The namespace's function for each wasm function (`instanceId:handle`), while it lives. */
 const functionsByKey = new Map();
 const forget = new FinalizationRegistry((key) => {
@@ -45,6 +48,7 @@ export function exportedFunction(f, name, params) {
   }
   Object.defineProperty(wrapped, "name", { value: name });
   Object.defineProperty(wrapped, "length", { value: params.length });
+  wasmParams.set(wrapped, params);
   return wrapped;
 }
 

@@ -21,6 +21,12 @@ export interface RuntimeWasmNamespace {
     is(tag: object): boolean;
     getArg(tag: object, index: number): unknown;
   };
+  /** JSPI: an import whose Promise the guest waits on, in calls made through `promising`. */
+  readonly Suspending: new (fn: (...args: any[]) => unknown) => object;
+  /** Thrown when a Suspending import is called in a call not made through `promising`. */
+  readonly SuspendError: new (message?: string) => Error;
+  /** JSPI: an exported function as one returning a Promise of its result. */
+  promising(fn: Function): (...args: any[]) => Promise<any>;
   readonly CompileError: typeof WebAssembly.CompileError;
   readonly LinkError: typeof WebAssembly.LinkError;
   readonly RuntimeError: typeof WebAssembly.RuntimeError;

@@ -8,6 +8,7 @@ import { compile, compileBytes, Module, validate } from "./module.js";
 import { Global, Memory, Table } from "./objects.js";
 import { configure } from "./runtime.js";
 import { Exception, Tag } from "./tag.js";
+import { promising, SuspendError, Suspending } from "./jspi.js";
 
 /** The bytes of a `Response` (or a Promise of one) served as `application/wasm`. */
 async function responseBytes(source, what) {
@@ -36,17 +37,18 @@ async function instantiateStreaming(source, importObject = undefined) {
 export const WebAssembly = {};
 for (const [key, value] of Object.entries({
   Module, Instance, Memory, Table, Global, Tag, Exception, CompileError, LinkError, RuntimeError,
+  Suspending, SuspendError,
 })) {
   Object.defineProperty(WebAssembly, key, { value, writable: true, configurable: true, enumerable: false });
 }
 for (const [key, value] of Object.entries({
-  validate, compile, instantiate, compileStreaming, instantiateStreaming, configure,
+  validate, compile, instantiate, compileStreaming, instantiateStreaming, configure, promising,
 })) {
   Object.defineProperty(WebAssembly, key, { value, writable: true, configurable: true, enumerable: true });
 }
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
 // WebIDL: operations and attributes are enumerable; each interface names itself.
-for (const C of [Module, Instance, Memory, Table, Global, Tag, Exception]) {
+for (const C of [Module, Instance, Memory, Table, Global, Tag, Exception, Suspending]) {
   for (const [target, skip] of [[C, ["length", "name", "prototype"]], [C.prototype, ["constructor"]]]) {
     for (const key of Object.getOwnPropertyNames(target)) {
       if (skip.includes(key)) continue;

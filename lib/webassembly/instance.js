@@ -4,6 +4,7 @@
 import { bufferSource, describe, branded, resultConverter } from "./convert.js";
 import { jsError, LinkError, mapped } from "./errors.js";
 import { exportedFunction, hostFunction, remember, wasmFunctions } from "./functions.js";
+import { suspendingFunction, suspendingHost } from "./jspi.js";
 import { compileBytes, Module, moduleId, moduleInfo } from "./module.js";
 import { coreOf, globalType, Memory, Table, wrapGlobal, wrapMemory, wrapTable } from "./objects.js";
 import { INTERNAL, instanceConfig, rt } from "./runtime.js";
@@ -41,6 +42,8 @@ const importsGiven = new WeakMap();
 function importValue(imp, value, label) {
   switch (imp.kind) {
     case "func": {
+      const suspending = suspendingFunction(value);
+      if (suspending !== undefined) return suspendingHost(suspending, resultConverter(imp.results));
       if (typeof value !== "function") throw new LinkError(`${label} must be a function, got ${describe(value)}`);
       // A wasm function exported by another instance: runtime-wasm links it
       // directly when this instance joins its store, else calls it.
