@@ -12,3 +12,23 @@ export function runChild(args, timeout) {
     return { unfinished: `did not finish (status ${r.status}, signal ${r.signal}) ${r.stderr.slice(-300)}` };
   }
 }
+
+/**
+ * Adds one file's run (`runChild`'s answer) to `totals` and prints its line
+ * — passed, failed and, where the suite counts them, skipped — and with
+ * `list`, each failure as `failure` words it.
+ */
+export function count(totals, name, { result, unfinished }, list, failure) {
+  if (unfinished) {
+    totals.crashed++;
+    console.log(`${name}: ${unfinished}`);
+    return;
+  }
+  totals.files++;
+  totals.passed += result.passed;
+  totals.failed += result.failures.length;
+  const skipped = result.skipped === undefined ? "" : `, ${result.skipped} skipped`;
+  if (result.skipped !== undefined) totals.skipped += result.skipped;
+  console.log(`${name}: ${result.passed} passed, ${result.failures.length} failed${skipped}`);
+  if (list) for (const f of result.failures) console.log(`    FAIL ${failure(f)}`);
+}

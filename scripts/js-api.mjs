@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
-import { runChild } from "./child-run.mjs";
+import { count, runChild } from "./child-run.mjs";
 
 const self = fileURLToPath(import.meta.url);
 
@@ -26,17 +26,8 @@ function main(args) {
   const totals = { passed: 0, failed: 0, files: 0, crashed: 0 };
   for (const file of files) {
     const name = relative(root, file);
-    const { result, unfinished } = runChild(["--expose-gc", self, "--file", root, file], 120_000);
-    if (unfinished) {
-      totals.crashed++;
-      console.log(`${name}: ${unfinished}`);
-      continue;
-    }
-    totals.files++;
-    totals.passed += result.passed;
-    totals.failed += result.failures.length;
-    console.log(`${name}: ${result.passed} passed, ${result.failures.length} failed`);
-    if (listFailures) for (const f of result.failures) console.log(`    FAIL ${f.name}: ${f.message}`);
+    const run = runChild(["--expose-gc", self, "--file", root, file], 120_000);
+    count(totals, name, run, listFailures, (f) => `${f.name}: ${f.message}`);
   }
   console.log(`\ntotal: ${totals.passed} passed, ${totals.failed} failed, in ${totals.files} files` +
     (totals.crashed ? `; ${totals.crashed} file(s) did not finish` : ""));

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runChild } from "./child-run.mjs";
+import { count, runChild } from "./child-run.mjs";
 
 const self = fileURLToPath(import.meta.url);
 
@@ -39,18 +39,8 @@ function main(args) {
       console.log(`${name}: not converted (${(conv.error?.message ?? conv.stderr).split("\n")[0]})`);
       continue;
     }
-    const { result, unfinished } = runChild(["--stack-size=4000", self, "--file", json], 300_000);
-    if (unfinished) {
-      totals.crashed++;
-      console.log(`${name}: ${unfinished}`);
-      continue;
-    }
-    totals.files++;
-    totals.passed += result.passed;
-    totals.failed += result.failures.length;
-    totals.skipped += result.skipped;
-    console.log(`${name}: ${result.passed} passed, ${result.failures.length} failed, ${result.skipped} skipped`);
-    if (list) for (const f of result.failures) console.log(`    FAIL line ${f.line}: ${f.message}`);
+    const run = runChild(["--stack-size=4000", self, "--file", json], 300_000);
+    count(totals, name, run, list, (f) => `line ${f.line}: ${f.message}`);
   }
   rmSync(work, { recursive: true, force: true });
   console.log(`\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped, in ${totals.files} files` +

@@ -213,23 +213,11 @@ impl HostFunc for Elsewhere {
 /// the store to that thread and polls nothing until it is given back.
 #[test]
 fn in_an_async_call_a_host_function_on_another_thread_calls_back_in_nested() {
-    let rt = runtime();
-    let me: Me = Arc::default();
-    let mut imports = Imports::default();
-    imports.add("host", "cb", Import::Func(Arc::new(Elsewhere(me.clone()))));
-    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
-    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
-    let m = rt.compile(GUEST).unwrap();
-    let config = InstanceConfig {
-        imports,
-        limits: Limits {
-            timeout: Some(Duration::from_secs(60)),
-            ..Default::default()
-        },
+    let limits = Limits {
+        timeout: Some(Duration::from_secs(60)),
         ..Default::default()
     };
-    let inst = rt.instantiate(m, &config).unwrap();
-    me.set(inst.clone()).unwrap();
+    let inst = guest_with(|me| Arc::new(Elsewhere(me)), limits);
     for depth in [1, 4] {
         let (tx, rx) = mpsc::channel();
         inst.spawn(
@@ -291,19 +279,7 @@ impl HostFunc for Panics {
 /// goes on (and fails as its host function says), and the instance works.
 #[test]
 fn a_panic_inside_a_nested_operation_gives_the_store_back() {
-    let rt = runtime();
-    let me: Me = Arc::default();
-    let mut imports = Imports::default();
-    imports.add("host", "cb", Import::Func(Arc::new(Panics(me.clone()))));
-    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
-    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
-    let m = rt.compile(GUEST).unwrap();
-    let config = InstanceConfig {
-        imports,
-        ..Default::default()
-    };
-    let inst = rt.instantiate(m, &config).unwrap();
-    me.set(inst.clone()).unwrap();
+    let inst = guest_with(|me| Arc::new(Panics(me)), Limits::default());
     // On a thread of its own: a loan never ended would hang this call.
     let (tx, rx) = mpsc::channel();
     let outer = inst.clone();
