@@ -207,7 +207,8 @@ export interface RuntimeOptions {
   maxModuleBytes?: number;
   /**
    * `"tiered"` (default): baseline code (Winch) first, optimized code (Cranelift)
-   * built in the background for instances made once it is ready.
+   * built in the background for instances made once it is ready; a module
+   * with at most 64 KiB of code is compiled optimized at once.
    * `"optimized"`: Cranelift only. `"baseline"`: Winch only (Cranelift where Winch cannot).
    */
   compiler?: Compiler;

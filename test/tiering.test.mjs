@@ -9,6 +9,12 @@ import { expectCode, fixture, tempDir } from "./support.mjs";
 
 const { Runtime, WasmError, ErrorCode } = wasm;
 
+/**
+ * Functions enough to put a module above the line under which a tiered
+ * runtime compiles it optimized at once (64 KiB of code): about 80 KiB.
+ */
+const FILLER = Array.from({ length: 500 }, () => `(func (param i32) ${"local.get 0 i32.const 1000000 i32.add drop ".repeat(20)})`).join("\n");
+
 const LOOP = `(module
   (func (export "sum") (param $n i32) (result i64) (local $acc i64)
     (block $done (loop $next
@@ -17,7 +23,8 @@ const LOOP = `(module
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br $next)))
     (local.get $acc))
-  (func (export "spin") (loop $l (br $l))))`;
+  (func (export "spin") (loop $l (br $l)))
+  ${FILLER})`;
 
 /** The kernels fixture's output for `args`, run by a runtime with `compiler`. */
 async function kernels(rt, args, tierUp) {
@@ -28,6 +35,16 @@ async function kernels(rt, args, tierUp) {
   const { exitCode, stdout } = await inst.run();
   return { exitCode, tier, out: new TextDecoder().decode(stdout) };
 }
+
+test("under the default, a module with little code (the C kernels: 27 KiB) is compiled optimized at once", () => {
+  const rt = new Runtime();
+  const id = rt.compileSync(fixture("c/kernels.wasm"));
+  assert.equal(rt.tier(id), "optimized");
+  assert.equal(rt.instantiateSync(id, { args: ["kernels"] }).tier, "optimized");
+  // With fuel too: metered code of the same compiler.
+  assert.equal(rt.instantiateSync(id, { fuel: 1000 }).tier, "optimized");
+  rt.close();
+});
 
 test("a tiered module runs baseline code first and optimized code once it is built", async () => {
   const rt = new Runtime();

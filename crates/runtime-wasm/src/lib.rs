@@ -104,7 +104,7 @@ pub use limits::{Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS}
 pub use memory::{default_memory, Extent, HostMemory, Lease, MemoryView, Watcher, PAGE_SIZE};
 pub use module::{
     wat2wasm, Compiler, ExportInfo, ExternInfo, ImportInfo, ModuleInfo, Tier,
-    DEFAULT_MAX_MODULE_BYTES,
+    DEFAULT_MAX_MODULE_BYTES, OPTIMIZED_AT_ONCE,
 };
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};

@@ -3,7 +3,7 @@
 //! bytes.
 
 use super::info::ModuleInfo;
-use super::source::{custom_sections, defines_functions, invalid_offset};
+use super::source::{code_bytes, custom_sections, invalid_offset};
 use super::tiering::{metering, Compiler};
 use crate::cache::DiskCache;
 use crate::engine::{fits_pool, Engines, Flavor, Variant};
@@ -53,11 +53,10 @@ impl Compiled {
     ) -> Result<Arc<Compiled>> {
         let poolable = fits_pool(&binary) && prebuilt.is_none();
         // Without code (the holders of standalone memories, tables and
-        // globals) there is nothing to tier: the first build is the last.
-        let compiler = match defines_functions(&binary) {
-            true => compiler,
-            false => Compiler::Optimized,
-        };
+        // globals) there is nothing to tier: the first build is the last;
+        // with little, the optimized build is about as quick as a process
+        // start, and baseline code would cost the instance's whole life.
+        let compiler = compiler.for_code(code_bytes(&binary));
         // A precompiled artifact is code for the on-demand plain engine.
         let mut found = prebuilt.map(|m| (Flavor::PLAIN.unpooled(), m));
         if found.is_none() && compiler == Compiler::Tiered {

@@ -11,4 +11,4 @@ pub(crate) use compiled::{compile_error, Compiled};
 pub use info::{ExportInfo, ExternInfo, ImportInfo, ModuleInfo};
 pub(crate) use source::{read_source, to_binary};
 pub use source::{wat2wasm, DEFAULT_MAX_MODULE_BYTES};
-pub use tiering::{Compiler, Tier};
+pub use tiering::{Compiler, Tier, OPTIMIZED_AT_ONCE};

@@ -170,17 +170,20 @@ fn wat_start(text: &str) -> Option<(usize, &str)> {
     }
 }
 
-/// Whether the module has code of its own.
-pub(crate) fn defines_functions(binary: &[u8]) -> bool {
+/// The size of the module's code (its function bodies), 0 without any.
+pub(crate) fn code_bytes(binary: &[u8]) -> u64 {
     for payload in wasmparser::Parser::new(0).parse_all(binary) {
         match payload {
-            Ok(Payload::FunctionSection(section)) => return section.count() > 0,
-            Ok(Payload::CodeSectionStart { count, .. }) => return count > 0,
+            Ok(Payload::FunctionSection(section)) if section.count() == 0 => return 0,
+            Ok(Payload::CodeSectionStart { count, size, .. }) => {
+                return if count > 0 { u64::from(size) } else { 0 }
+            }
             Ok(_) => {}
-            Err(_) => return true,
+            // Invalid bytes: the compile says why.
+            Err(_) => return u64::MAX,
         }
     }
-    false
+    0
 }
 
 /// The byte offset a validator reports for invalid bytes, if it finds one.

@@ -151,7 +151,8 @@ fn an_entry_changed_after_it_was_checked_is_checked_again() {
 fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
     let dir = scratch("cache-tiered");
     let rt = cached_runtime(&dir);
-    let m = rt.compile(FORTY_TWO).unwrap();
+    let big = above_the_line();
+    let m = rt.compile(&big).unwrap();
     let first = rt.instantiate(m, &Default::default()).unwrap();
     rt.tier_up(m).unwrap();
     let later = rt.instantiate(m, &Default::default()).unwrap();
@@ -160,7 +161,7 @@ fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
     // which a new runtime starts from at once.
     assert_eq!(entries(&dir).len(), 1);
     let again = cached_runtime(&dir);
-    let m2 = again.compile(FORTY_TWO).unwrap();
+    let m2 = again.compile(&big).unwrap();
     assert_eq!(again.tier(m2).unwrap(), Tier::Optimized);
     for inst in [first, later] {
         assert_eq!(

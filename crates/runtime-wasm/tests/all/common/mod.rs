@@ -46,3 +46,14 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A module with more code than `OPTIMIZED_AT_ONCE` (about 80 KiB), so a
+/// tiered runtime starts it on baseline code; exports `answer` (42).
+pub fn above_the_line() -> Vec<u8> {
+    let body = "local.get 0 i32.const 1000000 i32.add drop ".repeat(20);
+    let filler: String = (0..500)
+        .map(|_| format!("(func (param i32) {body})"))
+        .collect();
+    let wat = format!("(module (func (export \"answer\") (result i32) i32.const 42) {filler})");
+    runtime_wasm::wat2wasm(wat.as_bytes()).unwrap()
+}
