@@ -81,13 +81,18 @@ fn n_arg(n: i32) -> Arg {
     Arg::Number(f64::from(n))
 }
 
-fn guest(limits: Limits) -> (Arc<Instance>, mpsc::Receiver<u64>) {
+/// An instance of `GUEST` with host functions `cb` and `grow` (made for it:
+/// they reach it through `Me`), `spin` calling its `spin`, and `limits`.
+fn guest_of(
+    cb: impl FnOnce(Me) -> Arc<dyn HostFunc>,
+    grow: impl FnOnce(Me) -> Arc<dyn HostFunc>,
+    limits: Limits,
+) -> Arc<Instance> {
     let rt = runtime();
     let me: Me = Arc::default();
-    let (tx, seen) = mpsc::channel();
     let mut imports = Imports::default();
-    imports.add("host", "cb", Import::Func(Arc::new(Down(me.clone()))));
-    imports.add("host", "grow", Import::Func(Arc::new(Grow(me.clone(), tx))));
+    imports.add("host", "cb", Import::Func(cb(me.clone())));
+    imports.add("host", "grow", Import::Func(grow(me.clone())));
     imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
     let m = rt.compile(GUEST).unwrap();
     let config = InstanceConfig {
@@ -97,7 +102,20 @@ fn guest(limits: Limits) -> (Arc<Instance>, mpsc::Receiver<u64>) {
     };
     let inst = rt.instantiate(m, &config).unwrap();
     me.set(inst.clone()).unwrap();
+    inst
+}
+
+/// `GUEST` calling back in through `cb` (`Down`) and growing its memory
+/// through `grow`, which sends what the host call sees.
+fn guest(limits: Limits) -> (Arc<Instance>, mpsc::Receiver<u64>) {
+    let (tx, seen) = mpsc::channel();
+    let inst = guest_of(|me| Arc::new(Down(me)), |me| Arc::new(Grow(me, tx)), limits);
     (inst, seen)
+}
+
+/// `GUEST` whose `cb` is `cb` (its `grow` spins, unused).
+fn guest_with(cb: impl FnOnce(Me) -> Arc<dyn HostFunc>, limits: Limits) -> Arc<Instance> {
+    guest_of(cb, |me| Arc::new(Spin(me)), limits)
 }
 
 #[test]
@@ -296,25 +314,6 @@ fn a_panic_inside_a_nested_operation_gives_the_store_back() {
         inst.run_sync(|l| l.call("down", &[n_arg(0)])).unwrap(),
         vec![Value::I32(100)]
     );
-}
-
-/// An instance of `GUEST` whose `cb` is `cb`, made with `limits`.
-fn guest_with(cb: impl FnOnce(Me) -> Arc<dyn HostFunc>, limits: Limits) -> Arc<Instance> {
-    let rt = runtime();
-    let me: Me = Arc::default();
-    let mut imports = Imports::default();
-    imports.add("host", "cb", Import::Func(cb(me.clone())));
-    imports.add("host", "grow", Import::Func(Arc::new(Spin(me.clone()))));
-    imports.add("host", "spin", Import::Func(Arc::new(Spin(me.clone()))));
-    let m = rt.compile(GUEST).unwrap();
-    let config = InstanceConfig {
-        imports,
-        limits,
-        ..Default::default()
-    };
-    let inst = rt.instantiate(m, &config).unwrap();
-    me.set(inst.clone()).unwrap();
-    inst
 }
 
 /// `cb(n)`: starts the async `down(n - 1)` and answers with its result + 1
