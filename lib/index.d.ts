@@ -51,6 +51,35 @@ export type ExportFunction = (...args: Argument[]) => Value | Value[] | undefine
 /** One entry of `instance.exports`, by the export's kind. */
 export type ExportValue = ExportFunction | Memory | Table | Global;
 
+/**
+ * A component value in jco's shapes: numbers (`bigint` for `u64`/`s64`),
+ * strings (also `char` and enum cases), booleans, `Uint8Array` for
+ * `list<u8>`, arrays for other lists and tuples, objects for records
+ * (lowerCamelCase keys), variants and nested options / results (`{ tag, val }`)
+ * and flags (booleans), `undefined` for an option's none.
+ */
+export type ComponentValue =
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | ComponentValue[]
+  | { [key: string]: ComponentValue };
+
+/** A component function on `instance.exports`: called synchronously, it returns its value. */
+export type ComponentFunction = (...args: ComponentValue[]) => ComponentValue;
+
+/** An exported interface on a component instance's `exports`: its functions by lowerCamelCase name. */
+export type ComponentInterface = Readonly<Record<string, ComponentFunction>>;
+
+/** The error value of a `result<T, E>` a component function returned, thrown (as jco throws it). */
+export class ComponentError extends Error {
+  constructor(payload: ComponentValue);
+  readonly payload: ComponentValue;
+}
+
 export const types: {
   readonly i32: (value: number) => TypedValue;
   readonly i64: (value: bigint | number) => TypedValue;
@@ -128,12 +157,22 @@ export interface ComponentItem {
   kind: "func" | "instance" | "resource" | "type" | "module" | "component" | "core func";
 }
 
+/** One exported function of a component. */
+export interface ComponentFunctionInfo {
+  /** The name `call` takes: `"add"`, `"ns:pkg/iface@1.0.0#fn"`, `"ns:pkg/iface@1.0.0#[method]res.fn"`. */
+  name: string;
+  /** Where `instance.exports` puts it: `["add"]`, `["iface", "fn"]`, `["iface", "Res", "fn"]`. */
+  path: string[];
+  kind: "func" | "constructor" | "method" | "static";
+}
+
 /** What a component imports and exports; `wit` is its world as WIT text (with the packages it uses). */
 export interface ComponentInfo {
   kind: "component";
   wit: string;
   imports: ComponentItem[];
   exports: ComponentItem[];
+  functions: ComponentFunctionInfo[];
 }
 
 export type Source = Uint8Array | ArrayBuffer | ArrayBufferView | string;
@@ -186,6 +225,11 @@ export interface InstanceConfig {
   maxMemoryBytes?: number;
   /** Elements any one table may hold. */
   maxTableElements?: number;
+  /**
+   * Bytes the host may allocate for one value a component's guest hands it
+   * (default 64 MiB); a bigger string or list fails the call with 5013.
+   */
+  maxValueBytes?: number;
 }
 
 export interface Policy {
@@ -348,12 +392,17 @@ export class Instance {
   getExports(): ExportInfo[];
   /**
    * The exports in the WebAssembly JS API's shape (frozen): functions called
-   * synchronously, and `Memory`, `Table` and `Global` objects.
+   * synchronously, and `Memory`, `Table` and `Global` objects. (A component
+   * instance's are in jco's shape: its functions, and an object per exported
+   * interface under its short and its full name — see `ComponentInterface`;
+   * typed per component in a later release.)
    */
   readonly exports: Readonly<Record<string, ExportValue>>;
   /**
    * Calls an export; resolves to the array of its results (`[]`, `[x]`,
-   * `[x, y]`): `const [n] = await inst.call<[number]>("add", 1, 2)`.
+   * `[x, y]`): `const [n] = await inst.call<[number]>("add", 1, 2)`. (A
+   * component's functions take and give `ComponentValue`s; the error of a
+   * `result` one returns is thrown as a `ComponentError`.)
    */
   call<R extends Value[] = Value[]>(name: string, ...args: Argument[]): Promise<R>;
   callSync<R extends Value[] = Value[]>(name: string, ...args: Argument[]): R;

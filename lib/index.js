@@ -5,11 +5,12 @@ import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
 import { Caller, dispatch } from "./host.js";
 import { buildExports, exportedFunctions } from "./exports.js";
+import { ComponentError, callComponent, callComponentSync, componentExports } from "./component.js";
 import { internals } from "./internals.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
 
-export { Caller, ErrorCode, WasmError, types };
+export { Caller, ComponentError, ErrorCode, WasmError, types };
 
 /** Module source as the addon takes it: a Uint8Array view or WAT text. */
 function source(input) {
@@ -287,6 +288,7 @@ export class Instance {
    * and `Memory`, `Table` and `Global` objects.
    */
   get exports() {
+    if (this.#n.isComponent) return (this.#exports ??= componentExports(this.#n));
     return (this.#exports ??= buildExports(this.#n, this.#n.getExports(), (e) => {
       if (e.kind === "memory") return new Memory(this.#n, e.name);
       if (e.kind === "table") return new Table(this.#n, e.name);
@@ -294,8 +296,12 @@ export class Instance {
     }));
   }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
-  call(name, ...args) { return async(() => this.#n.call(str(name, "export name"), args, false)); }
+  call(name, ...args) {
+    if (this.#n.isComponent) return callComponent(this.#n, name, args);
+    return async(() => this.#n.call(str(name, "export name"), args, false));
+  }
   callSync(name, ...args) {
+    if (this.#n.isComponent) return callComponentSync(this.#n, name, args);
     const f = this.#numericFunc(name);
     if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
     return sync(() => this.#n.call(str(name, "export name"), args, true));

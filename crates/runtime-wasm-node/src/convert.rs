@@ -62,6 +62,110 @@ pub fn to_args(args: &[Unknown]) -> Result<Vec<core::Arg>> {
     args.iter().map(to_arg).collect()
 }
 
+/// A JS value as a loosely typed component argument: strings, booleans,
+/// `undefined`, arrays and plain objects (own enumerable properties, each
+/// read once) besides numbers, bigints, `null` and `Uint8Array`; the core
+/// checks it against the parameter's WIT type. Nesting past
+/// `MAX_VALUE_DEPTH` is not followed (a cyclic value ends there).
+pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
+    let deeper = |items: Vec<Unknown>| -> Result<Vec<core::Arg>> {
+        items
+            .iter()
+            .map(|i| to_value_arg(env, i, depth + 1))
+            .collect()
+    };
+    Ok(match v.get_type()? {
+        ValueType::String => {
+            // SAFETY: `get_type` just reported a string, which `String` converts.
+            core::Arg::Str(unsafe { v.cast::<String>() }?)
+        }
+        // SAFETY: `get_type` just reported a boolean, which `bool` converts.
+        ValueType::Boolean => core::Arg::Bool(unsafe { v.cast::<bool>() }?),
+        ValueType::Undefined => core::Arg::Undefined,
+        ValueType::Object if depth >= core::MAX_VALUE_DEPTH => core::Arg::Other(format!(
+            "a value nested deeper than {} levels",
+            core::MAX_VALUE_DEPTH
+        )),
+        ValueType::Object if v.is_array()? => {
+            // SAFETY: `is_array` just confirmed `v` is an array, which
+            // `Vec<Unknown>` converts element by element.
+            core::Arg::List(deeper(unsafe { v.cast::<Vec<Unknown>>() }?)?)
+        }
+        ValueType::Object => match object_arg(v)? {
+            core::Arg::Other(_) if !v.is_typedarray()? && !v.is_arraybuffer()? => {
+                // SAFETY: `get_type` reported an object, which `Object` wraps as is.
+                let obj = unsafe { v.cast::<Object>() }?;
+                let entries = crate::read::own_entries(env, &obj)?;
+                let (keys, values): (Vec<String>, Vec<Unknown>) = entries.into_iter().unzip();
+                core::Arg::Object(keys.into_iter().zip(deeper(values)?).collect())
+            }
+            other => other,
+        },
+        ValueType::Number | ValueType::BigInt | ValueType::Null => to_arg(v)?,
+        _ => core::Arg::Other(crate::read::describe(v)?.into()),
+    })
+}
+
+/// A component value lifted from a guest, in its JS shape.
+pub struct LiftedJs(pub core::Lifted);
+
+impl ToNapiValue for LiftedJs {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: `env` is the env napi-rs handed this conversion on the JS
+        // thread, and each arm converts an owned Rust value into it.
+        unsafe {
+            match val.0 {
+                core::Lifted::Undefined => Undefined::to_napi_value(env, ()),
+                core::Lifted::Bool(b) => bool::to_napi_value(env, b),
+                core::Lifted::Number(n) => f64::to_napi_value(env, n),
+                core::Lifted::BigInt(i) => BigInt::to_napi_value(
+                    env,
+                    BigInt {
+                        sign_bit: i < 0,
+                        // u64 and s64 magnitudes fit one word.
+                        words: vec![i.unsigned_abs() as u64],
+                    },
+                ),
+                core::Lifted::Str(s) => String::to_napi_value(env, s),
+                core::Lifted::Bytes(b) => Uint8Array::to_napi_value(env, Uint8Array::new(b)),
+                core::Lifted::Array(items) => {
+                    Vec::to_napi_value(env, items.into_iter().map(LiftedJs).collect::<Vec<_>>())
+                }
+                core::Lifted::Object(props) => {
+                    let mut obj = ptr::null_mut();
+                    check_status!(sys::napi_create_object(env, &mut obj))?;
+                    for (key, value) in props {
+                        let value = LiftedJs::to_napi_value(env, LiftedJs(value))?;
+                        let key = String::to_napi_value(env, key)?;
+                        check_status!(sys::napi_set_property(env, obj, key, value))?;
+                    }
+                    Ok(obj)
+                }
+            }
+        }
+    }
+}
+
+/// A component call's answer: `{ ok: true, value: results }`, or `{ ok:
+/// false, value: error }` for the error of a `result` it returned (the JS
+/// layer throws it as a `ComponentError`).
+pub struct AnswerJs(pub core::Answer);
+
+impl ToNapiValue for AnswerJs {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let (ok, value) = match val.0 {
+            core::Answer::Ok(results) => (true, core::Lifted::Array(results)),
+            core::Answer::Err(e) => (false, e),
+        };
+        let props = vec![
+            ("ok".to_string(), core::Lifted::Bool(ok)),
+            ("value".to_string(), value),
+        ];
+        // SAFETY: as `LiftedJs`'s: the env of this conversion, on the JS thread.
+        unsafe { LiftedJs::to_napi_value(env, LiftedJs(core::Lifted::Object(props))) }
+    }
+}
+
 /// A number or bigint amount (fuel), checked by the core.
 pub fn amount(v: Either<f64, BigInt>, what: &str) -> core::Result<u64> {
     let arg = match v {
@@ -391,6 +495,25 @@ pub struct ComponentInfoJs {
     pub wit: String,
     pub imports: Vec<ComponentItemJs>,
     pub exports: Vec<ComponentItemJs>,
+    pub functions: Vec<ComponentFunctionJs>,
+}
+
+/// One exported function of a component (see `core::ComponentFunction`).
+#[napi(object)]
+pub struct ComponentFunctionJs {
+    pub name: String,
+    pub path: Vec<String>,
+    pub kind: String,
+}
+
+pub fn functions_js(list: &[core::ComponentFunction]) -> Vec<ComponentFunctionJs> {
+    list.iter()
+        .map(|f| ComponentFunctionJs {
+            name: f.name.clone(),
+            path: f.path.clone(),
+            kind: f.kind.into(),
+        })
+        .collect()
 }
 
 /// One top-level import or export of a component.
@@ -415,6 +538,7 @@ impl From<core::ComponentInfo> for ComponentInfoJs {
             wit: info.wit,
             imports: items(info.imports),
             exports: items(info.exports),
+            functions: functions_js(&info.functions),
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::buffer::Buffers;
 use crate::convert::{
-    amount, exports_js, js_bytes, to_arg, to_args, Batch, Bytes, ExternJs, FuncRefJs, GlobalJs,
-    Results, RunResult,
+    amount, exports_js, functions_js, js_bytes, to_arg, to_args, to_value_arg, AnswerJs, Batch,
+    Bytes, ComponentFunctionJs, ExternJs, FuncRefJs, GlobalJs, Results, RunResult,
 };
 use crate::error::sync;
 use crate::js_thread::{on_js_thread, JsRef, JsThread};
@@ -148,9 +148,10 @@ impl JsInstance {
         exports_js(self.inst.exports())
     }
 
+    /// A module's results (an array); a component's answer (`AnswerJs`).
     #[napi(
         ts_args_type = "name: string, args: unknown[], now: boolean",
-        ts_return_type = "unknown[] | Promise<unknown[]>"
+        ts_return_type = "unknown | Promise<unknown>"
     )]
     pub fn call<'e>(
         &self,
@@ -159,10 +160,31 @@ impl JsInstance {
         args: Vec<Unknown>,
         now: bool,
     ) -> Result<Unknown<'e>> {
+        if self.inst.is_component() {
+            let args = args
+                .iter()
+                .map(|a| to_value_arg(env, a, 0))
+                .collect::<Result<Vec<_>>>()?;
+            return self.op(env, now, move |l| {
+                Box::pin(async move { l.call_component_async(&name, &args).await.map(AnswerJs) })
+            });
+        }
         let args = to_args(&args)?;
         self.op(env, now, move |l| {
             Box::pin(async move { l.call_async(&name, &args).await.map(Results) })
         })
+    }
+
+    /// Whether the instance is a component's.
+    #[napi(getter)]
+    pub fn is_component(&self) -> bool {
+        self.inst.is_component()
+    }
+
+    /// A component's exported functions (empty for a module's).
+    #[napi]
+    pub fn functions(&self) -> Vec<ComponentFunctionJs> {
+        functions_js(self.inst.functions())
     }
 
     #[napi(

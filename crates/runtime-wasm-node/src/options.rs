@@ -106,6 +106,7 @@ pub fn instance_config(
             "maxMemoryBytes" => limits.max_memory_bytes = Some(count(&v, k)?),
             "maxTableElements" => limits.max_table_elements = Some(count(&v, k)?),
             "maxOpenFiles" => limits.max_open_files = Some(count(&v, k)?),
+            "maxValueBytes" => limits.max_value_bytes = Some(count(&v, k)?),
             "imports" => c.imports = host::imports(env, object(v, "imports")?, dispatch, js)?,
             _ => {
                 let known = core::INSTANCE_CONFIG_KEYS;

@@ -255,6 +255,27 @@ impl Error {
         }
     }
 
+    /// Classifies an engine error from a component call: a trap (and what
+    /// a host function raised) as any call's; anything else is the engine
+    /// refusing what the guest handed back — more than `maxValueBytes`,
+    /// outside its memory, malformed — which is 5013.
+    pub(crate) fn from_component(err: wasmtime::Error) -> Error {
+        if let Some(Trap::CannotEnterComponent) = err.downcast_ref::<Trap>() {
+            return Error::Call {
+                message: "the component instance cannot be entered again: an earlier call into it trapped or failed, which ends a component instance".into(),
+                trap: trap_info(&err),
+            };
+        }
+        let ours = err.is::<Trap>() || err.is::<HostFailure>() || err.is::<I32Exit>();
+        if ours {
+            return Error::from_guest(err);
+        }
+        Error::LimitExceeded(format!(
+            "the guest's value was refused: {} (a value a guest hands the host is bounded by maxValueBytes and by its memory)",
+            describe(&err)
+        ))
+    }
+
     /// Classifies an engine error raised by instantiation (linking or start).
     pub(crate) fn from_instantiate(err: wasmtime::Error) -> Error {
         if let Some(cap) = err.downcast_ref::<CapExceeded>() {
@@ -300,6 +321,7 @@ fn trap_info(err: &wasmtime::Error) -> Option<TrapInfo> {
         Trap::AllocationTooLarge => "allocation size too large",
         Trap::CastFailure => "cast failure",
         Trap::UnhandledTag => "unhandled exception",
+        Trap::CannotEnterComponent => "cannot enter component instance",
         _ => "trap",
     }
     .to_string();

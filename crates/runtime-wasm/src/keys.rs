@@ -20,6 +20,7 @@ pub const INSTANCE_CONFIG_KEYS: &[&str] = &[
     "maxMemoryBytes",
     "maxTableElements",
     "maxOpenFiles",
+    "maxValueBytes",
     "imports",
 ];
 

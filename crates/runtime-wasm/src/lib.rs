@@ -92,7 +92,9 @@ mod table;
 mod value;
 mod wasi;
 
-pub use component::{ComponentInfo, ComponentItemInfo};
+pub use component::{
+    Answer, ComponentFunction, ComponentInfo, ComponentItemInfo, Lifted, MAX_VALUE_DEPTH,
+};
 pub use error::{Error, ErrorCode, Frame, HostError, Result, TrapInfo};
 pub use func::{FuncRef, MAX_NUMBERS};
 pub use global::GlobalValue;
@@ -100,7 +102,9 @@ pub use host_call::{HostCall, HostFunc};
 pub use imports::{ExportRef, Import, Imports};
 pub use instance::{Instance, InstanceConfig, Live, Op, RunOutput};
 pub use keys::{unknown_key, INSTANCE_CONFIG_KEYS, POLICY_KEYS, PREOPEN_KEYS, RUNTIME_OPTION_KEYS};
-pub use limits::{Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS};
+pub use limits::{
+    Limits, DEFAULT_MAX_MEMORY64_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, DEFAULT_MAX_VALUE_BYTES,
+};
 pub use memory::{default_memory, Extent, HostMemory, Lease, MemoryView, Watcher, PAGE_SIZE};
 pub use module::{
     wat2wasm, Compiler, ExportInfo, ExternInfo, ImportInfo, ModuleInfo, Tier,

@@ -23,7 +23,16 @@ pub struct Limits {
     /// WASI descriptors the guest may hold open at once, preopens included
     /// and stdio not (default 1024); one more `path_open` gets `EMFILE`.
     pub max_open_files: Option<u64>,
+    /// Bytes the host may allocate for one value a component's guest hands
+    /// it (a string, a list, their nesting); default 64 MiB
+    /// ([`DEFAULT_MAX_VALUE_BYTES`]).
+    pub max_value_bytes: Option<u64>,
 }
+
+/// Bytes of one component value taken from a guest when `max_value_bytes`
+/// is not given: a guest cannot make the host allocate without bound by
+/// returning a huge list or string.
+pub const DEFAULT_MAX_VALUE_BYTES: u64 = 64 << 20;
 
 /// Elements a table may hold when `max_table_elements` is not given, on
 /// pooled and on-demand instances alike: a guest cannot make the host

@@ -7,7 +7,7 @@ use crate::component::{CompiledComponent, ComponentInfo};
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::instance::{Instance, InstanceConfig, LiveStore};
+use crate::instance::{Code, Instance, InstanceConfig, LiveStore};
 use crate::module::{self, Compiled, ModuleInfo};
 use crate::module::{Compiler, Tier};
 use crate::policy::Policy;
@@ -377,22 +377,51 @@ impl Runtime {
 
     /// Makes a new instance with its own store, memory, state and limits.
     pub fn instantiate(&self, id: ModuleId, config: &InstanceConfig) -> Result<Arc<Instance>> {
-        if self.is_component(id) {
-            return Err(Error::Instantiate {
-                message: format!(
-                    "`{id}` is a component; instantiating components is not supported yet"
-                ),
-                trap: None,
-            });
-        }
-        let compiled = self.module(id)?;
         let inner = &self.inner;
         let cap = inner.max_instances.unwrap_or(usize::MAX);
         let over = || Error::LimitExceeded(format!("maxInstances ({cap}) instances are live"));
+        let component = inner.components.get(id);
+        let compiled = match component {
+            Some(_) => None,
+            None => Some(self.module(id)?),
+        };
         if inner.instances.len() >= cap {
             return Err(over());
         }
         let inst_id = InstanceId::fresh();
+        let inst = match (component, compiled) {
+            (Some(c), _) => {
+                let live =
+                    LiveStore::for_component(inst_id, &inner.engines, &c, &inner.policy, config)?;
+                Instance::new(
+                    inst_id,
+                    id,
+                    Code::Component(c),
+                    inner.executor.clone(),
+                    live,
+                )
+            }
+            (None, Some(compiled)) => self.instantiate_module(inst_id, id, compiled, config)?,
+            (None, None) => unreachable!("a handle is a module's or a component's"),
+        };
+        let inst = Arc::new(inst);
+        // Checked again on insertion: instantiations may race past the first check.
+        if !inner.instances.insert_within(inst_id, inst.clone(), cap) {
+            return Err(over());
+        }
+        Ok(inst)
+    }
+
+    /// An instance of a module: in the store of the instances whose exports
+    /// it imports, else in a new one.
+    fn instantiate_module(
+        &self,
+        inst_id: InstanceId,
+        id: ModuleId,
+        compiled: Arc<Compiled>,
+        config: &InstanceConfig,
+    ) -> Result<Instance> {
+        let inner = &self.inner;
         let joined = match self.linked_owner(config)? {
             // Imports another instance's exports: it joins that store.
             Some(owner) => {
@@ -409,20 +438,20 @@ impl Runtime {
             }
             None => self.join_linkable(inst_id, id, &compiled, config)?,
         };
-        let inst = match joined {
+        Ok(match joined {
             Some(inst) => inst,
             None => {
                 let live =
                     LiveStore::new(inst_id, &inner.engines, &compiled, &inner.policy, config)?;
-                Instance::new(inst_id, id, compiled, inner.executor.clone(), live)
+                Instance::new(
+                    inst_id,
+                    id,
+                    Code::Module(compiled),
+                    inner.executor.clone(),
+                    live,
+                )
             }
-        };
-        let inst = Arc::new(inst);
-        // Checked again on insertion: instantiations may race past the first check.
-        if !inner.instances.insert_within(inst_id, inst.clone(), cap) {
-            return Err(over());
-        }
-        Ok(inst)
+        })
     }
 
     /// The owner of the store whose instances' exports `config` imports, if

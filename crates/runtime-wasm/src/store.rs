@@ -32,7 +32,10 @@ pub struct StoreData {
 impl StoreData {
     /// The engine's instance of the store's member `id`, if it is one.
     pub(crate) fn member_instance(&self, id: InstanceId) -> Option<wasmtime::Instance> {
-        self.members.iter().find(|m| m.id == id).map(|m| m.instance)
+        self.members
+            .iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.guest.module())
     }
 }
 
@@ -87,10 +90,27 @@ impl Gate {
     }
 }
 
+/// What a member of a store instantiated.
+pub(crate) enum Guest {
+    Module(wasmtime::Instance),
+    /// A component, alone in its store (components link nothing yet).
+    Component(wasmtime::component::Instance),
+}
+
+impl Guest {
+    /// The module instance, for a module's member.
+    pub(crate) fn module(&self) -> Option<wasmtime::Instance> {
+        match self {
+            Guest::Module(i) => Some(*i),
+            Guest::Component(_) => None,
+        }
+    }
+}
+
 /// One instance in a store, with the handles made for it.
 pub(crate) struct Member {
     pub(crate) id: InstanceId,
-    pub(crate) instance: wasmtime::Instance,
+    pub(crate) guest: Guest,
     /// Function handles (exports and table entries), by id.
     pub(crate) funcs: Vec<Callee>,
     /// Handles of the exports called so far, by name.
@@ -103,10 +123,10 @@ pub(crate) struct Member {
 }
 
 impl Member {
-    pub(crate) fn new(id: InstanceId, instance: wasmtime::Instance, memories: Exported) -> Member {
+    pub(crate) fn new(id: InstanceId, guest: Guest, memories: Exported) -> Member {
         Member {
             id,
-            instance,
+            guest,
             funcs: Vec::new(),
             exported: HashMap::new(),
             from_tables: HashMap::new(),

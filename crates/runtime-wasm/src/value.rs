@@ -20,6 +20,15 @@ pub enum Arg {
     List(Vec<Arg>),
     /// A value whose wasm type the embedder stated (`types.i64(x)`).
     Typed(String, Box<Arg>),
+    /// A string (component values: `string`, `char`, enum cases).
+    Str(String),
+    /// A boolean (component `bool`, flags).
+    Bool(bool),
+    /// `undefined` (a component `option`'s none).
+    Undefined,
+    /// A plain object's own enumerable properties, in order (component
+    /// records, variants, flags).
+    Object(Vec<(String, Arg)>),
     /// Anything else; the string names its kind for the error message.
     Other(String),
 }
@@ -68,12 +77,16 @@ impl Arg {
             Arg::Null => "null".into(),
             Arg::List(items) => format!("an array of {}", items.len()),
             Arg::Typed(t, _) => format!("{t} value"),
+            Arg::Str(_) => "string".into(),
+            Arg::Bool(_) => "boolean".into(),
+            Arg::Undefined => "undefined".into(),
+            Arg::Object(_) => "object".into(),
             Arg::Other(kind) => kind.clone(),
         }
     }
 
     /// The value as an exact integer, if it is one.
-    fn integer(&self) -> Option<i128> {
+    pub(crate) fn integer(&self) -> Option<i128> {
         match self {
             Arg::Number(n) if n.is_finite() && n.fract() == 0.0 => Some(*n as i128),
             Arg::BigInt { negative, words } => {

@@ -1,6 +1,7 @@
 //! What a component imports and exports: its world as WIT text, and each
 //! top-level import and export by name and kind.
 
+use super::names::{functions, ComponentFunction};
 use wasmtime::component::types::{ComponentExtern, ComponentItem};
 use wasmtime::Engine;
 
@@ -11,6 +12,9 @@ pub struct ComponentInfo {
     pub wit: String,
     pub imports: Vec<ComponentItemInfo>,
     pub exports: Vec<ComponentItemInfo>,
+    /// Every exported function with its name for `call` and its place on
+    /// `instance.exports`.
+    pub functions: Vec<ComponentFunction>,
 }
 
 /// One top-level import or export of a component.
@@ -33,6 +37,7 @@ impl ComponentInfo {
             wit: wit(binary),
             imports: items(ty.imports(engine)),
             exports: items(ty.exports(engine)),
+            functions: functions(component, engine),
         }
     }
 }

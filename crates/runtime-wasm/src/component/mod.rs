@@ -1,9 +1,14 @@
 //! Components (the Component Model): compiled once for the plain engine
 //! (`compiled`), described by their WIT world and their imports and exports
-//! (`info`).
+//! (`info`), their functions named (`names`), their values converted in
+//! jco's shapes (`value`).
 
 mod compiled;
 mod info;
+mod names;
+pub(crate) mod value;
 
 pub(crate) use compiled::CompiledComponent;
 pub use info::{ComponentInfo, ComponentItemInfo};
+pub use names::ComponentFunction;
+pub use value::{Answer, Lifted, MAX_VALUE_DEPTH};

@@ -10,7 +10,7 @@ use crate::limits::Limiter;
 use crate::memory::{Exported, Lent};
 use crate::module::{Compiled, ExternInfo};
 use crate::registry::InstanceId;
-use crate::store::{Member, StoreData};
+use crate::store::{Guest, Member, StoreData};
 use crate::value::Arg;
 use crate::wasi::WasiConfig;
 use std::sync::Arc;
@@ -211,7 +211,10 @@ fn instantiate(
     let memories: crate::memory::MemoryExports = memories.into();
     let lent = Arc::new(Lent::new(&*store, &memories));
     let _ = exported.set((memories, lent));
-    Ok(Some((Member::new(id, instance, exported), needs_async)))
+    Ok(Some((
+        Member::new(id, Guest::Module(instance), exported),
+        needs_async,
+    )))
 }
 
 /// What satisfies one import: a host function, else WASI, else 5001.

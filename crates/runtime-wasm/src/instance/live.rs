@@ -4,6 +4,7 @@
 //! `Caller` of a host call the guest waits on.
 
 use crate::block_on::block_on;
+use crate::component::CompiledComponent;
 use crate::deadline::{within, Deadline};
 use crate::engine::{Flavor, Variant};
 use crate::error::{Error, Result};
@@ -11,8 +12,9 @@ use crate::limits::Limits;
 use crate::memory::{self, Lent, MemoryView};
 use crate::module::Tier;
 use crate::native_stack;
-use crate::store::{refresh_views, Member, StoreData};
+use crate::store::{refresh_views, Guest, Member, StoreData};
 use crate::wasi::Capture;
+use std::future::Future;
 use std::sync::Arc;
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 
@@ -50,9 +52,15 @@ impl LiveStore {
         }
     }
 
-    /// The view an operation for member `current` works through.
-    pub(crate) fn live(&mut self, current: usize) -> Live<'_> {
+    /// The view an operation for member `current` (of component `code`,
+    /// for a component's) works through.
+    pub(crate) fn live(
+        &mut self,
+        current: usize,
+        code: Option<Arc<CompiledComponent>>,
+    ) -> Live<'_> {
         Live {
+            code,
             store: self.store.as_context_mut(),
             current,
             outer: Some(Outer {
@@ -79,6 +87,67 @@ impl LiveStore {
     }
 }
 
+/// A guest function `Live::enter` runs: a module's or a component's.
+pub(crate) trait Entry: Copy {
+    type Val: Send + Sync;
+
+    fn call(
+        self,
+        store: &mut StoreContextMut<'_, StoreData>,
+        params: &[Self::Val],
+        results: &mut [Self::Val],
+    ) -> wasmtime::Result<()>;
+
+    fn call_async<'a>(
+        self,
+        store: StoreContextMut<'a, StoreData>,
+        params: &'a [Self::Val],
+        results: &'a mut [Self::Val],
+    ) -> impl Future<Output = wasmtime::Result<()>> + Send + 'a;
+
+    /// The call's error, classified.
+    fn error(err: wasmtime::Error) -> Error;
+}
+
+/// `Entry` for a function type whose `call` and `call_async` take values of
+/// type `$val`, its errors classified by `$error`.
+macro_rules! entry {
+    ($func:ty, $val:ty, $error:path) => {
+        impl Entry for $func {
+            type Val = $val;
+
+            fn call(
+                self,
+                store: &mut StoreContextMut<'_, StoreData>,
+                params: &[Self::Val],
+                results: &mut [Self::Val],
+            ) -> wasmtime::Result<()> {
+                <$func>::call(&self, store, params, results)
+            }
+
+            async fn call_async<'a>(
+                self,
+                store: StoreContextMut<'a, StoreData>,
+                params: &'a [Self::Val],
+                results: &'a mut [Self::Val],
+            ) -> wasmtime::Result<()> {
+                <$func>::call_async(&self, store, params, results).await
+            }
+
+            fn error(err: wasmtime::Error) -> Error {
+                $error(err)
+            }
+        }
+    };
+}
+
+entry!(wasmtime::Func, wasmtime::Val, Error::from_guest);
+entry!(
+    wasmtime::component::Func,
+    wasmtime::component::Val,
+    Error::from_component
+);
+
 /// What an operation on the owner's store has that a nested one does not:
 /// the deadline to arm, how guest code is entered, the captured output.
 struct Outer<'s> {
@@ -98,16 +167,24 @@ pub struct Live<'s> {
     pub(crate) current: usize,
     /// `None` for a nested operation.
     outer: Option<Outer<'s>>,
+    /// The component's code, when the member is a component (to find its
+    /// functions by name).
+    code: Option<Arc<CompiledComponent>>,
 }
 
 impl<'s> Live<'s> {
     /// The view of an operation nested in a host call of the store: it runs
     /// inside that call, on its `Caller`'s store.
-    pub(crate) fn nested(store: StoreContextMut<'s, StoreData>, current: usize) -> Live<'s> {
+    pub(crate) fn nested(
+        store: StoreContextMut<'s, StoreData>,
+        current: usize,
+        code: Option<Arc<CompiledComponent>>,
+    ) -> Live<'s> {
         Live {
             store,
             current,
             outer: None,
+            code,
         }
     }
 }
@@ -118,29 +195,37 @@ impl Live<'_> {
     /// function's reply, blocking WASI) is abandoned then. Without async host
     /// functions in the store the call is direct, with no fiber. A nested
     /// call runs inside the outer one, already armed and bounded.
-    pub(crate) async fn enter(
+    pub(crate) async fn enter<E: Entry>(
         &mut self,
-        func: wasmtime::Func,
-        params: &[wasmtime::Val],
-        results: &mut [wasmtime::Val],
+        func: E,
+        params: &[E::Val],
+        results: &mut [E::Val],
     ) -> Result<()> {
         let Some(outer) = &self.outer else {
             // Nested: the outer call armed the deadline; its end bounds the
             // waits of this one too.
             let deadline = self.store.data().deadline;
-            let done = within(deadline, func.call_async(&mut self.store, params, results)).await?;
-            return done.map_err(Error::from_guest);
+            let done = within(
+                deadline,
+                func.call_async(self.store.as_context_mut(), params, results),
+            )
+            .await?;
+            return done.map_err(E::error);
         };
         let _armed = outer.deadline.arm(&mut self.store)?;
         let done = if *outer.needs_async {
             let deadline = self.store.data().deadline;
-            within(deadline, func.call_async(&mut self.store, params, results)).await?
+            within(
+                deadline,
+                func.call_async(self.store.as_context_mut(), params, results),
+            )
+            .await?
         } else {
             // No host function can nest another call here; the sync forms'
             // `block_on` checked the stack on the way in.
             func.call(&mut self.store, params, results)
         };
-        done.map_err(Error::from_guest)
+        done.map_err(E::error)
     }
 
     /// The store's gate (see `store::Gate`).
@@ -148,9 +233,22 @@ impl Live<'_> {
         self.store.data().gate.clone()
     }
 
-    /// The instance the operation is for.
-    pub(crate) fn instance(&self) -> wasmtime::Instance {
-        self.store.data().members[self.current].instance
+    /// The module instance the operation is for; `None` for a component.
+    pub(crate) fn instance(&self) -> Option<wasmtime::Instance> {
+        self.store.data().members[self.current].guest.module()
+    }
+
+    /// The component instance the operation is for, with its code; 5003
+    /// for a module's.
+    pub(crate) fn component(
+        &self,
+    ) -> Result<(wasmtime::component::Instance, Arc<CompiledComponent>)> {
+        match (&self.store.data().members[self.current].guest, &self.code) {
+            (Guest::Component(c), Some(code)) => Ok((*c, code.clone())),
+            _ => Err(Error::ExportNotFound(
+                "this instance is a module's; it has no component functions".into(),
+            )),
+        }
     }
 
     pub(crate) fn member(&mut self) -> &mut Member {
@@ -258,8 +356,12 @@ impl Live<'_> {
         kind: &str,
         pick: impl FnOnce(wasmtime::Extern) -> Option<T>,
     ) -> Result<T> {
-        let found = self
-            .instance()
+        let instance = self.instance().ok_or_else(|| {
+            Error::ExportNotFound(format!(
+                "no export named `{name}`: a component instance exports only functions and interfaces"
+            ))
+        })?;
+        let found = instance
             .get_export(&mut self.store, name)
             .ok_or_else(|| Error::ExportNotFound(format!("no export named `{name}`")))?;
         pick(found).ok_or_else(|| Error::ExportNotFound(format!("export `{name}` is not a {kind}")))
@@ -268,7 +370,9 @@ impl Live<'_> {
     /// The memory named `name`, or with `None` the default memory (the
     /// export `memory`, else the first exported memory).
     pub fn memory(&mut self, name: Option<&str>) -> Result<MemoryView<'_, StoreData>> {
-        let instance = self.instance();
+        let instance = self
+            .instance()
+            .ok_or_else(|| memory::missing(name.unwrap_or("memory")))?;
         memory::locate(self.store.as_context_mut(), instance, name)
     }
 }

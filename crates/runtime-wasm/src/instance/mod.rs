@@ -3,9 +3,11 @@
 //! calls into it in arrival order (`queue`).
 
 mod build;
+mod component;
 mod live;
 mod queue;
 
+use crate::component::{CompiledComponent, ComponentFunction};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::imports::{ExportRef, Imports};
@@ -39,6 +41,13 @@ pub struct RunOutput {
     pub stderr: Option<Vec<u8>>,
 }
 
+/// What an instance runs: a module's code or a component's.
+#[derive(Clone)]
+pub(crate) enum Code {
+    Module(Arc<Compiled>),
+    Component(Arc<CompiledComponent>),
+}
+
 /// A handle on one instance; calls into it run one at a time in arrival
 /// order, sync ones on the caller's thread and async ones on worker threads.
 ///
@@ -49,7 +58,7 @@ pub struct RunOutput {
 pub struct Instance {
     id: InstanceId,
     module_id: ModuleId,
-    compiled: Arc<Compiled>,
+    code: Code,
     executor: Executor,
     /// The owner of the store, for an instance linked into it.
     owner: Option<Arc<Instance>>,
@@ -108,9 +117,35 @@ impl Instance {
         self.module_id
     }
 
-    /// The module's exports; needs no access to the store.
+    /// The module's exports (none for a component: see
+    /// [`ComponentInfo`](crate::ComponentInfo)); needs no access to the store.
     pub fn exports(&self) -> &[ExportInfo] {
-        &self.compiled.info().exports
+        match &self.code {
+            Code::Module(m) => &m.info().exports,
+            Code::Component(_) => &[],
+        }
+    }
+
+    /// Whether the instance is a component's.
+    pub fn is_component(&self) -> bool {
+        matches!(self.code, Code::Component(_))
+    }
+
+    /// A component's code (`None` for a module's), for the view an
+    /// operation works through.
+    pub(crate) fn component_code(&self) -> Option<Arc<CompiledComponent>> {
+        match &self.code {
+            Code::Module(_) => None,
+            Code::Component(c) => Some(c.clone()),
+        }
+    }
+
+    /// A component's exported functions (empty for a module's).
+    pub fn functions(&self) -> &[ComponentFunction] {
+        match &self.code {
+            Code::Module(_) => &[],
+            Code::Component(c) => c.functions(),
+        }
     }
 
     /// Names export `name`, for another instance to import (it then joins

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use super::live::LiveStore;
-use super::{Instance, Live};
+use super::{Code, Instance, Live};
 
 /// An operation on the live store, as a future: the one definition behind
 /// both the sync form (`Instance::run_sync` with `block_on`) and the async one.
@@ -149,15 +149,17 @@ where
         store: wasmtime::StoreContextMut<'a, crate::store::StoreData>,
     ) -> Pin<Box<dyn Future<Output = Done> + Send + 'a>> {
         let member = self.instance.member;
-        Box::pin(self.finish(Some(Live::nested(store, member))))
+        let code = self.instance.component_code();
+        Box::pin(self.finish(Some(Live::nested(store, member, code))))
     }
 
     fn queue(self: Box<Self>) {
         let owner = self.instance.owner_arc();
         let work: Work = Box::new(move |live| {
             Box::pin(async move {
-                let member = self.instance.member;
-                self.finish(live.map(|store| store.live(member))).await
+                let (member, code) = (self.instance.member, self.instance.component_code());
+                self.finish(live.map(|store| store.live(member, code)))
+                    .await
             })
         });
         owner.enqueue(Task::Run(work));
@@ -192,7 +194,7 @@ impl Instance {
     pub(crate) fn new(
         id: InstanceId,
         module_id: ModuleId,
-        compiled: Arc<Compiled>,
+        code: Code,
         executor: Executor,
         live: LiveStore,
     ) -> Instance {
@@ -201,7 +203,7 @@ impl Instance {
             tier: live.tier(),
             id,
             module_id,
-            compiled,
+            code,
             executor,
             owner: None,
             member: 0,
@@ -267,7 +269,7 @@ impl Instance {
         Ok(Some(Instance {
             id,
             module_id,
-            compiled,
+            code: Code::Module(compiled),
             executor: owner.executor.clone(),
             owner: Some(owner),
             member,
@@ -310,12 +312,17 @@ impl Instance {
         // waits leaves the work to the store as anyone's.
         if let Some(inside) = host_call::inside(self.owner().id) {
             match block_on::borrow_store(&inside) {
-                Some(borrowed) => return borrowed.run(|store| f(&mut Live::nested(store, member))),
+                Some(borrowed) => {
+                    let code = self.component_code();
+                    return borrowed.run(|store| f(&mut Live::nested(store, member, code)));
+                }
                 None if !inside.reply.is_over() => return Err(self.refused()),
                 None => {}
             }
         }
-        self.owner().with_store(|store| f(&mut store.live(member)))
+        let code = self.component_code();
+        self.owner()
+            .with_store(|store| f(&mut store.live(member, code)))
     }
 
     /// Runs `f` against the store on the calling thread (the owner only).

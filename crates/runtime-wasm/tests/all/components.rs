@@ -1,8 +1,14 @@
 //! Components load and describe themselves: told from modules by their
 //! header, compiled once for the plain engine (through the disk cache and
-//! as precompiled artifacts), their world printed as WIT.
+//! as precompiled artifacts), their world printed as WIT. Their instances'
+//! functions take and give values in jco's shapes, every conversion
+//! checked, under the same limits as modules.
 use crate::common::*;
-use runtime_wasm::{ComponentItemInfo, ErrorCode, Runtime, RuntimeOptions};
+use runtime_wasm::{
+    Answer, Arg, ComponentItemInfo, ErrorCode, Instance, InstanceConfig, Lifted, Limits, Runtime,
+    RuntimeOptions,
+};
+use std::sync::Arc;
 
 /// `fixtures/components/adder.wat`: exports `add` and imports the
 /// interface `test:demo/logger`.
@@ -46,14 +52,18 @@ fn a_component_compiles_and_describes_its_world() {
         info.wit
     );
     assert!(info.wit.contains("log: func(level: u32);"), "{}", info.wit);
-    // Module-only operations say what the handle is; instantiation is not
-    // there yet and says so.
+    // Module-only operations say what the handle is; an import nothing
+    // gives is 5001 naming it.
     let err = rt.module_info(id).unwrap_err();
     assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
     assert!(err.to_string().contains("is a component"), "{err}");
     let err = rt.instantiate(id, &Default::default()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InstantiateError, "{err}");
-    assert!(err.to_string().contains("not supported yet"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("missing import `test:demo/logger`"),
+        "{err}"
+    );
     // Identical bytes share one compiled component.
     let again = rt.compile(&adder()).unwrap();
     assert!(rt.same_compiled(id, again).unwrap());
@@ -151,4 +161,345 @@ fn components_go_through_the_disk_cache() {
         rt.component_info(id).unwrap().exports,
         vec![item("add", "func")]
     );
+}
+
+/// An instance of `fixtures/components/types/types.wasm` (built from C by
+/// its `build.sh`) with `limits`.
+fn types(rt: &Runtime, limits: Limits) -> Arc<Instance> {
+    let id = rt.compile(&fixture("components/types/types.wasm")).unwrap();
+    let config = InstanceConfig {
+        limits,
+        ..Default::default()
+    };
+    rt.instantiate(id, &config).unwrap()
+}
+
+fn s(x: &str) -> Arg {
+    Arg::Str(x.into())
+}
+
+/// Properties with owned keys, for an object argument or result.
+fn props<T: Clone>(props: &[(&str, T)]) -> Vec<(String, T)> {
+    props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn obj(p: &[(&str, Arg)]) -> Arg {
+    Arg::Object(props(p))
+}
+
+fn lobj(p: &[(&str, Lifted)]) -> Lifted {
+    Lifted::Object(props(p))
+}
+
+/// Calls `name` of `api`.
+fn call(inst: &Instance, name: &str, args: &[Arg]) -> Answer {
+    let name = format!("test:types/api@0.1.0#{name}");
+    inst.run_sync(|l| l.call_component(&name, args)).unwrap()
+}
+
+fn one(answer: Answer) -> Lifted {
+    match answer {
+        Answer::Ok(mut v) if v.len() == 1 => v.remove(0),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_component_function_is_called_by_name() {
+    let rt = runtime();
+    let id = rt.compile(DOUBLER.as_bytes()).unwrap();
+    let inst = rt.instantiate(id, &Default::default()).unwrap();
+    assert!(inst.is_component());
+    assert_eq!(inst.functions()[0].path, ["double"]);
+    let answer = inst
+        .run_sync(|l| l.call_component("double", &[n(21.0)]))
+        .unwrap();
+    assert_eq!(answer, Answer::Ok(vec![Lifted::Number(42.0)]));
+    // Module operations find nothing to work on.
+    let err = inst.run_sync(|l| l.call("double", &[n(1.0)])).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ExportNotFound, "{err}");
+    let err = inst.run_sync(|l| l.memory(None).map(|_| ())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MemoryError, "{err}");
+    let err = inst
+        .run_sync(|l| l.call_component("triple", &[]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ExportNotFound, "{err}");
+    let err = inst
+        .run_sync(|l| l.call_component("double", &[]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
+    assert!(err.to_string().contains("takes 1 argument, got 0"), "{err}");
+}
+
+#[test]
+fn every_wit_type_round_trips_in_jco_shapes() {
+    let rt = runtime();
+    let inst = types(&rt, Limits::default());
+    let echo = one(call(&inst, "echo-string", &[s("h\u{e9}llo \u{1f389}")]));
+    assert_eq!(echo, Lifted::Str("h\u{e9}llo \u{1f389}".into()));
+    let max = Arg::BigInt {
+        negative: false,
+        words: vec![u64::MAX],
+    };
+    let sum = one(call(&inst, "add-u64", &[max, n(1.0)]));
+    assert_eq!(sum, Lifted::BigInt(0));
+    let neg = one(call(&inst, "neg-s64", &[big(i64::MIN + 1)]));
+    assert_eq!(neg, Lifted::BigInt(i128::from(i64::MAX)));
+    let mixed = [
+        n(255.0),
+        n(-128.0),
+        n(65535.0),
+        n(-32768.0),
+        n(1.5),
+        n(-0.0),
+        s("\u{1f389}"),
+        Arg::Bool(true),
+    ];
+    let Lifted::Array(out) = one(call(&inst, "mix", &mixed)) else {
+        panic!()
+    };
+    assert_eq!(
+        out[..4],
+        [255.0, -128.0, 65535.0, -32768.0].map(Lifted::Number)
+    );
+    assert_eq!(out[4], Lifted::Number(1.5));
+    assert!(matches!(out[5], Lifted::Number(z) if z == 0.0 && z.is_sign_negative()));
+    assert_eq!(
+        out[6..],
+        [Lifted::Str("\u{1f389}".into()), Lifted::Bool(true)]
+    );
+    let bytes = one(call(&inst, "reverse-bytes", &[Arg::Bytes(vec![1, 2, 3])]));
+    assert_eq!(bytes, Lifted::Bytes(vec![3, 2, 1]));
+    let none = one(call(&inst, "reverse-bytes", &[Arg::List(vec![])]));
+    assert_eq!(none, Lifted::Bytes(vec![]));
+    let total = one(call(
+        &inst,
+        "sum-list",
+        &[Arg::List(vec![n(1.0), n(-2.0), n(40.0)])],
+    ));
+    assert_eq!(total, Lifted::Number(39.0));
+    // Records: lowerCamelCase keys; an absent option field is none.
+    let person = obj(&[
+        ("name", s("Ann")),
+        ("age", n(41.0)),
+        ("tags", Arg::List(vec![s("a")])),
+    ]);
+    let older = one(call(&inst, "older", &[person]));
+    assert_eq!(
+        older,
+        lobj(&[
+            ("name", Lifted::Str("Ann".into())),
+            ("age", Lifted::Number(42.0)),
+            ("tags", Lifted::Array(vec![Lifted::Str("a".into())])),
+            ("home", Lifted::Undefined),
+        ])
+    );
+    let circle = obj(&[("tag", s("circle")), ("val", n(2.0))]);
+    assert_eq!(one(call(&inst, "area", &[circle])), Lifted::Number(12.0));
+    let empty = obj(&[("tag", s("empty"))]);
+    assert_eq!(one(call(&inst, "area", &[empty])), Lifted::Number(0.0));
+    assert_eq!(
+        one(call(&inst, "next-color", &[s("blue")])),
+        Lifted::Str("red".into())
+    );
+    let flipped = one(call(&inst, "flip", &[obj(&[("read", Arg::Bool(true))])]));
+    let f = |b| Lifted::Bool(b);
+    assert_eq!(
+        flipped,
+        lobj(&[("read", f(false)), ("write", f(true)), ("exec", f(true))])
+    );
+    // A returned `result`: the value, or its error as the answer's.
+    assert_eq!(
+        one(call(&inst, "checked-div", &[n(7.0), n(2.0)])),
+        Lifted::Number(3.0)
+    );
+    let err = call(&inst, "checked-div", &[n(1.0), n(0.0)]);
+    assert_eq!(err, Answer::Err(Lifted::Str("division by zero".into())));
+    assert_eq!(
+        one(call(&inst, "first", &[Arg::List(vec![])])),
+        Lifted::Undefined
+    );
+    // `option<option<T>>`: the outer one is `{ tag, val }`.
+    let some_none = obj(&[("tag", s("some")), ("val", Arg::Undefined)]);
+    let back = one(call(&inst, "maybe-maybe", &[some_none]));
+    assert_eq!(
+        back,
+        lobj(&[
+            ("tag", Lifted::Str("some".into())),
+            ("val", Lifted::Undefined)
+        ])
+    );
+    let none = one(call(&inst, "maybe-maybe", &[Arg::Undefined]));
+    assert_eq!(none, lobj(&[("tag", Lifted::Str("none".into()))]));
+    let swapped = call(&inst, "swap", &[obj(&[("tag", s("ok")), ("val", n(5.0))])]);
+    assert_eq!(swapped, Answer::Err(Lifted::Number(5.0)));
+    // Short names: the interface without its version, or its name alone.
+    for name in ["test:types/api#sum-list", "api#sum-list"] {
+        let answer = inst
+            .run_sync(|l| l.call_component(name, &[Arg::List(vec![])]))
+            .unwrap();
+        assert_eq!(answer, Answer::Ok(vec![Lifted::Number(0.0)]));
+    }
+}
+
+/// Good arguments for `mix`, but for argument `i`.
+fn mix_with(i: usize, arg: Arg) -> Vec<Arg> {
+    let mut args = vec![
+        n(1.0),
+        n(0.0),
+        n(0.0),
+        n(0.0),
+        n(0.0),
+        n(0.0),
+        s("a"),
+        Arg::Bool(true),
+    ];
+    args[i] = arg;
+    args
+}
+
+#[test]
+fn a_bad_argument_names_its_path_and_the_instance_goes_on() {
+    let rt = runtime();
+    let inst = types(&rt, Limits::default());
+    let bad = |name: &str, args: &[Arg], says: &str| {
+        let name = format!("test:types/api@0.1.0#{name}");
+        let err = inst
+            .run_sync(|l| l.call_component(&name, args))
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
+        assert!(err.to_string().contains(says), "{err} / {says}");
+    };
+    let tags = Arg::List(vec![s("a"), n(3.0)]);
+    let person = obj(&[("name", s("Ann")), ("age", n(1.0)), ("tags", tags)]);
+    bad(
+        "older",
+        &[person],
+        "arg 0 .tags[1]: expected string, got number 3",
+    );
+    bad(
+        "older",
+        &[obj(&[("name", s("Ann"))])],
+        "arg 0 .age: missing (u8)",
+    );
+    bad(
+        "mix",
+        &mix_with(0, n(256.0)),
+        "arg 0: 256 is out of range for u8",
+    );
+    bad(
+        "mix",
+        &mix_with(1, n(0.5)),
+        "arg 1: expected s8 (an integer)",
+    );
+    bad("mix", &mix_with(6, s("ab")), "arg 6: expected char");
+    bad(
+        "add-u64",
+        &[n(-1.0), n(0.0)],
+        "arg 0: -1 is out of range for u64",
+    );
+    bad(
+        "add-u64",
+        &[n(2f64.powi(60)), n(0.0)],
+        "expected u64 (a safe integer or a bigint)",
+    );
+    bad(
+        "next-color",
+        &[s("mauve")],
+        "expected one of red, green, blue, got \"mauve\"",
+    );
+    bad(
+        "area",
+        &[obj(&[("tag", s("hexagon"))])],
+        "arg 0 .tag: expected one of circle, rect, empty",
+    );
+    bad(
+        "flip",
+        &[obj(&[("rwx", Arg::Bool(true))])],
+        "arg 0 .rwx: no such flag",
+    );
+    bad(
+        "sum-list",
+        &[Arg::Other("a value nested deeper than 100 levels".into())],
+        "got a value nested deeper",
+    );
+    bad("total", &[n(1.0)], "takes or returns a resource");
+    // Nothing ran: the instance answers as before.
+    assert_eq!(
+        one(call(&inst, "sum-list", &[Arg::List(vec![n(2.0)])])),
+        Lifted::Number(2.0)
+    );
+}
+
+#[test]
+fn limits_hold_on_a_component() {
+    let rt = runtime();
+    let timed = types(
+        &rt,
+        Limits {
+            timeout: Some(std::time::Duration::from_millis(50)),
+            ..Default::default()
+        },
+    );
+    let err = timed
+        .run_sync(|l| l.call_component("api#spin", &[]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    let fueled = types(
+        &rt,
+        Limits {
+            fuel: Some(1_000_000),
+            ..Default::default()
+        },
+    );
+    let err = fueled
+        .run_sync(|l| l.call_component("api#spin", &[]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::FuelExhausted, "{err}");
+    // A trap ends a component instance: later calls say so.
+    let err = fueled
+        .run_sync(|l| l.call_component("api#sum-list", &[Arg::List(vec![])]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CallError, "{err}");
+    assert!(err.to_string().contains("cannot be entered again"), "{err}");
+    let capped = types(
+        &rt,
+        Limits {
+            max_memory_bytes: Some(4 << 20),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        one(call(&capped, "grow", &[n(1000.0)])),
+        Lifted::Number(-1.0)
+    );
+}
+
+#[test]
+fn guest_values_past_the_caps_fail_the_call() {
+    let rt = runtime();
+    // A list claiming 1 GiB at a 16-byte buffer.
+    let inst = types(&rt, Limits::default());
+    let err = inst
+        .run_sync(|l| l.call_component("api#forged-list", &[n((1u32 << 30).into())]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+    // A real string past `max_value_bytes`, and one within it.
+    let small = Limits {
+        max_value_bytes: Some(1 << 20),
+        ..Default::default()
+    };
+    let inst = types(&rt, small);
+    let err = inst
+        .run_sync(|l| l.call_component("api#repeat", &[s("ab"), n((1u32 << 20).into())]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+    let inst = types(&rt, small);
+    let answer = inst
+        .run_sync(|l| l.call_component("api#repeat", &[s("ab"), n(3.0)]))
+        .unwrap();
+    assert_eq!(answer, Answer::Ok(vec![Lifted::Str("ababab".into())]));
 }
