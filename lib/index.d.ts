@@ -56,9 +56,11 @@ export type ExportValue = ExportFunction | Memory | Table | Global;
  * strings (also `char` and enum cases), booleans, `Uint8Array` for
  * `list<u8>`, arrays for other lists and tuples, objects for records
  * (lowerCamelCase keys), variants and nested options / results (`{ tag, val }`)
- * and flags (booleans), `undefined` for an option's none.
+ * and flags (booleans), `undefined` for an option's none, and resources
+ * (`ComponentResource`).
  */
 export type ComponentValue =
+  | ComponentResource
   | undefined
   | boolean
   | number
@@ -67,6 +69,15 @@ export type ComponentValue =
   | Uint8Array
   | ComponentValue[]
   | { [key: string]: ComponentValue };
+
+/**
+ * A resource a component instance gave the host: an object of its type's
+ * class (with the methods the component exports for it), good for that
+ * instance only, released by `Symbol.dispose` (or once collected).
+ */
+export interface ComponentResource {
+  [Symbol.dispose](): void;
+}
 
 /** A component function on `instance.exports`: called synchronously, it returns its value. */
 export type ComponentFunction = (...args: ComponentValue[]) => ComponentValue;

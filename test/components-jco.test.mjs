@@ -2,12 +2,13 @@
 // through runtime-wasm and through jco's transpiled output on V8 (transpiled
 // here, by @bytecodealliance/jco-transpile from npm, with jco's
 // ComponentError wrapping), value by value: edge numbers, NaN, -0, u64
-// limits, astral characters, empty lists, every WIT type.
+// limits, astral characters, empty lists, every WIT type, a resource.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { inspect } from "node:util";
 import * as wasm from "../lib/index.js";
 import { fixturePath, tempDir } from "./support.mjs";
 
@@ -62,6 +63,7 @@ const cases = [
   ["swap", { tag: "ok", val: 5 }], ["swap", { tag: "err", val: "e" }], ["swap", { tag: "err", val: "" }],
   ["repeat", "ab", 3], ["repeat", "", 5], ["repeat", "🎉", 0],
   ["grow", 0],
+  ["bump", { id: 2 ** 32 - 1, name: "🎉", score: -0, active: false, balance: -(2n ** 63n), level: 255, email: "", ratio: NaN, tags: [], avatar: new Uint8Array() }],
 ];
 
 test("the types component gives the same values through runtime-wasm as through jco on V8", async (t) => {
@@ -70,9 +72,15 @@ test("the types component gives the same values through runtime-wasm as through 
   const ours = wasm.instantiateSync(wasm.compileFileSync(file)).exports.api;
   const theirs = jco.module.api;
   for (const [name, ...args] of cases) {
-    const label = `${name}(${args.map((a) => (typeof a === "bigint" ? `${a}n` : JSON.stringify(a)?.slice(0, 40))).join(", ")})`;
+    const label = `${name}(${args.map((a) => inspect(a, { breakLength: Infinity }).slice(0, 60)).join(", ")})`;
     assert.deepEqual(outcome(() => ours[name](...args)), outcome(() => theirs[name](...args)), label);
   }
+  // Resources: constructed, called, borrowed, moved into the guest.
+  const story = (api) => {
+    const c = new api.Counter(5);
+    return [c.increment(2), c.get(), api.total(c), c.get(), api.Counter.make(3).get(), api.consume(api.Counter.make(4))];
+  };
+  assert.deepEqual(story(ours), story(theirs));
   // The same through `call`: an array of the one result.
   assert.deepEqual(await wasm.instantiateSync(wasm.compileFileSync(file)).call("api#add-u64", 2n ** 64n - 1n, 2n), [theirs.addU64(2n ** 64n - 1n, 2n)]);
 });

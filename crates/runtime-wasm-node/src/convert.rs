@@ -1,11 +1,13 @@
 //! JS value <-> core value conversions: arguments, results, bytes, options
 //! and introspection objects.
 
+use crate::resource::ResourceHandle;
 use napi::bindgen_prelude::*;
 use napi::check_status;
 use napi::{sys, JsValue as _};
 use runtime_wasm as core;
 use std::ptr;
+use std::sync::Arc;
 
 /// A JS value as a loosely typed core argument; the core checks it against
 /// the signature.
@@ -92,6 +94,14 @@ pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
             core::Arg::List(deeper(unsafe { v.cast::<Vec<Unknown>>() }?)?)
         }
         ValueType::Object => match object_arg(v)? {
+            core::Arg::Other(_) if is_resource(env, v) => {
+                // SAFETY: `is_resource` just checked the object is a live
+                // `ResourceHandle` (its type tag and class).
+                let h = unsafe {
+                    ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw())
+                }?;
+                core::Arg::Resource(h.handle())
+            }
             core::Arg::Other(_) if !v.is_typedarray()? && !v.is_arraybuffer()? => {
                 // SAFETY: `get_type` reported an object, which `Object` wraps as is.
                 let obj = unsafe { v.cast::<Object>() }?;
@@ -106,15 +116,22 @@ pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
     })
 }
 
-/// A component value lifted from a guest, in its JS shape.
-pub struct LiftedJs(pub core::Lifted);
+/// Component values lifted from a guest, made JS values; resources become
+/// `ResourceHandle`s of `inst` (noted in `handles`, so the JS layer gives
+/// them their classes).
+struct Lift<'a> {
+    inst: &'a Arc<core::Instance>,
+    handles: bool,
+}
 
-impl ToNapiValue for LiftedJs {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        // SAFETY: `env` is the env napi-rs handed this conversion on the JS
-        // thread, and each arm converts an owned Rust value into it.
+impl Lift<'_> {
+    /// # Safety
+    /// `env` is the live env of a conversion on the JS thread.
+    unsafe fn js(&mut self, env: sys::napi_env, val: core::Lifted) -> Result<sys::napi_value> {
+        // SAFETY: the caller's `env`; each arm converts an owned Rust value
+        // into it, which is all these `to_napi_value`s require.
         unsafe {
-            match val.0 {
+            match val {
                 core::Lifted::Undefined => Undefined::to_napi_value(env, ()),
                 core::Lifted::Bool(b) => bool::to_napi_value(env, b),
                 core::Lifted::Number(n) => f64::to_napi_value(env, n),
@@ -129,27 +146,51 @@ impl ToNapiValue for LiftedJs {
                 core::Lifted::Str(s) => String::to_napi_value(env, s),
                 core::Lifted::Bytes(b) => Uint8Array::to_napi_value(env, Uint8Array::new(b)),
                 core::Lifted::Array(items) => {
-                    Vec::to_napi_value(env, items.into_iter().map(LiftedJs).collect::<Vec<_>>())
+                    let mut arr = ptr::null_mut();
+                    check_status!(sys::napi_create_array_with_length(
+                        env,
+                        items.len(),
+                        &mut arr
+                    ))?;
+                    for (i, item) in items.into_iter().enumerate() {
+                        let item = self.js(env, item)?;
+                        check_status!(sys::napi_set_element(env, arr, i as u32, item))?;
+                    }
+                    Ok(arr)
                 }
                 core::Lifted::Object(props) => {
                     let mut obj = ptr::null_mut();
                     check_status!(sys::napi_create_object(env, &mut obj))?;
                     for (key, value) in props {
-                        let value = LiftedJs::to_napi_value(env, LiftedJs(value))?;
+                        let value = self.js(env, value)?;
                         let key = String::to_napi_value(env, key)?;
                         check_status!(sys::napi_set_property(env, obj, key, value))?;
                     }
                     Ok(obj)
+                }
+                core::Lifted::Resource { handle, class } => {
+                    self.handles = true;
+                    let handle = ResourceHandle::new(self.inst.clone(), handle, class.to_string());
+                    ResourceHandle::to_napi_value(env, handle)
                 }
             }
         }
     }
 }
 
+/// Whether `v` (an object) is a `ResourceHandle`.
+fn is_resource(env: &Env, v: &Unknown) -> bool {
+    // SAFETY: `v` is a live object of `env`; the conversion unwraps it only
+    // after checking its type tag and class, failing (no JS exception) for
+    // any other object.
+    unsafe { ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw()) }.is_ok()
+}
+
 /// A component call's answer: `{ ok: true, value: results }`, or `{ ok:
 /// false, value: error }` for the error of a `result` it returned (the JS
-/// layer throws it as a `ComponentError`).
-pub struct AnswerJs(pub core::Answer);
+/// layer throws it as a `ComponentError`); `handles` when resources of
+/// `inst` are in it.
+pub struct AnswerJs(pub core::Answer, pub Arc<core::Instance>);
 
 impl ToNapiValue for AnswerJs {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
@@ -157,12 +198,26 @@ impl ToNapiValue for AnswerJs {
             core::Answer::Ok(results) => (true, core::Lifted::Array(results)),
             core::Answer::Err(e) => (false, e),
         };
-        let props = vec![
-            ("ok".to_string(), core::Lifted::Bool(ok)),
-            ("value".to_string(), value),
-        ];
-        // SAFETY: as `LiftedJs`'s: the env of this conversion, on the JS thread.
-        unsafe { LiftedJs::to_napi_value(env, LiftedJs(core::Lifted::Object(props))) }
+        let mut lift = Lift {
+            inst: &val.1,
+            handles: false,
+        };
+        // SAFETY: the env napi-rs handed this conversion on the JS thread.
+        unsafe {
+            let value = lift.js(env, value)?;
+            let mut obj = ptr::null_mut();
+            check_status!(sys::napi_create_object(env, &mut obj))?;
+            let props = [
+                ("ok", bool::to_napi_value(env, ok)?),
+                ("value", value),
+                ("handles", bool::to_napi_value(env, lift.handles)?),
+            ];
+            for (key, value) in props {
+                let key = String::to_napi_value(env, key.to_string())?;
+                check_status!(sys::napi_set_property(env, obj, key, value))?;
+            }
+            Ok(obj)
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::convert::{
 use crate::error::sync;
 use crate::js_thread::{on_js_thread, JsRef, JsThread};
 use crate::promise::either;
+use crate::resource::ResourceHandle;
 use crate::{fast_call, host};
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -165,13 +166,40 @@ impl JsInstance {
                 .iter()
                 .map(|a| to_value_arg(env, a, 0))
                 .collect::<Result<Vec<_>>>()?;
+            let inst = self.inst.clone();
             return self.op(env, now, move |l| {
-                Box::pin(async move { l.call_component_async(&name, &args).await.map(AnswerJs) })
+                Box::pin(async move {
+                    let answer = l.call_component_async(&name, &args).await?;
+                    Ok(AnswerJs(answer, inst))
+                })
             });
         }
         let args = to_args(&args)?;
         self.op(env, now, move |l| {
             Box::pin(async move { l.call_async(&name, &args).await.map(Results) })
+        })
+    }
+
+    /// Drops a resource this instance gave (its destructor runs in the
+    /// guest); disposing one twice, or one moved into the guest, does nothing.
+    #[napi(
+        ts_args_type = "handle: ResourceHandle, now: boolean",
+        ts_return_type = "void | Promise<void>"
+    )]
+    pub fn drop_resource<'e>(
+        &self,
+        env: &'e Env,
+        handle: &ResourceHandle,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let (r, first) = (handle.handle(), handle.dispose());
+        self.op(env, now, move |l| {
+            Box::pin(async move {
+                match first {
+                    true => l.drop_resource_async(r).await,
+                    false => Ok(()),
+                }
+            })
         })
     }
 

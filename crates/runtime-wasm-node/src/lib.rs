@@ -16,6 +16,7 @@ mod js_thread;
 mod options;
 mod promise;
 mod read;
+mod resource;
 mod runtime;
 
 /// The cheapest possible call into the addon: the floor that `callSync`'s

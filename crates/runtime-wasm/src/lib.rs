@@ -86,6 +86,7 @@ mod open;
 mod policy;
 mod precompiled;
 mod registry;
+mod resources;
 mod runtime;
 mod store;
 mod table;
@@ -112,6 +113,7 @@ pub use module::{
 };
 pub use policy::Policy;
 pub use registry::{InstanceId, ModuleId};
+pub use resources::ResourceRef;
 pub use runtime::{Runtime, RuntimeOptions, DEFAULT_POOL};
 pub use table::TableEntry;
 pub use value::{count, millis, offset, type_name, Arg, Value};

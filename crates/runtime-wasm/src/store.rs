@@ -8,6 +8,7 @@ use crate::func::Callee;
 use crate::limits::Limiter;
 use crate::memory::Exported;
 use crate::registry::InstanceId;
+use crate::resources::Resources;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
@@ -120,6 +121,8 @@ pub(crate) struct Member {
     pub(crate) from_tables: HashMap<usize, u32>,
     /// Its exported memories and where they are.
     pub(crate) memories: Exported,
+    /// The resources a component member gave the host and it still holds.
+    pub(crate) resources: Resources,
 }
 
 impl Member {
@@ -131,6 +134,7 @@ impl Member {
             exported: HashMap::new(),
             from_tables: HashMap::new(),
             memories,
+            resources: Resources::default(),
         }
     }
 }

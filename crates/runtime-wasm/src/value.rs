@@ -29,6 +29,8 @@ pub enum Arg {
     /// A plain object's own enumerable properties, in order (component
     /// records, variants, flags).
     Object(Vec<(String, Arg)>),
+    /// A component resource the host holds.
+    Resource(crate::ResourceRef),
     /// Anything else; the string names its kind for the error message.
     Other(String),
 }
@@ -81,6 +83,7 @@ impl Arg {
             Arg::Bool(_) => "boolean".into(),
             Arg::Undefined => "undefined".into(),
             Arg::Object(_) => "object".into(),
+            Arg::Resource(_) => "a resource".into(),
             Arg::Other(kind) => kind.clone(),
         }
     }

@@ -5,8 +5,11 @@
 
 use super::names::lower_camel;
 use crate::error::{Error, Result};
+use crate::registry::InstanceId;
+use crate::resources::{ResourceRef, Resources};
 use crate::value::Arg;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use wasmtime::component::{Type, Val};
 
 /// How deeply an embedder's value may nest when it is read for a call: as
@@ -31,6 +34,28 @@ pub enum Lifted {
     Array(Vec<Lifted>),
     /// Properties in order.
     Object(Vec<(String, Lifted)>),
+    /// A resource the host now holds, with its type's qualified name
+    /// (`"ns:pkg/iface@1.0.0#counter"`; empty for a type the component
+    /// does not export).
+    Resource {
+        handle: ResourceRef,
+        class: Arc<str>,
+    },
+}
+
+/// What lowering reads besides the argument: the resources the host holds
+/// for the instance, and those `own` arguments move into the guest (given
+/// up once the call is made).
+pub(crate) struct Lowering<'a> {
+    pub(crate) instance: InstanceId,
+    pub(crate) resources: &'a Resources,
+    pub(crate) moved: Vec<u64>,
+}
+
+/// Where lifted resources go: the instance's held resources.
+pub(crate) struct Lifting<'a> {
+    pub(crate) instance: InstanceId,
+    pub(crate) resources: &'a mut Resources,
 }
 
 /// What a component function gave back: its results (none or one), or the
@@ -117,7 +142,7 @@ pub(crate) fn type_name(ty: &Type) -> String {
 }
 
 /// Lowers `arg` to a value of `ty`; errors name `path` and what was found.
-pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
+pub(crate) fn lower(cx: &mut Lowering<'_>, arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
     let mismatch = || {
         path.fail(format!(
             "expected {}, got {}",
@@ -173,7 +198,7 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                     items
                         .iter()
                         .enumerate()
-                        .map(|(i, a)| lower(a, &elem, &Path::Index(path, i)))
+                        .map(|(i, a)| lower(cx, a, &elem, &Path::Index(path, i)))
                         .collect::<Result<_>>()?,
                 ),
                 _ => return Err(mismatch()),
@@ -185,7 +210,7 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                     .iter()
                     .zip(tuple.types())
                     .enumerate()
-                    .map(|(i, (a, t))| lower(a, &t, &Path::Index(path, i)))
+                    .map(|(i, (a, t))| lower(cx, a, &t, &Path::Index(path, i)))
                     .collect::<Result<_>>()?,
             ),
             _ => return Err(mismatch()),
@@ -201,7 +226,7 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                 let val = match (prop(props, &key), &field.ty) {
                     (None | Some(Arg::Undefined), Type::Option(_)) => Val::Option(None),
                     (None, _) => return Err(at.fail(format!("missing ({})", type_name(&field.ty)))),
-                    (Some(a), t) => lower(a, t, &at)?,
+                    (Some(a), t) => lower(cx, a, t, &at)?,
                 };
                 fields.push((field.name.to_string(), val));
             }
@@ -214,7 +239,7 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                 Path::Field(path, "tag")
                     .fail(format!("expected one of {}, got {tag:?}", names.join(", ")))
             })?;
-            Val::Variant(case.name.to_string(), payload(val, case.ty, path)?)
+            Val::Variant(case.name.to_string(), payload(cx, val, case.ty, path)?)
         }
         Type::Enum(e) => match arg {
             Arg::Str(s) if e.names().any(|n| n == s) => Val::Enum(s.clone()),
@@ -228,13 +253,13 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                 // `option<option<T>>`: the outer one is `{ tag, val }`.
                 (_, Type::Option(_)) => match tagged(arg, path, ty)? {
                     ("none", _) => Val::Option(None),
-                    ("some", val) => Val::Option(payload(val, Some(inner), path)?),
+                    ("some", val) => Val::Option(payload(cx, val, Some(inner), path)?),
                     (tag, _) => {
                         return Err(Path::Field(path, "tag")
                             .fail(format!("expected \"some\" or \"none\", got {tag:?}")))
                     }
                 },
-                _ => Val::Option(Some(Box::new(lower(arg, &inner, path)?))),
+                _ => Val::Option(Some(Box::new(lower(cx, arg, &inner, path)?))),
             }
         }
         Type::Result(result) => {
@@ -247,7 +272,7 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
                         .fail(format!("expected \"ok\" or \"err\", got {tag:?}")))
                 }
             };
-            let payload = payload(val, side, path)?;
+            let payload = payload(cx, val, side, path)?;
             Val::Result(if tag == "ok" {
                 Ok(payload)
             } else {
@@ -277,8 +302,14 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
             }
             Val::Flags(set)
         }
-        // Resources, maps, futures, streams: a call refuses them before it
-        // lowers anything (see `unsupported`).
+        Type::Own(rt) | Type::Borrow(rt) => {
+            let Arg::Resource(r) = arg else {
+                return Err(mismatch());
+            };
+            Val::Resource(resource(cx, r, rt, matches!(ty, Type::Own(_)), path)?)
+        }
+        // Maps, futures, streams: a call refuses them before it lowers
+        // anything (see `unsupported`).
         _ => {
             return Err(path.fail(format!(
                 "values of type {} are not supported yet",
@@ -288,12 +319,54 @@ pub(crate) fn lower(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<Val> {
     })
 }
 
+/// The held resource `r` as an argument of resource type `rt`; `own` moves
+/// it into the guest.
+fn resource(
+    cx: &mut Lowering<'_>,
+    r: &ResourceRef,
+    rt: &wasmtime::component::ResourceType,
+    own: bool,
+    path: &Path<'_>,
+) -> Result<wasmtime::component::ResourceAny> {
+    if r.instance != cx.instance {
+        return Err(path.fail("a resource of another instance"));
+    }
+    if cx.moved.contains(&r.id) {
+        return Err(path.fail("a resource an earlier argument moves into the guest"));
+    }
+    let any = cx
+        .resources
+        .get(r.id)
+        .ok_or_else(|| path.fail("a resource that was disposed or moved into the guest"))?;
+    if any.ty() != *rt {
+        return Err(path.fail(format!(
+            "expected resource `{}`, got resource `{}`",
+            cx.resources.name(rt),
+            cx.resources.name(&any.ty())
+        )));
+    }
+    if own {
+        cx.moved.push(r.id);
+    }
+    Ok(any)
+}
+
 /// The `val` of a `{ tag, val }` whose case carries a `ty` (an absent one is
 /// `undefined`); `None` for a case without one.
-fn payload(val: Option<&Arg>, ty: Option<Type>, path: &Path<'_>) -> Result<Option<Box<Val>>> {
+fn payload(
+    cx: &mut Lowering<'_>,
+    val: Option<&Arg>,
+    ty: Option<Type>,
+    path: &Path<'_>,
+) -> Result<Option<Box<Val>>> {
     let Some(ty) = ty else { return Ok(None) };
     let val = val.unwrap_or(&Arg::Undefined);
-    Ok(Some(Box::new(lower(val, &ty, &Path::Field(path, "val"))?)))
+    Ok(Some(Box::new(lower(
+        cx,
+        val,
+        &ty,
+        &Path::Field(path, "val"),
+    )?)))
 }
 
 /// Own property `key` of an object.
@@ -348,7 +421,7 @@ fn int<T: TryFrom<i128>>(arg: &Arg, ty: &Type, path: &Path<'_>) -> Result<T> {
 }
 
 /// Lifts a guest value of `ty` into its JS shape.
-pub(crate) fn lift(val: Val, ty: &Type) -> Lifted {
+pub(crate) fn lift(cx: &mut Lifting<'_>, val: Val, ty: &Type) -> Lifted {
     match (val, ty) {
         (Val::Bool(b), _) => Lifted::Bool(b),
         (Val::S8(v), _) => Lifted::Number(v.into()),
@@ -372,39 +445,39 @@ pub(crate) fn lift(val: Val, ty: &Type) -> Lifted {
                 });
                 return Lifted::Bytes(bytes.collect());
             }
-            Lifted::Array(items.into_iter().map(|v| lift(v, &elem)).collect())
+            Lifted::Array(items.into_iter().map(|v| lift(cx, v, &elem)).collect())
         }
         (Val::Tuple(items), Type::Tuple(tuple)) => Lifted::Array(
             items
                 .into_iter()
                 .zip(tuple.types())
-                .map(|(v, t)| lift(v, &t))
+                .map(|(v, t)| lift(cx, v, &t))
                 .collect(),
         ),
         (Val::Record(fields), Type::Record(record)) => Lifted::Object(
             fields
                 .into_iter()
                 .zip(record.fields())
-                .map(|((name, v), f)| (lower_camel(&name), lift(v, &f.ty)))
+                .map(|((name, v), f)| (lower_camel(&name), lift(cx, v, &f.ty)))
                 .collect(),
         ),
         (Val::Variant(tag, payload), Type::Variant(variant)) => {
             let case = variant.cases().find(|c| c.name == tag).and_then(|c| c.ty);
-            tag_val(tag, payload.zip(case))
+            tag_val(cx, tag, payload.zip(case))
         }
         (Val::Enum(name), _) => Lifted::Str(name),
         (Val::Option(v), Type::Option(option)) => {
             let inner = option.ty();
             match (v, matches!(inner, Type::Option(_))) {
                 (None, false) => Lifted::Undefined,
-                (Some(v), false) => lift(*v, &inner),
-                (None, true) => tag_val("none".into(), None),
-                (Some(v), true) => tag_val("some".into(), Some((v, inner))),
+                (Some(v), false) => lift(cx, *v, &inner),
+                (None, true) => tag_val(cx, "none".into(), None),
+                (Some(v), true) => tag_val(cx, "some".into(), Some((v, inner))),
             }
         }
         (Val::Result(r), Type::Result(result)) => match r {
-            Ok(v) => tag_val("ok".into(), v.zip(result.ok())),
-            Err(v) => tag_val("err".into(), v.zip(result.err())),
+            Ok(v) => tag_val(cx, "ok".into(), v.zip(result.ok())),
+            Err(v) => tag_val(cx, "err".into(), v.zip(result.err())),
         },
         (Val::Flags(set), Type::Flags(flags)) => Lifted::Object(
             flags
@@ -412,17 +485,28 @@ pub(crate) fn lift(val: Val, ty: &Type) -> Lifted {
                 .map(|n| (lower_camel(n), Lifted::Bool(set.iter().any(|s| s == n))))
                 .collect(),
         ),
-        // Types a call refuses before it runs (see `lower`), and values
-        // that do not match their type, which the engine never produces.
+        (Val::Resource(any), _) => {
+            let id = cx.resources.hold(any);
+            Lifted::Resource {
+                handle: ResourceRef {
+                    instance: cx.instance,
+                    id,
+                },
+                class: cx.resources.name(&any.ty()),
+            }
+        }
+        // Types a call refuses before it runs (see `unsupported`), and
+        // values that do not match their type, which the engine never
+        // produces.
         _ => Lifted::Undefined,
     }
 }
 
 /// `{ tag, val }`, without `val` for a case that carries none.
-fn tag_val(tag: String, payload: Option<(Box<Val>, Type)>) -> Lifted {
+fn tag_val(cx: &mut Lifting<'_>, tag: String, payload: Option<(Box<Val>, Type)>) -> Lifted {
     let mut props = vec![("tag".to_string(), Lifted::Str(tag))];
     if let Some((v, t)) = payload {
-        props.push(("val".to_string(), lift(*v, &t)));
+        props.push(("val".to_string(), lift(cx, *v, &t)));
     }
     Lifted::Object(props)
 }
@@ -439,9 +523,7 @@ pub(crate) fn unsupported(ty: &Type) -> Option<String> {
         Type::Record(r) => first(Box::new(r.fields().map(|f| f.ty))),
         Type::Variant(v) => first(Box::new(v.cases().filter_map(|c| c.ty))),
         Type::Result(r) => first(Box::new(r.ok().into_iter().chain(r.err()))),
-        Type::Own(_)
-        | Type::Borrow(_)
-        | Type::Map(_)
+        Type::Map(_)
         | Type::Future(_)
         | Type::Stream(_)
         | Type::ErrorContext
@@ -452,24 +534,24 @@ pub(crate) fn unsupported(ty: &Type) -> Option<String> {
 
 /// The results in jco's shapes; a function returning `result<T, E>` gives
 /// `T` (`undefined` without one) or answers with its error.
-pub(crate) fn answer(out: Vec<Val>, types: &[Type]) -> Answer {
+pub(crate) fn answer(cx: &mut Lifting<'_>, out: Vec<Val>, types: &[Type]) -> Answer {
     let mut lifted = Vec::with_capacity(out.len());
     for (val, ty) in out.into_iter().zip(types) {
         match (val, ty) {
             (Val::Result(r), Type::Result(rt)) => match r {
-                Ok(v) => lifted.push(side(v, rt.ok())),
-                Err(e) => return Answer::Err(side(e, rt.err())),
+                Ok(v) => lifted.push(side(cx, v, rt.ok())),
+                Err(e) => return Answer::Err(side(cx, e, rt.err())),
             },
-            (val, ty) => lifted.push(lift(val, ty)),
+            (val, ty) => lifted.push(lift(cx, val, ty)),
         }
     }
     Answer::Ok(lifted)
 }
 
 /// One side of a `result`: its payload, or `undefined` without one.
-fn side(val: Option<Box<Val>>, ty: Option<Type>) -> Lifted {
+fn side(cx: &mut Lifting<'_>, val: Option<Box<Val>>, ty: Option<Type>) -> Lifted {
     match (val, ty) {
-        (Some(v), Some(t)) => lift(*v, &t),
+        (Some(v), Some(t)) => lift(cx, *v, &t),
         _ => Lifted::Undefined,
     }
 }

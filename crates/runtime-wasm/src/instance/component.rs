@@ -4,7 +4,7 @@
 //! functions called with values converted by `component::value`.
 
 use crate::block_on::block_on;
-use crate::component::value::{answer, lower, unsupported, Answer, Path};
+use crate::component::value::{answer, lower, unsupported, Answer, Lifting, Lowering, Path};
 use crate::component::CompiledComponent;
 use crate::deadline::Deadline;
 use crate::engine::{Engines, Flavor};
@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::limits::{Limiter, DEFAULT_MAX_VALUE_BYTES};
 use crate::memory::{Exported, Lent, MemoryExports};
 use crate::registry::InstanceId;
+use crate::resources::ResourceRef;
 use crate::store::{Guest, Member, StoreData};
 use crate::value::Arg;
 use crate::wasi::WasiConfig;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use wasmtime::component::{Type, Val};
 use wasmtime::Store;
 
-use super::live::{Group, LiveStore};
+use super::live::{Entry, Group, LiveStore};
 use super::{InstanceConfig, Live};
 
 impl LiveStore {
@@ -77,7 +78,8 @@ impl LiveStore {
         let none: MemoryExports = Vec::new().into();
         let exported: Exported = Arc::default();
         let _ = exported.set((none.clone(), Arc::new(Lent::new(&store, &none))));
-        let member = Member::new(id, Guest::Component(instance), exported);
+        let mut member = Member::new(id, Guest::Component(instance), exported);
+        member.resources.types = resource_types(&mut store, instance, &component);
         store.data_mut().members.push(member);
         Ok(LiveStore {
             store,
@@ -127,17 +129,126 @@ impl Live<'_> {
                 "`{label}` takes or returns {what}, which calls cannot convert yet"
             )));
         }
+        let member = &self.store.data().members[self.current];
+        let mut cx = Lowering {
+            instance: member.id,
+            resources: &member.resources,
+            moved: Vec::new(),
+        };
         let mut vals = Vec::with_capacity(args.len());
         for (i, (arg, (_, t))) in args.iter().zip(&params).enumerate() {
-            vals.push(lower(arg, t, &Path::Arg(label, i))?);
+            vals.push(lower(&mut cx, arg, t, &Path::Arg(label, i))?);
         }
+        let moved = cx.moved;
         let mut out = vec![Val::Bool(false); results.len()];
-        self.enter(func, &vals, &mut out).await?;
-        Ok(answer(out, &results))
+        let done = self.enter(func, &vals, &mut out).await;
+        // What `own` arguments moved is the guest's from the call on.
+        let member = &mut self.store.data_mut().members[self.current];
+        for id in moved {
+            member.resources.take(id);
+        }
+        done?;
+        let mut cx = Lifting {
+            instance: member.id,
+            resources: &mut member.resources,
+        };
+        Ok(answer(&mut cx, out, &results))
+    }
+
+    /// Drops the resource `r` the host holds: its destructor runs in the
+    /// guest. One already dropped or moved into the guest is left as it is;
+    /// one of another instance is 5007.
+    pub async fn drop_resource_async(&mut self, r: ResourceRef) -> Result<()> {
+        self.component()?;
+        let member = &mut self.store.data_mut().members[self.current];
+        if r.instance != member.id {
+            return Err(Error::Type(
+                "this resource belongs to another instance".into(),
+            ));
+        }
+        match member.resources.take(r.id) {
+            Some(any) => self.enter(Destructor(any), &[], &mut []).await,
+            None => Ok(()),
+        }
+    }
+
+    /// `drop_resource_async` on the calling thread.
+    pub fn drop_resource(&mut self, r: ResourceRef) -> Result<()> {
+        block_on(&self.gate(), self.drop_resource_async(r))
     }
 
     /// `call_component_async` on the calling thread.
     pub fn call_component(&mut self, name: &str, args: &[Arg]) -> Result<Answer> {
         block_on(&self.gate(), self.call_component_async(name, args))
+    }
+}
+
+/// The resource types a component instance exports (at the top level and in
+/// its exported interfaces), with their qualified names.
+fn resource_types(
+    store: &mut Store<StoreData>,
+    instance: wasmtime::component::Instance,
+    component: &wasmtime::component::Component,
+) -> Vec<(wasmtime::component::ResourceType, Arc<str>)> {
+    use wasmtime::component::types::ComponentItem;
+    let engine = store.engine().clone();
+    let mut out = Vec::new();
+    for (name, item) in component.component_type().exports(&engine) {
+        match item.ty {
+            ComponentItem::Resource(_) => {
+                if let Some(ty) = instance.get_resource(&mut *store, name) {
+                    out.push((ty, name.into()));
+                }
+            }
+            ComponentItem::ComponentInstance(interface) => {
+                let Some(at) = instance.get_export_index(&mut *store, None, name) else {
+                    continue;
+                };
+                for (res, item) in interface.exports(&engine) {
+                    if !matches!(item.ty, ComponentItem::Resource(_)) {
+                        continue;
+                    }
+                    let ty = instance
+                        .get_export_index(&mut *store, Some(&at), res)
+                        .and_then(|i| instance.get_resource(&mut *store, i));
+                    if let Some(ty) = ty {
+                        out.push((ty, format!("{name}#{res}").into()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A resource's destructor, entered like a guest function (under the
+/// instance's deadline and fuel).
+#[derive(Clone, Copy)]
+struct Destructor(wasmtime::component::ResourceAny);
+
+impl Entry for Destructor {
+    type Val = ();
+
+    fn call(
+        self,
+        store: &mut wasmtime::StoreContextMut<'_, StoreData>,
+        _: &[()],
+        _: &mut [()],
+    ) -> wasmtime::Result<()> {
+        self.0.resource_drop(store)
+    }
+
+    async fn call_async<'a>(
+        self,
+        store: wasmtime::StoreContextMut<'a, StoreData>,
+        _: &'a [()],
+        _: &'a mut [()],
+    ) -> wasmtime::Result<()> {
+        self.0.resource_drop_async(store).await
+    }
+
+    fn error(err: wasmtime::Error) -> Error {
+        Error::from_component(err)
     }
 }

@@ -426,7 +426,11 @@ fn a_bad_argument_names_its_path_and_the_instance_goes_on() {
         &[Arg::Other("a value nested deeper than 100 levels".into())],
         "got a value nested deeper",
     );
-    bad("total", &[n(1.0)], "takes or returns a resource");
+    bad(
+        "total",
+        &[n(1.0)],
+        "arg 0: expected a resource, got number 1",
+    );
     // Nothing ran: the instance answers as before.
     assert_eq!(
         one(call(&inst, "sum-list", &[Arg::List(vec![n(2.0)])])),
@@ -502,4 +506,95 @@ fn guest_values_past_the_caps_fail_the_call() {
         .run_sync(|l| l.call_component("api#repeat", &[s("ab"), n(3.0)]))
         .unwrap();
     assert_eq!(answer, Answer::Ok(vec![Lifted::Str("ababab".into())]));
+}
+
+/// The resource a call gave.
+fn handle(answer: Answer) -> (runtime_wasm::ResourceRef, String) {
+    match one(answer) {
+        Lifted::Resource { handle, class } => (handle, class.to_string()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn resources_are_made_called_borrowed_moved_and_dropped() {
+    let rt = runtime();
+    let inst = types(&rt, Limits::default());
+    let (c, class) = handle(call(&inst, "[constructor]counter", &[n(5.0)]));
+    assert_eq!(class, "test:types/api@0.1.0#counter");
+    let r = Arg::Resource(c);
+    let by = |x: f64| [r.clone(), n(x)];
+    assert_eq!(
+        one(call(&inst, "[method]counter.increment", &by(2.0))),
+        Lifted::Number(7.0)
+    );
+    // Borrowed: the host keeps it.
+    assert_eq!(
+        one(call(&inst, "total", &[Arg::Resource(c)])),
+        Lifted::Number(7.0)
+    );
+    assert_eq!(
+        one(call(&inst, "[method]counter.get", &[Arg::Resource(c)])),
+        Lifted::Number(7.0)
+    );
+    let (m, _) = handle(call(&inst, "[static]counter.make", &[n(3.0)]));
+    // Moved into the guest: the host no longer has it.
+    assert_eq!(
+        one(call(&inst, "consume", &[Arg::Resource(m)])),
+        Lifted::Number(30.0)
+    );
+    let gone = |r: runtime_wasm::ResourceRef, says: &str| {
+        let name = "test:types/api@0.1.0#[method]counter.get";
+        let err = inst
+            .run_sync(|l| l.call_component(name, &[Arg::Resource(r)]))
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+    };
+    gone(m, "disposed or moved into the guest");
+    // Dropped: its destructor runs; dropping again does nothing.
+    inst.run_sync(|l| l.drop_resource(c)).unwrap();
+    inst.run_sync(|l| l.drop_resource(c)).unwrap();
+    gone(c, "disposed or moved into the guest");
+    // Another instance's resource is refused, whatever its number.
+    let other = types(&rt, Limits::default());
+    let (o, _) = handle(call(&other, "[constructor]counter", &[n(1.0)]));
+    let err = inst
+        .run_sync(|l| l.call_component("api#total", &[Arg::Resource(o)]))
+        .unwrap_err();
+    assert!(err.to_string().contains("another instance"), "{err}");
+    let err = inst.run_sync(|l| l.drop_resource(o)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
+    assert_eq!(
+        one(call(&other, "total", &[Arg::Resource(o)])),
+        Lifted::Number(1.0)
+    );
+}
+
+#[test]
+fn a_wide_record_round_trips() {
+    let rt = runtime();
+    let inst = types(&rt, Limits::default());
+    let wide = obj(&[
+        ("id", n(1.0)),
+        ("name", s("n")),
+        ("score", n(1.5)),
+        ("active", Arg::Bool(true)),
+        ("balance", big(-5)),
+        ("level", n(3.0)),
+        ("email", s("e")),
+        ("ratio", n(0.5)),
+        ("tags", Arg::List(vec![s("t")])),
+        ("avatar", Arg::Bytes(vec![1])),
+    ]);
+    let Lifted::Object(out) = one(call(&inst, "bump", &[wide])) else {
+        panic!()
+    };
+    let keys: Vec<_> = out.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["id", "name", "score", "active", "balance", "level", "email", "ratio", "tags", "avatar"]
+    );
+    assert_eq!(out[0].1, Lifted::Number(2.0));
+    assert_eq!(out[4].1, Lifted::BigInt(-5));
 }
