@@ -3,6 +3,7 @@
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits, suspended, holding no thread.
 import { Thrown, sync } from "./errors.js";
+import { ComponentError } from "./component.js";
 import { runAsHost, whilePending } from "./inside.js";
 
 /**
@@ -29,6 +30,16 @@ export class Caller {
   size(name = null) { return sync(() => this.#hc.size(name)); }
 }
 
+/**
+ * Settles `hostCall` with what its function threw: a ComponentError from a
+ * component function returning `result<T, E>` answers its error `E`; any
+ * other value fails the call, unchanged.
+ */
+function threw(hostCall, e) {
+  if (e instanceof ComponentError && hostCall.returnsResult) hostCall.resolveErr(e.payload);
+  else hostCall.reject(boxed(e));
+}
+
 /** Whether the host function running now was called by a guest waiting on a worker. */
 let asyncCall = false;
 
@@ -53,14 +64,14 @@ export function dispatch(hostCall, fn, args, isAsync) {
       ? runAsHost(hostCall, () => fn.apply(caller, args))
       : fn.apply(caller, args);
   } catch (e) {
-    hostCall.reject(boxed(e));
+    threw(hostCall, e);
     return;
   } finally {
     asyncCall = outer;
   }
   const thenable = result !== null && typeof result?.then === "function";
   if (thenable && isAsync) {
-    whilePending(Promise.resolve(result)).then((v) => hostCall.resolve(v), (e) => hostCall.reject(boxed(e)));
+    whilePending(Promise.resolve(result)).then((v) => hostCall.resolve(v), (e) => threw(hostCall, e));
     return;
   }
   // A Promise in a sync call fails the call (5007); what it settles to later

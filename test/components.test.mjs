@@ -34,7 +34,7 @@ test("a component compiles (text, binary, file) and moduleInfo gives its world",
 test("a component's import nothing gives is 5001 naming it", async () => {
   const id = wasm.compileSync(bytes);
   const e = await code(() => wasm.instantiate(id), E.InstantiateError);
-  assert.match(e.message, /missing import `test:demo\/logger`/);
+  assert.match(e.message, /missing import `test:demo\/logger#log`/);
   await code(() => wasm.instantiateSync(id), E.InstantiateError);
   assert.equal(wasm.tier(id), "optimized");
   wasm.dropModule(id);
@@ -228,4 +228,76 @@ test("resources: a class per type with its constructor, methods, static function
   // A record of ten fields.
   const wide = { id: 1, name: "n", score: 1.5, active: true, balance: -5n, level: 3, email: "e", ratio: 0.5, tags: ["t"], avatar: new Uint8Array([1]) };
   assert.deepEqual(api.bump(wide), { ...wide, id: 2 });
+});
+
+// Host imports: the `host` component (fixtures/components/host, built from C)
+// imports a logger and a source, and exports functions calling them.
+const hostId = wasm.compileFileSync(fixturePath("components/host/host.wasm"));
+const hostImports = (log = [], overrides = {}) => ({
+  "test:host/logger": { log(e) { log.push(e); }, count() { return log.length; } },
+  "test:host/source": {
+    next: (n) => (n < 3 ? `s${n}` : undefined),
+    fetch(key) {
+      if (key === "bad") throw new wasm.ComponentError("no such key");
+      return new Uint8Array(key.length);
+    },
+  },
+  ...overrides,
+});
+
+test("imported interfaces are JS functions: values both ways, a ComponentError as a result's error", async () => {
+  const log = [];
+  const { app } = wasm.instantiateSync(hostId, { imports: hostImports(log) }).exports;
+  assert.equal(app.logTwice("hi"), 2);
+  assert.deepEqual(log, [{ level: 1, message: "hi" }, { level: 2, message: "hi" }]);
+  assert.equal(app.gather(), "s0,s1,s2");
+  assert.equal(app.fetched("abcd"), 4n);
+  assert.equal(app.fetched("bad"), -1n);
+  // By the interface's full name (with its version) too, which comes first.
+  const versioned = hostImports([], { "test:host/source@0.1.0": { next: () => undefined, fetch: () => new Uint8Array() } });
+  assert.equal(wasm.instantiateSync(hostId, { imports: versioned }).exports.app.gather(), "");
+});
+
+test("an async import is awaited while the guest waits; in a sync call it is 5007", async () => {
+  const log = [];
+  const slow = {
+    "test:host/logger": {
+      async log(e) { await new Promise((r) => setTimeout(r, 5)); log.push(e.message); },
+      count: async () => log.length,
+    },
+    "test:host/source": {
+      next: async (n) => (n < 2 ? "x" : undefined),
+      fetch: async () => { throw new wasm.ComponentError("later"); },
+    },
+  };
+  const inst = wasm.instantiateSync(hostId, { imports: slow });
+  assert.deepEqual(await Promise.all([inst.call("app#log-twice", "a"), inst.call("app#gather"), inst.call("app#fetched", "k")]), [[2], ["x,x"], [-1n]]);
+  assert.deepEqual(log, ["a", "a"]);
+  const e = await code(() => wasm.instantiateSync(hostId, { imports: slow }).exports.app.gather(), E.TypeError);
+  assert.match(e.message, /returned a Promise during a synchronous call/);
+});
+
+test("what an import throws is the call's error, unchanged; a bad answer is 5007 naming it; a missing import is 5001", async () => {
+  const boom = new Error("boom");
+  const thrower = hostImports([], { "test:host/source": { next() { throw boom; }, fetch() {} } });
+  assert.throws(() => wasm.instantiateSync(hostId, { imports: thrower }).exports.app.gather(), (e) => e === boom);
+  await assert.rejects(wasm.instantiateSync(hostId, { imports: thrower }).call("app#gather"), (e) => e === boom);
+  const wrong = hostImports([], { "test:host/logger": { log() {}, count: () => "many" } });
+  const e = await code(() => wasm.instantiateSync(hostId, { imports: wrong }).exports.app.logTwice("x"), E.TypeError);
+  assert.match(e.message, /the result of host function `test:host\/logger@0\.1\.0#count`: expected u32/);
+  const missing = await code(() => wasm.instantiate(hostId, { imports: { "test:host/logger": { log() {} } } }), E.InstantiateError);
+  assert.match(missing.message, /missing import `test:host\/logger@0\.1\.0#count`/);
+  const notFn = await code(() => wasm.instantiate(hostId, { imports: hostImports([], { "test:host/logger": { log() {}, count: 5 } }) }), E.InstantiateError);
+  assert.match(notFn.message, /`test:host\/logger@0\.1\.0#count` must be a function/);
+  // Prototype properties are not imports.
+  const inherited = Object.create({ count: () => 0 });
+  inherited.log = () => {};
+  await code(() => wasm.instantiate(hostId, { imports: hostImports([], { "test:host/logger": inherited }) }), E.InstantiateError);
+});
+
+test("limits hold on a component with imports: a never-settling import meets timeoutMs, a busy loop meets fuel", async () => {
+  const never = hostImports([], { "test:host/source": { next: () => new Promise(() => {}), fetch() {} } });
+  await code(() => wasm.instantiateSync(hostId, { timeoutMs: 50, imports: never }).call("app#gather"), E.Timeout);
+  const many = hostImports([], { "test:host/source": { next: (n) => (n < 100_000 ? "y" : undefined), fetch() {} } });
+  await code(() => wasm.instantiateSync(hostId, { fuel: 100_000, imports: many }).call("app#gather"), E.FuelExhausted);
 });

@@ -120,7 +120,7 @@ pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
 /// `ResourceHandle`s of `inst` (noted in `handles`, so the JS layer gives
 /// them their classes).
 struct Lift<'a> {
-    inst: &'a Arc<core::Instance>,
+    inst: Option<&'a Arc<core::Instance>>,
     handles: bool,
 }
 
@@ -169,10 +169,38 @@ impl Lift<'_> {
                     Ok(obj)
                 }
                 core::Lifted::Resource { handle, class } => {
+                    let Some(inst) = self.inst else {
+                        // Host calls carry no resources (the core refuses
+                        // imports that would).
+                        return Undefined::to_napi_value(env, ());
+                    };
                     self.handles = true;
-                    let handle = ResourceHandle::new(self.inst.clone(), handle, class.to_string());
+                    let handle = ResourceHandle::new(inst.clone(), handle, class.to_string());
                     ResourceHandle::to_napi_value(env, handle)
                 }
+            }
+        }
+    }
+}
+
+/// The arguments of a host call: a module's values, or a component's in
+/// jco's shapes; a JS array either way.
+pub enum HostArgsJs {
+    Core(Vec<core::Value>),
+    Component(Vec<core::Lifted>),
+}
+
+impl ToNapiValue for HostArgsJs {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: the env napi-rs handed this conversion on the JS thread.
+        unsafe {
+            match val {
+                HostArgsJs::Core(values) => Results::to_napi_value(env, Results(values)),
+                HostArgsJs::Component(values) => Lift {
+                    inst: None,
+                    handles: false,
+                }
+                .js(env, core::Lifted::Array(values)),
             }
         }
     }
@@ -199,7 +227,7 @@ impl ToNapiValue for AnswerJs {
             core::Answer::Err(e) => (false, e),
         };
         let mut lift = Lift {
-            inst: &val.1,
+            inst: Some(&val.1),
             handles: false,
         };
         // SAFETY: the env napi-rs handed this conversion on the JS thread.

@@ -2,7 +2,7 @@
 //! and run on the JS thread; the core owns the waiting, the deadline and
 //! the caller's memory while the function works.
 
-use crate::convert::{to_arg, Results};
+use crate::convert::{to_arg, to_value_arg, HostArgsJs};
 use crate::error::js_error;
 use crate::js_thread::{on_js_thread_env, JsRef, JsThread};
 use crate::read::{describe, object, own_entries, Read};
@@ -64,8 +64,27 @@ impl HostCall {
             self.answered(&env);
             return Ok(());
         }
-        self.answer(&env, Ok(to_arg(&value)?));
+        let answer = match self.call.lifted_args() {
+            Some(_) => to_value_arg(&env, &value, 0)?,
+            None => to_arg(&value)?,
+        };
+        self.answer(&env, Ok(answer));
         Ok(())
+    }
+
+    /// Answers a component function returning `result<T, E>` with the
+    /// error `payload` (its host function threw a `ComponentError`).
+    #[napi]
+    pub fn resolve_err(&self, env: Env, payload: Unknown) -> Result<()> {
+        let payload = to_value_arg(&env, &payload, 0)?;
+        self.answer(&env, Ok(core::Arg::Err(Box::new(payload))));
+        Ok(())
+    }
+
+    /// Whether the call is a component function's that returns a `result`.
+    #[napi(getter)]
+    pub fn returns_result(&self) -> bool {
+        self.call.returns_result()
     }
 
     /// Runs `f`, a native operation started from this call's host function
@@ -156,7 +175,10 @@ impl JsHostFunc {
 /// awaited, and the function's later code is known as this call's).
 fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Result<()> {
     let run = || -> Result<()> {
-        let args = Results(call.call.args().to_vec());
+        let args = match call.call.lifted_args() {
+            Some(lifted) => HostArgsJs::Component(lifted.to_vec()),
+            None => HostArgsJs::Core(call.call.args().to_vec()),
+        };
         let is_async = !call.call.is_blocking();
         let raw = env.raw();
         let argv = [
@@ -164,7 +186,7 @@ fn invoke(env: &Env, dispatch: &JsRef, func: &JsRef, call: HostCall) -> core::Re
             unsafe { HostCall::to_napi_value(raw, call) }?,
             func.get(env)?.raw(),
             // SAFETY: as above.
-            unsafe { Results::to_napi_value(raw, args) }?,
+            unsafe { HostArgsJs::to_napi_value(raw, args) }?,
             // SAFETY: as above.
             unsafe { bool::to_napi_value(raw, is_async) }?,
         ];

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::memory::{Exported, HostMemory, Memories};
 use crate::registry::InstanceId;
 use crate::store::StoreData;
-use crate::value::{Arg, Value};
+use crate::value::{Arg, Lifted, Value};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +16,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 use wasmtime::StoreContextMut;
+
+/// A host call's arguments: a module import's values, or a component
+/// import's in jco's shapes.
+#[derive(Debug)]
+pub enum HostArgs {
+    Core(Vec<Value>),
+    /// `returns_result`: the function returns a `result<T, E>`, whose error
+    /// the embedder answers with `Arg::Err`.
+    Component {
+        args: Vec<Lifted>,
+        returns_result: bool,
+    },
+}
 
 /// A function the guest imports, implemented by the embedder.
 pub trait HostFunc: Send + Sync + 'static {
@@ -266,7 +279,7 @@ pub(crate) struct Inside {
 /// fails the guest's call. While it is unsettled the guest waits, holding
 /// no thread, and its memories are reachable through [`HostCall::memory`].
 pub struct HostCall {
-    args: Vec<Value>,
+    args: HostArgs,
     memories: Arc<Memories>,
     reply: Arc<Reply>,
     deadline: Option<Instant>,
@@ -315,7 +328,7 @@ impl std::fmt::Debug for HostCall {
 
 impl HostCall {
     pub(crate) fn new(
-        args: Vec<Value>,
+        args: HostArgs,
         memories: Arc<Memories>,
         reply: Arc<Reply>,
         deadline: Option<Instant>,
@@ -383,9 +396,35 @@ impl HostCall {
         }
     }
 
-    /// The arguments, as the import's declared parameters give them.
+    /// The arguments of a module's import, as its declared parameters give
+    /// them (none for a component's: see `lifted_args`).
     pub fn args(&self) -> &[Value] {
-        &self.args
+        match &self.args {
+            HostArgs::Core(args) => args,
+            HostArgs::Component { .. } => &[],
+        }
+    }
+
+    /// The arguments of a component's import, in jco's shapes; `None` for
+    /// a module's. Its answer is read as a component value too (an object's
+    /// properties, strings, booleans).
+    pub fn lifted_args(&self) -> Option<&[Lifted]> {
+        match &self.args {
+            HostArgs::Component { args, .. } => Some(args),
+            HostArgs::Core(_) => None,
+        }
+    }
+
+    /// Whether the call answers a component function returning a
+    /// `result<T, E>`: its error is then answered as `Arg::Err`.
+    pub fn returns_result(&self) -> bool {
+        matches!(
+            self.args,
+            HostArgs::Component {
+                returns_result: true,
+                ..
+            }
+        )
     }
 
     /// When the running call's deadline passes, if it has one: the guest's

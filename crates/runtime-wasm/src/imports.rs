@@ -4,7 +4,7 @@
 
 use crate::block_on;
 use crate::error::{Error, HostFailure, Result};
-use crate::host_call::{Heard, HostCall, HostFunc, LentStore, Reply, Wait};
+use crate::host_call::{Heard, HostArgs, HostCall, HostFunc, LentStore, Reply, Wait};
 use crate::memory::{Exported, Memories};
 use crate::registry::InstanceId;
 use crate::store::{refresh_views, StoreData};
@@ -108,89 +108,105 @@ pub(crate) fn wrap(
                 .map(Value::from_val)
                 .collect::<Result<Vec<_>>>()
                 .map_err(fail)?;
-            let open = Open {
-                memories: Arc::new(Memories::of(&mut caller, &exported)),
-                reply: Arc::new(Reply::default()),
-            };
-            let (deadline, instance) = (caller.data().deadline, caller.data().id);
-            let call = HostCall::new(
-                args,
-                open.memories.clone(),
-                open.reply.clone(),
-                deadline,
-                instance,
-            );
-            block_on::start(func, call);
-            // While the guest waits, its host function may use the store:
-            // asked, this call lends it to the host function's thread, and
-            // touches nothing until it is given back; handed an async
-            // operation, it runs it here, on its own store.
-            let (mut lent, mut answer) = (false, None);
-            let ret = loop {
-                let wait = Wait {
-                    reply: open.reply.clone(),
-                    lent,
-                };
-                match wait.await {
-                    Heard::Answer(ret) => answer = Some(ret),
-                    Heard::Asked if !lent => {
-                        let Some(borrower) = open.reply.borrower() else {
-                            continue;
-                        };
-                        open.memories.suspend();
-                        // No other thread polls this store's futures until the
-                        // store is given back (the borrower may be another).
-                        caller.data().gate.shut(borrower);
-                        let store = caller.as_context_mut();
-                        // SAFETY: the loan ends before `caller` is used again:
-                        // this future takes no other branch than waiting
-                        // (`lent`) until the borrower gives the store back,
-                        // and the borrower uses it only until then, while
-                        // nothing polls this future: the store's `Gate`, shut
-                        // until the store is given back, holds every poll of
-                        // its futures on another thread, and on the borrower's
-                        // own thread nothing polls it while the borrower is
-                        // busy with the loan (see `block_on::borrow_store`).
-                        // The lifetime is erased only to hand the reborrow
-                        // across that wait.
-                        let store = unsafe {
-                            std::mem::transmute::<
-                                wasmtime::StoreContextMut<'_, StoreData>,
-                                wasmtime::StoreContextMut<'static, StoreData>,
-                            >(store)
-                        };
-                        open.reply.lend(LentStore {
-                            store,
-                            memories: open.memories.clone(),
-                            exported: exported.clone(),
-                        });
-                        lent = true;
-                    }
-                    Heard::Asked => {}
-                    Heard::Returned => lent = false,
-                    Heard::Job(job) => {
-                        open.memories.suspend();
-                        let done = job.run(caller.as_context_mut()).await;
-                        refresh_views(&caller);
-                        open.memories.renew(&caller, &exported);
-                        open.reply.job_done();
-                        // Settled once the call has its store back: the
-                        // embedder may go on to use it.
-                        done();
-                    }
-                }
-                // Operations handed to the call before its answer run first.
-                if !lent && !open.reply.has_jobs() {
-                    if let Some(ret) = answer.take() {
-                        break ret;
-                    }
-                }
-            };
-            drop(open);
+            let memories = Memories::of(&mut caller, &exported);
+            let ret = serve(caller, func, HostArgs::Core(args), memories, exported).await;
             ret.and_then(|ret| convert_results(&results, ret, &label, out))
                 .map_err(fail)
         })
     })
+}
+
+/// Runs one call of host function `func` for a guest waiting in `store`
+/// (a `Caller`'s, or a component host call's), with the caller's
+/// `memories`, and gives its answer.
+pub(crate) async fn serve(
+    mut caller: impl AsContextMut<Data = StoreData> + Send,
+    func: Arc<dyn HostFunc>,
+    args: HostArgs,
+    memories: Memories,
+    exported: Exported,
+) -> Result<Arg> {
+    let open = Open {
+        memories: Arc::new(memories),
+        reply: Arc::new(Reply::default()),
+    };
+    let data = caller.as_context().data();
+    let (deadline, instance) = (data.deadline, data.id);
+    let call = HostCall::new(
+        args,
+        open.memories.clone(),
+        open.reply.clone(),
+        deadline,
+        instance,
+    );
+    block_on::start(func, call);
+    // While the guest waits, its host function may use the store:
+    // asked, this call lends it to the host function's thread, and
+    // touches nothing until it is given back; handed an async
+    // operation, it runs it here, on its own store.
+    let (mut lent, mut answer) = (false, None);
+    let ret = loop {
+        let wait = Wait {
+            reply: open.reply.clone(),
+            lent,
+        };
+        match wait.await {
+            Heard::Answer(ret) => answer = Some(ret),
+            Heard::Asked if !lent => {
+                let Some(borrower) = open.reply.borrower() else {
+                    continue;
+                };
+                open.memories.suspend();
+                // No other thread polls this store's futures until the
+                // store is given back (the borrower may be another).
+                caller.as_context().data().gate.shut(borrower);
+                let store = caller.as_context_mut();
+                // SAFETY: the loan ends before `caller` is used again:
+                // this future takes no other branch than waiting
+                // (`lent`) until the borrower gives the store back,
+                // and the borrower uses it only until then, while
+                // nothing polls this future: the store's `Gate`, shut
+                // until the store is given back, holds every poll of
+                // its futures on another thread, and on the borrower's
+                // own thread nothing polls it while the borrower is
+                // busy with the loan (see `block_on::borrow_store`).
+                // The lifetime is erased only to hand the reborrow
+                // across that wait.
+                let store = unsafe {
+                    std::mem::transmute::<
+                        wasmtime::StoreContextMut<'_, StoreData>,
+                        wasmtime::StoreContextMut<'static, StoreData>,
+                    >(store)
+                };
+                open.reply.lend(LentStore {
+                    store,
+                    memories: open.memories.clone(),
+                    exported: exported.clone(),
+                });
+                lent = true;
+            }
+            Heard::Asked => {}
+            Heard::Returned => lent = false,
+            Heard::Job(job) => {
+                open.memories.suspend();
+                let done = job.run(caller.as_context_mut()).await;
+                refresh_views(&caller);
+                open.memories.renew(&caller, &exported);
+                open.reply.job_done();
+                // Settled once the call has its store back: the
+                // embedder may go on to use it.
+                done();
+            }
+        }
+        // Operations handed to the call before its answer run first.
+        if !lent && !open.reply.has_jobs() {
+            if let Some(ret) = answer.take() {
+                break ret;
+            }
+        }
+    };
+    drop(open);
+    ret
 }
 
 fn convert_results(

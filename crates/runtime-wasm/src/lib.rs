@@ -93,9 +93,7 @@ mod table;
 mod value;
 mod wasi;
 
-pub use component::{
-    Answer, ComponentFunction, ComponentInfo, ComponentItemInfo, Lifted, MAX_VALUE_DEPTH,
-};
+pub use component::{Answer, ComponentFunction, ComponentInfo, ComponentItemInfo, MAX_VALUE_DEPTH};
 pub use error::{Error, ErrorCode, Frame, HostError, Result, TrapInfo};
 pub use func::{FuncRef, MAX_NUMBERS};
 pub use global::GlobalValue;
@@ -116,5 +114,5 @@ pub use registry::{InstanceId, ModuleId};
 pub use resources::ResourceRef;
 pub use runtime::{Runtime, RuntimeOptions, DEFAULT_POOL};
 pub use table::TableEntry;
-pub use value::{count, millis, offset, type_name, Arg, Value};
+pub use value::{count, millis, offset, type_name, Arg, Lifted, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT, DEFAULT_MAX_OPEN_FILES};

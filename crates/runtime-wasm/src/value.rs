@@ -2,6 +2,7 @@
 //! converted by the callee's signature, never guessed from their own shape.
 
 use crate::error::{Error, Result};
+use std::sync::Arc;
 use wasmtime::{HeapType, RefType, Val, ValType};
 
 /// An argument as the embedder's language holds it, before it meets a type.
@@ -31,8 +32,36 @@ pub enum Arg {
     Object(Vec<(String, Arg)>),
     /// A component resource the host holds.
     Resource(crate::ResourceRef),
+    /// The error of the `result<T, E>` a component's host function returns
+    /// (it threw a `ComponentError` carrying it); its answer otherwise is `T`.
+    Err(Box<Arg>),
     /// Anything else; the string names its kind for the error message.
     Other(String),
+}
+
+/// A component value as the embedder's language holds it (jco's shapes):
+/// numbers, `bigint` for 64-bit integers, strings, `Uint8Array` for
+/// `list<u8>`, arrays, and objects with lowerCamelCase keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lifted {
+    Undefined,
+    Bool(bool),
+    Number(f64),
+    /// `u64` / `s64`.
+    BigInt(i128),
+    Str(String),
+    /// `list<u8>`.
+    Bytes(Vec<u8>),
+    Array(Vec<Lifted>),
+    /// Properties in order.
+    Object(Vec<(String, Lifted)>),
+    /// A resource the host now holds, with its type's qualified name
+    /// (`"ns:pkg/iface@1.0.0#counter"`; empty for a type the component
+    /// does not export).
+    Resource {
+        handle: crate::ResourceRef,
+        class: Arc<str>,
+    },
 }
 
 /// A wasm value handed back to the embedder.
@@ -84,6 +113,7 @@ impl Arg {
             Arg::Undefined => "undefined".into(),
             Arg::Object(_) => "object".into(),
             Arg::Resource(_) => "a resource".into(),
+            Arg::Err(_) => "an error".into(),
             Arg::Other(kind) => kind.clone(),
         }
     }

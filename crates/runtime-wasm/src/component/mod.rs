@@ -5,10 +5,12 @@
 
 mod compiled;
 mod info;
+mod link;
 mod names;
 pub(crate) mod value;
 
 pub(crate) use compiled::CompiledComponent;
 pub use info::{ComponentInfo, ComponentItemInfo};
+pub(crate) use link::link;
 pub use names::ComponentFunction;
-pub use value::{Answer, Lifted, MAX_VALUE_DEPTH};
+pub use value::{Answer, MAX_VALUE_DEPTH};

@@ -7,9 +7,8 @@ use super::names::lower_camel;
 use crate::error::{Error, Result};
 use crate::registry::InstanceId;
 use crate::resources::{ResourceRef, Resources};
-use crate::value::Arg;
+use crate::value::{Arg, Lifted};
 use std::fmt::Write as _;
-use std::sync::Arc;
 use wasmtime::component::{Type, Val};
 
 /// How deeply an embedder's value may nest when it is read for a call: as
@@ -17,31 +16,6 @@ use wasmtime::component::{Type, Val};
 /// so a cyclic or absurdly deep JS value is a type error, not a stack
 /// overflow.
 pub const MAX_VALUE_DEPTH: usize = 100;
-
-/// A component value as the embedder's language holds it (jco's shapes):
-/// numbers, `bigint` for 64-bit integers, strings, `Uint8Array` for
-/// `list<u8>`, arrays, and objects with lowerCamelCase keys.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Lifted {
-    Undefined,
-    Bool(bool),
-    Number(f64),
-    /// `u64` / `s64`.
-    BigInt(i128),
-    Str(String),
-    /// `list<u8>`.
-    Bytes(Vec<u8>),
-    Array(Vec<Lifted>),
-    /// Properties in order.
-    Object(Vec<(String, Lifted)>),
-    /// A resource the host now holds, with its type's qualified name
-    /// (`"ns:pkg/iface@1.0.0#counter"`; empty for a type the component
-    /// does not export).
-    Resource {
-        handle: ResourceRef,
-        class: Arc<str>,
-    },
-}
 
 /// What lowering reads besides the argument: the resources the host holds
 /// for the instance, and those `own` arguments move into the guest (given
@@ -73,6 +47,8 @@ pub enum Answer {
 pub(crate) enum Path<'a> {
     /// Argument `n` of function `label`.
     Arg(&'a str, usize),
+    /// What host function `label` answered.
+    Result(&'a str),
     Field(&'a Path<'a>, &'a str),
     Index(&'a Path<'a>, usize),
 }
@@ -83,16 +59,19 @@ impl Path<'_> {
             Path::Arg(label, n) => {
                 let _ = write!(out, "`{label}` arg {n}");
             }
+            Path::Result(label) => {
+                let _ = write!(out, "the result of host function `{label}`");
+            }
             Path::Field(up, name) => {
                 up.render(out);
-                if matches!(up, Path::Arg(..)) {
+                if matches!(up, Path::Arg(..) | Path::Result(_)) {
                     out.push(' ');
                 }
                 let _ = write!(out, ".{name}");
             }
             Path::Index(up, i) => {
                 up.render(out);
-                if matches!(up, Path::Arg(..)) {
+                if matches!(up, Path::Arg(..) | Path::Result(_)) {
                     out.push(' ');
                 }
                 let _ = write!(out, "[{i}]");

@@ -5,8 +5,8 @@
 
 use crate::block_on::block_on;
 use crate::component::value::{answer, lower, unsupported, Answer, Lifting, Lowering, Path};
-use crate::component::CompiledComponent;
-use crate::deadline::Deadline;
+use crate::component::{link, CompiledComponent};
+use crate::deadline::{within, Deadline};
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::limits::{Limiter, DEFAULT_MAX_VALUE_BYTES};
@@ -24,8 +24,8 @@ use super::live::{Entry, Group, LiveStore};
 use super::{InstanceConfig, Live};
 
 impl LiveStore {
-    /// A store holding one instance of `compiled`; 5001 for an import the
-    /// component needs (components take no imports yet).
+    /// A store holding one instance of `compiled`, its imports given by
+    /// `config.imports` (see `component::link`).
     pub(crate) fn for_component(
         id: InstanceId,
         engines: &Engines,
@@ -42,13 +42,7 @@ impl LiveStore {
         if config.wasi != WasiConfig::default() {
             config.wasi.build(policy, config.limits.max_open_files)?;
         }
-        let ty = component.component_type();
-        if let Some((name, _)) = ty.imports(&variant.engine).next() {
-            return Err(Error::Instantiate {
-                message: format!("missing import `{name}`: components cannot be given imports yet"),
-                trap: None,
-            });
-        }
+        let (linker, needs_async) = link(&variant.engine, &component, &config.imports)?;
         let data = StoreData {
             id,
             wasi: None,
@@ -68,10 +62,16 @@ impl LiveStore {
         store.set_hostcall_fuel(usize::try_from(cap).unwrap_or(usize::MAX));
         let deadline = Deadline::new(limits.timeout, &engines.ticker);
         let armed = deadline.arm(&mut store)?;
-        let linker = wasmtime::component::Linker::new(&variant.engine);
-        let instance = linker
-            .instantiate(&mut store, &component)
-            .map_err(Error::from_instantiate)?;
+        let deadline_at = store.data().deadline;
+        let instance = match needs_async {
+            true => {
+                let gate = store.data().gate.clone();
+                let building = linker.instantiate_async(&mut store, &component);
+                block_on(&gate, async { within(deadline_at, building).await })?
+            }
+            false => linker.instantiate(&mut store, &component),
+        }
+        .map_err(Error::from_instantiate)?;
         drop(armed);
         store.data_mut().limiter.instantiating = false;
         // A component's memories are its own: the embedder gets none.
@@ -86,7 +86,7 @@ impl LiveStore {
             stdout: None,
             stderr: None,
             deadline,
-            needs_async: false,
+            needs_async,
             group: Group {
                 flavor,
                 variant,
@@ -101,6 +101,12 @@ impl Live<'_> {
     /// for the names it takes), converting `args` by its parameter types.
     pub async fn call_component_async(&mut self, name: &str, args: &[Arg]) -> Result<Answer> {
         let (instance, code) = self.component()?;
+        if self.is_nested() {
+            return Err(Error::Call {
+                message: "a component instance cannot be called from inside one of its own imports: the Component Model forbids reentering it".into(),
+                trap: None,
+            });
+        }
         let found = code.find(name)?;
         let index = match &found.interface {
             Some(i) => instance

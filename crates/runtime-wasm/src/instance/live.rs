@@ -228,6 +228,11 @@ impl Live<'_> {
         done.map_err(E::error)
     }
 
+    /// Whether the operation runs inside a host call of the store (nested).
+    pub(crate) fn is_nested(&self) -> bool {
+        self.outer.is_none()
+    }
+
     /// The store's gate (see `store::Gate`).
     pub(crate) fn gate(&self) -> Arc<crate::store::Gate> {
         self.store.data().gate.clone()

@@ -58,6 +58,15 @@ impl Memories {
         }
     }
 
+    /// None at all: a component's host call (a component's memories are
+    /// its own).
+    pub(crate) fn none() -> Memories {
+        Memories {
+            regions: Mutex::new(Some(Vec::new())),
+            saved: Mutex::new(None),
+        }
+    }
+
     /// Ends access: the guest resumes (or the call was abandoned).
     pub(crate) fn close(&self) {
         *self.regions.lock().unwrap_or_else(|e| e.into_inner()) = None;

@@ -61,7 +61,7 @@ fn a_component_compiles_and_describes_its_world() {
     assert_eq!(err.code(), ErrorCode::InstantiateError, "{err}");
     assert!(
         err.to_string()
-            .contains("missing import `test:demo/logger`"),
+            .contains("missing import `test:demo/logger#log`"),
         "{err}"
     );
     // Identical bytes share one compiled component.
@@ -164,7 +164,7 @@ fn components_go_through_the_disk_cache() {
 }
 
 /// An instance of `fixtures/components/types/types.wasm` (built from C by
-/// its `build.sh`) with `limits`.
+/// `fixtures/components/build.sh`) with `limits`.
 fn types(rt: &Runtime, limits: Limits) -> Arc<Instance> {
     let id = rt.compile(&fixture("components/types/types.wasm")).unwrap();
     let config = InstanceConfig {
@@ -597,4 +597,113 @@ fn a_wide_record_round_trips() {
     );
     assert_eq!(out[0].1, Lifted::Number(2.0));
     assert_eq!(out[4].1, Lifted::BigInt(-5));
+}
+
+/// An instance of `fixtures/components/host/host.wasm` whose imports are
+/// `imports` (interface, function, host function).
+fn host_component(
+    rt: &Runtime,
+    imports: Vec<(&str, &str, runtime_wasm::Import)>,
+) -> runtime_wasm::Result<Arc<Instance>> {
+    let id = rt.compile(&fixture("components/host/host.wasm")).unwrap();
+    let mut config = InstanceConfig::default();
+    for (interface, name, import) in imports {
+        config.imports.add(interface, name, import);
+    }
+    rt.instantiate(id, &config)
+}
+
+#[test]
+fn imported_interfaces_are_host_functions_with_values_both_ways() {
+    let rt = runtime();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = {
+        let seen = seen.clone();
+        host(move |call| {
+            seen.lock()
+                .unwrap()
+                .push(call.lifted_args().unwrap().to_vec());
+            Ok(Arg::Undefined)
+        })
+    };
+    let count = {
+        let seen = seen.clone();
+        host(move |_| Ok(n(seen.lock().unwrap().len() as f64)))
+    };
+    let next = host(|call| match call.lifted_args().unwrap() {
+        [Lifted::Number(i)] if *i < 3.0 => Ok(s(&format!("s{i}"))),
+        _ => Ok(Arg::Undefined),
+    });
+    let fetch = host(|call| match call.lifted_args().unwrap() {
+        [Lifted::Str(k)] if k == "bad" => Ok(Arg::Err(Box::new(s("no such key")))),
+        [Lifted::Str(k)] => Ok(Arg::Bytes(vec![0; k.len()])),
+        other => panic!("{other:?}"),
+    });
+    // By the interface's full or unversioned name; by the function's
+    // lowerCamelCase or WIT name.
+    let inst = host_component(
+        &rt,
+        vec![
+            ("test:host/logger@0.1.0", "log", log),
+            ("test:host/logger", "count", count),
+            ("test:host/source", "next", next),
+            ("test:host/source", "fetch", fetch),
+        ],
+    )
+    .unwrap();
+    let call = |name: &str, args: &[Arg]| inst.run_sync(|l| l.call_component(name, args)).unwrap();
+    assert_eq!(one(call("app#log-twice", &[s("hi")])), Lifted::Number(2.0));
+    let entry = |level: f64| {
+        vec![lobj(&[
+            ("level", Lifted::Number(level)),
+            ("message", Lifted::Str("hi".into())),
+        ])]
+    };
+    assert_eq!(*seen.lock().unwrap(), [entry(1.0), entry(2.0)]);
+    assert_eq!(one(call("app#gather", &[])), Lifted::Str("s0,s1,s2".into()));
+    assert_eq!(one(call("app#fetched", &[s("abcd")])), Lifted::BigInt(4));
+    // `Arg::Err` answers the error of a `result` the function returns.
+    assert_eq!(one(call("app#fetched", &[s("bad")])), Lifted::BigInt(-1));
+}
+
+#[test]
+fn an_import_nothing_gives_or_a_bad_answer_is_an_error_naming_it() {
+    let rt = runtime();
+    let ok = || host(|_| Ok(Arg::Undefined));
+    let err = host_component(&rt, vec![("test:host/logger", "log", ok())]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InstantiateError, "{err}");
+    assert!(
+        err.to_string()
+            .contains("missing import `test:host/logger@0.1.0#count`"),
+        "{err}"
+    );
+    let all = |count: runtime_wasm::Import| {
+        vec![
+            ("test:host/logger", "log", ok()),
+            ("test:host/logger", "count", count),
+            ("test:host/source", "next", ok()),
+            ("test:host/source", "fetch", ok()),
+        ]
+    };
+    let err = host_component(
+        &rt,
+        all(runtime_wasm::Import::NotAFunction("number".into())),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`test:host/logger@0.1.0#count` must be a function"),
+        "{err}"
+    );
+    // An answer of the wrong type fails the call (5007), naming the function.
+    let inst = host_component(&rt, all(host(|_| Ok(s("many"))))).unwrap();
+    let err = inst
+        .run_sync(|l| l.call_component("app#log-twice", &[s("x")]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError, "{err}");
+    assert!(
+        err.to_string()
+            .contains("the result of host function `test:host/logger@0.1.0#count`: expected u32"),
+        "{err}"
+    );
 }

@@ -24,23 +24,6 @@ const WAIT: &[u8] = br#"(module
     (func (export "run") (param i32) (result i32)
         (i32.add (call $wait (local.get 0)) (i32.load (i32.const 16)))))"#;
 
-/// A host function settled at once with what the closure returns.
-struct FnHost<F>(F);
-
-impl<F> HostFunc for FnHost<F>
-where
-    F: Fn(&HostCall) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
-{
-    fn call(&self, call: HostCall) {
-        let outcome = (self.0)(&call);
-        call.settle(outcome);
-    }
-}
-
-fn host(f: impl Fn(&HostCall) -> runtime_wasm::Result<Arg> + Send + Sync + 'static) -> Import {
-    Import::Func(Arc::new(FnHost(f)))
-}
-
 /// A host function that hands every call, unsettled, to a channel.
 struct Forward(mpsc::Sender<HostCall>);
 

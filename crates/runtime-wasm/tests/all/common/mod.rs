@@ -1,7 +1,9 @@
 //! Shared helpers: the repository's fixtures and a fresh runtime.
 #![allow(dead_code)]
 
-use runtime_wasm::{Arg, Instance, InstanceConfig, ModuleId, Runtime, RuntimeOptions};
+use runtime_wasm::{
+    Arg, HostCall, HostFunc, Import, Instance, InstanceConfig, ModuleId, Runtime, RuntimeOptions,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -56,4 +58,21 @@ pub fn above_the_line() -> Vec<u8> {
         .collect();
     let wat = format!("(module (func (export \"answer\") (result i32) i32.const 42) {filler})");
     runtime_wasm::wat2wasm(wat.as_bytes()).unwrap()
+}
+
+/// A host function settled at once with what the closure returns.
+pub struct FnHost<F>(F);
+
+impl<F> HostFunc for FnHost<F>
+where
+    F: Fn(&HostCall) -> runtime_wasm::Result<Arg> + Send + Sync + 'static,
+{
+    fn call(&self, call: HostCall) {
+        let outcome = (self.0)(&call);
+        call.settle(outcome);
+    }
+}
+
+pub fn host(f: impl Fn(&HostCall) -> runtime_wasm::Result<Arg> + Send + Sync + 'static) -> Import {
+    Import::Func(Arc::new(FnHost(f)))
 }
