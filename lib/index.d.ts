@@ -184,6 +184,8 @@ export interface ComponentInfo {
   imports: ComponentItem[];
   exports: ComponentItem[];
   functions: ComponentFunctionInfo[];
+  /** Its exports as TypeScript declarations in jco's shapes (what `runtime-wasm inspect --dts` prints); empty without a WIT world. */
+  dts: string;
 }
 
 export type Source = Uint8Array | ArrayBuffer | ArrayBufferView | string;

@@ -276,6 +276,15 @@ test("inspect prints a component's world as WIT, then its imports and exports", 
   assert.match(r.stdout, /imports \(1\):\n {2}instance {2}test:demo\/logger\nexports \(1\):\n {2}func {6}add\n$/);
 });
 
+test("inspect --dts prints a component's exports as TypeScript; a module is a usage error", () => {
+  const r = run("inspect", "--dts", fixturePath("components/adder.wat"));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^export declare function add\(a: number, b: number\): number;$/m);
+  const m = run("inspect", "--dts", add);
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /inspect --dts takes a component/);
+});
+
 test("validate answers with the exit status and a one-line reason", () => {
   assert.equal(run("validate", add).status, 0);
   const bad = tempFile("bad.wasm", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9]));

@@ -301,3 +301,16 @@ test("limits hold on a component with imports: a never-settling import meets tim
   const many = hostImports([], { "test:host/source": { next: (n) => (n < 100_000 ? "y" : undefined), fetch() {} } });
   await code(() => wasm.instantiateSync(hostId, { fuel: 100_000, imports: many }).call("app#gather"), E.FuelExhausted);
 });
+
+test("the runtime's and the instance's caps count component instances too: maxInstances, maxTableElements", async () => {
+  const rt = new Runtime({ maxInstances: 1 });
+  const id = rt.compileFileSync(typesFile);
+  const first = rt.instantiateSync(id);
+  await code(() => rt.instantiate(id), E.LimitExceeded);
+  first.dropSync();
+  assert.equal(rt.instantiateSync(id).exports.api.sumList([3]), 3);
+  // The C component's core module has a function table: a cap below its
+  // size refuses the instance (5013), as for a module.
+  const e = await code(() => wasm.instantiate(typesId, { maxTableElements: 0 }), E.LimitExceeded);
+  assert.match(e.message, /table/);
+});

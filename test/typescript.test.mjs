@@ -134,3 +134,32 @@ test("the TS example runs (under Deno, which runs TypeScript directly)", (t) => 
   assert.match(r.stdout, /add64 = 1099511627778, logged = 7/);
   assert.match(r.stdout, /typed error: TypeError/);
 });
+
+test("runtime-wasm inspect --dts: a component's declarations compile, type its exports, and reject a wrong use", (t) => {
+  if (missing(t, "tsc")) return;
+  const dir = mkdtempSync(join(tmpdir(), "runtime-wasm-dts-"));
+  const dts = run(process.execPath, [join(root, "bin", "runtime-wasm.js"), "inspect", "--dts", join(root, "fixtures/components/types/types.wasm")]);
+  assert.equal(dts.status, 0, dts.stderr);
+  writeFileSync(join(dir, "types.d.ts"), dts.stdout);
+  const program = (body) => {
+    writeFileSync(join(dir, "program.mts"), `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};
+import type * as T from "./types.js";
+const inst = wasm.instantiateSync(wasm.compileFileSync("types.wasm"));
+const { api } = inst.exports as unknown as typeof T;
+${body}
+`);
+    return run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,esnext.disposable", join(dir, "program.mts")], dir);
+  };
+  const good = program(`const p: T.api.Person = api.older({ name: "Ann", age: 41, tags: ["a"] });
+const c = new api.Counter(5);
+const n: number = c.increment(2) + api.total(c) + api.Counter.make(1).get();
+const s: T.api.Shape = { tag: "rect", val: [2, 3] };
+const big: bigint = api.addU64(1n, 2n);
+const maybe: string | undefined = api.first([]);
+c[Symbol.dispose]();
+void [p, n, s, big, maybe, api.area(s), api.flip({ read: true }).write, api.nextColor("red")];`);
+  assert.equal(good.status, 0, `${good.stdout}${good.stderr}`);
+  const bad = program(`api.nextColor("mauve");`);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stdout, /"mauve"/);
+});

@@ -12,6 +12,7 @@ Commands:
   compile FILE [-o OUT]          write FILE's optimized native code to OUT (default: FILE as .cwasm)
   compile --cache FILE           put FILE's optimized code into the cache (what run does after a first run)
   inspect FILE                   print imports and exports with their types
+  inspect --dts COMPONENT        print a component's exports as TypeScript declarations
   validate FILE                  check that FILE compiles; exit 0 if it does, 1 if not
   help [run|compile]             print this text (or run's, compile's)
 

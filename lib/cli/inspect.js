@@ -1,6 +1,6 @@
 // `runtime-wasm inspect` (imports and exports with their types; a
-// component's world as WIT) and `runtime-wasm validate` (whether FILE
-// compiles).
+// component's world as WIT; with --dts its exports as TypeScript
+// declarations) and `runtime-wasm validate` (whether FILE compiles).
 import * as wasm from "../index.js";
 import { help, Usage } from "./args.js";
 
@@ -20,9 +20,16 @@ export function oneFile(command, rest) {
 }
 
 export async function inspect(rest) {
-  const file = oneFile("inspect", rest);
+  const dts = rest[0] === "--dts";
+  const file = oneFile(dts ? "inspect --dts" : "inspect", dts ? rest.slice(1) : rest);
   if (file === undefined) return help();
   const info = wasm.moduleInfo(await wasm.compileFile(file));
+  if (dts) {
+    if (info.kind !== "component") throw new Usage(`inspect --dts takes a component; ${file} is a module`);
+    if (info.dts === "") throw new Usage(`${file}: its types cannot be told from its binary (no WIT world)`);
+    process.stdout.write(info.dts);
+    return 0;
+  }
   const line = info.kind === "component" ? (i) => `${i.kind.padEnd(9)} ${i.name}` : describe;
   if (info.kind === "component") console.log(`component; its world:\n${info.wit.trimEnd()}\n`);
   console.log(`imports (${info.imports.length}):`);

@@ -93,24 +93,25 @@ pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
             // `Vec<Unknown>` converts element by element.
             core::Arg::List(deeper(unsafe { v.cast::<Vec<Unknown>>() }?)?)
         }
-        ValueType::Object => match object_arg(v)? {
-            core::Arg::Other(_) if is_resource(env, v) => {
+        // Typed arrays: `Uint8Array` is bytes (`list<u8>`); others are refused.
+        ValueType::Object if v.is_typedarray()? || v.is_arraybuffer()? => object_arg(v)?,
+        ValueType::Object => {
+            // SAFETY: `get_type` reported an object, which `Object` wraps as is.
+            let obj = unsafe { v.cast::<Object>() }?;
+            let entries = crate::read::own_entries(env, &obj)?;
+            // A resource handle has no own properties: only then is it
+            // worth asking (a failed unwrap costs an error).
+            if entries.is_empty() && is_resource(env, v) {
                 // SAFETY: `is_resource` just checked the object is a live
                 // `ResourceHandle` (its type tag and class).
                 let h = unsafe {
                     ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw())
                 }?;
-                core::Arg::Resource(h.handle())
+                return Ok(core::Arg::Resource(h.handle()));
             }
-            core::Arg::Other(_) if !v.is_typedarray()? && !v.is_arraybuffer()? => {
-                // SAFETY: `get_type` reported an object, which `Object` wraps as is.
-                let obj = unsafe { v.cast::<Object>() }?;
-                let entries = crate::read::own_entries(env, &obj)?;
-                let (keys, values): (Vec<String>, Vec<Unknown>) = entries.into_iter().unzip();
-                core::Arg::Object(keys.into_iter().zip(deeper(values)?).collect())
-            }
-            other => other,
-        },
+            let (keys, values): (Vec<String>, Vec<Unknown>) = entries.into_iter().unzip();
+            core::Arg::Object(keys.into_iter().zip(deeper(values)?).collect())
+        }
         ValueType::Number | ValueType::BigInt | ValueType::Null => to_arg(v)?,
         _ => core::Arg::Other(crate::read::describe(v)?.into()),
     })
@@ -579,6 +580,8 @@ pub struct ComponentInfoJs {
     pub imports: Vec<ComponentItemJs>,
     pub exports: Vec<ComponentItemJs>,
     pub functions: Vec<ComponentFunctionJs>,
+    /// Its exports as TypeScript declarations.
+    pub dts: String,
 }
 
 /// One exported function of a component (see `core::ComponentFunction`).
@@ -622,6 +625,7 @@ impl From<core::ComponentInfo> for ComponentInfoJs {
             imports: items(info.imports),
             exports: items(info.exports),
             functions: functions_js(&info.functions),
+            dts: info.dts,
         }
     }
 }

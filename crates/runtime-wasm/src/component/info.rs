@@ -15,6 +15,9 @@ pub struct ComponentInfo {
     /// Every exported function with its name for `call` and its place on
     /// `instance.exports`.
     pub functions: Vec<ComponentFunction>,
+    /// Its exports as TypeScript declarations in jco's shapes (empty when
+    /// `wit` is).
+    pub dts: String,
 }
 
 /// One top-level import or export of a component.
@@ -38,6 +41,7 @@ impl ComponentInfo {
             imports: items(ty.imports(engine)),
             exports: items(ty.exports(engine)),
             functions: functions(component, engine),
+            dts: super::dts::dts(binary),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Components (the Component Model): compiled once for the plain engine
 //! (`compiled`), described by their WIT world and their imports and exports
-//! (`info`), their functions named (`names`), their values converted in
-//! jco's shapes (`value`).
+//! (`info`, `dts`), their functions named (`names`), their values converted
+//! in jco's shapes (`value`), their imports linked to host functions (`link`).
 
 mod compiled;
+mod dts;
 mod info;
 mod link;
 mod names;

@@ -33,6 +33,41 @@ pub(crate) fn lower_camel(name: &str) -> String {
     out
 }
 
+/// Whether `key` is `lower_camel(name)`, without building it (a record's
+/// fields are looked up on every call).
+pub(crate) fn is_lower_camel(key: &str, name: &str) -> bool {
+    let mut key = key.chars();
+    for (i, word) in name.split('-').enumerate() {
+        for (j, c) in word.chars().enumerate() {
+            let mut want = if i > 0 && j == 0 {
+                Either::Upper(c.to_uppercase())
+            } else {
+                Either::Lower(c.to_lowercase())
+            };
+            if !want.all(|w| key.next() == Some(w)) {
+                return false;
+            }
+        }
+    }
+    key.next().is_none()
+}
+
+/// One character's case mapping, either way.
+enum Either {
+    Upper(std::char::ToUppercase),
+    Lower(std::char::ToLowercase),
+}
+
+impl Iterator for Either {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        match self {
+            Either::Upper(u) => u.next(),
+            Either::Lower(l) => l.next(),
+        }
+    }
+}
+
 /// `some-name` as `SomeName` (jco's resource classes).
 pub(crate) fn upper_camel(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -152,6 +187,12 @@ mod tests {
         assert_eq!(lower_camel("echo-string"), "echoString");
         assert_eq!(lower_camel("add"), "add");
         assert_eq!(lower_camel("get-HTTP-url"), "getHttpUrl");
+        for name in ["echo-string", "add", "get-HTTP-url", "a-b-c"] {
+            assert!(is_lower_camel(&lower_camel(name), name), "{name}");
+        }
+        assert!(!is_lower_camel("echostring", "echo-string"));
+        assert!(!is_lower_camel("echoStrin", "echo-string"));
+        assert!(!is_lower_camel("echoStrings", "echo-string"));
         assert_eq!(upper_camel("counter"), "Counter");
         assert_eq!(upper_camel("output-stream"), "OutputStream");
         assert_eq!(short("test:types/api@0.1.0"), "api");

@@ -3,7 +3,7 @@
 //! of whatever does not fit; guest values are lifted into the shapes
 //! JavaScript holds (`Lifted`).
 
-use super::names::lower_camel;
+use super::names::{is_lower_camel, lower_camel};
 use crate::error::{Error, Result};
 use crate::registry::InstanceId;
 use crate::resources::{ResourceRef, Resources};
@@ -200,12 +200,15 @@ pub(crate) fn lower(cx: &mut Lowering<'_>, arg: &Arg, ty: &Type, path: &Path<'_>
             };
             let mut fields = Vec::with_capacity(record.fields().len());
             for field in record.fields() {
-                let key = lower_camel(field.name);
-                let at = Path::Field(path, &key);
-                let val = match (prop(props, &key), &field.ty) {
-                    (None | Some(Arg::Undefined), Type::Option(_)) => Val::Option(None),
-                    (None, _) => return Err(at.fail(format!("missing ({})", type_name(&field.ty)))),
-                    (Some(a), t) => lower(cx, a, t, &at)?,
+                let found = props.iter().find(|(k, _)| is_lower_camel(k, field.name));
+                let val = match (found, &field.ty) {
+                    (None | Some((_, Arg::Undefined)), Type::Option(_)) => Val::Option(None),
+                    (None, _) => {
+                        let key = lower_camel(field.name);
+                        let missing = format!("missing ({})", type_name(&field.ty));
+                        return Err(Path::Field(path, &key).fail(missing));
+                    }
+                    (Some((key, a)), t) => lower(cx, a, t, &Path::Field(path, key))?,
                 };
                 fields.push((field.name.to_string(), val));
             }

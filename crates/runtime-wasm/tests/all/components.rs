@@ -707,3 +707,30 @@ fn an_import_nothing_gives_or_a_bad_answer_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_components_exports_are_described_as_typescript() {
+    let rt = runtime();
+    let id = rt.compile(&fixture("components/types/types.wasm")).unwrap();
+    let dts = rt.component_info(id).unwrap().dts;
+    for line in [
+        "export declare namespace api {",
+        "  export interface Point {\n    x: number;\n    y: number;\n  }",
+        "    home?: api.Point | undefined;",
+        "  export type Color = \"red\" | \"green\" | \"blue\";",
+        "  export class Counter {\n    constructor(start: number);",
+        "    static make(start: number): api.Counter;",
+        "  export function addU64(a: bigint, b: bigint): bigint;",
+        // A returned result is its `ok` value (its error is thrown).
+        "  export function checkedDiv(a: number, b: number): number;",
+        "export { api as \"test:types/api@0.1.0\" };",
+    ] {
+        assert!(dts.contains(line), "{line}\n---\n{dts}");
+    }
+    let id = rt.compile(&adder()).unwrap();
+    let dts = rt.component_info(id).unwrap().dts;
+    assert!(
+        dts.contains("export declare function add(a: number, b: number): number;"),
+        "{dts}"
+    );
+}
