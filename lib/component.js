@@ -19,8 +19,13 @@ export class ComponentError extends Error {
 }
 Object.defineProperty(ComponentError.prototype, "name", { value: "ComponentError", configurable: true, writable: true });
 
-/** The results of an answer `{ ok, value, handles }` from the addon (its resources given their classes), or its error thrown. */
+/**
+ * The results of an answer from the addon: a results array, or `{ ok,
+ * value, handles }` (its resources given their classes, or its error
+ * thrown).
+ */
 function results(n, answer) {
+  if (Array.isArray(answer)) return answer;
   if (answer.handles) adopt(n, answer.value);
   if (!answer.ok) throw new ComponentError(answer.value);
   return answer.value;

@@ -145,7 +145,7 @@ impl Lift<'_> {
                     },
                 ),
                 core::Lifted::Str(s) => String::to_napi_value(env, s),
-                core::Lifted::Bytes(b) => Uint8Array::to_napi_value(env, Uint8Array::new(b)),
+                core::Lifted::Bytes(b) => bytes_js(env, &b),
                 core::Lifted::Array(items) => {
                     let mut arr = ptr::null_mut();
                     check_status!(sys::napi_create_array_with_length(
@@ -160,13 +160,31 @@ impl Lift<'_> {
                     Ok(arr)
                 }
                 core::Lifted::Object(props) => {
+                    // Defined in one call, as an object literal's: data
+                    // properties, with no setter on the way to call.
+                    let mut descriptors = Vec::with_capacity(props.len());
+                    for (key, value) in props {
+                        descriptors.push(sys::napi_property_descriptor {
+                            utf8name: ptr::null(),
+                            name: String::to_napi_value(env, key)?,
+                            method: None,
+                            getter: None,
+                            setter: None,
+                            value: self.js(env, value)?,
+                            attributes: sys::PropertyAttributes::writable
+                                | sys::PropertyAttributes::enumerable
+                                | sys::PropertyAttributes::configurable,
+                            data: ptr::null_mut(),
+                        });
+                    }
                     let mut obj = ptr::null_mut();
                     check_status!(sys::napi_create_object(env, &mut obj))?;
-                    for (key, value) in props {
-                        let value = self.js(env, value)?;
-                        let key = String::to_napi_value(env, key)?;
-                        check_status!(sys::napi_set_property(env, obj, key, value))?;
-                    }
+                    check_status!(sys::napi_define_properties(
+                        env,
+                        obj,
+                        descriptors.len(),
+                        descriptors.as_ptr()
+                    ))?;
                     Ok(obj)
                 }
                 core::Lifted::Resource { handle, class } => {
@@ -182,6 +200,38 @@ impl Lift<'_> {
             }
         }
     }
+}
+
+/// A `Uint8Array` holding a copy of `bytes`, in memory of its own that the
+/// engine manages (no finalizer to run for it, unlike an external buffer).
+///
+/// # Safety
+/// `env` is the live env of a conversion on the JS thread.
+unsafe fn bytes_js(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
+    let (mut data, mut buffer, mut array) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    // SAFETY: the caller's `env`; `data` receives the new buffer's
+    // `bytes.len()` bytes, which the copy fills before anything else can
+    // see them; the typed array covers exactly that buffer.
+    unsafe {
+        check_status!(sys::napi_create_arraybuffer(
+            env,
+            bytes.len(),
+            &mut data,
+            &mut buffer
+        ))?;
+        if !bytes.is_empty() {
+            ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len());
+        }
+        check_status!(sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::uint8_array,
+            bytes.len(),
+            buffer,
+            0,
+            &mut array
+        ))?;
+    }
+    Ok(array)
 }
 
 /// The arguments of a host call: a module's values, or a component's in
@@ -215,10 +265,10 @@ fn is_resource(env: &Env, v: &Unknown) -> bool {
     unsafe { ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw()) }.is_ok()
 }
 
-/// A component call's answer: `{ ok: true, value: results }`, or `{ ok:
-/// false, value: error }` for the error of a `result` it returned (the JS
-/// layer throws it as a `ComponentError`); `handles` when resources of
-/// `inst` are in it.
+/// A component call's answer: its results array, or `{ ok, value, handles
+/// }` when it is the error of a `result` it returned (`ok` false: the JS
+/// layer throws it as a `ComponentError`) or holds resources of `inst`
+/// (`handles`: the JS layer gives them their classes).
 pub struct AnswerJs(pub core::Answer, pub Arc<core::Instance>);
 
 impl ToNapiValue for AnswerJs {
@@ -234,6 +284,10 @@ impl ToNapiValue for AnswerJs {
         // SAFETY: the env napi-rs handed this conversion on the JS thread.
         unsafe {
             let value = lift.js(env, value)?;
+            if ok && !lift.handles {
+                // The common answer, as the bare results array.
+                return Ok(value);
+            }
             let mut obj = ptr::null_mut();
             check_status!(sys::napi_create_object(env, &mut obj))?;
             let props = [
