@@ -99,6 +99,9 @@ impl<F: Future> Drive for Driven<'_, F> {
         }
         let polled =
             wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| self.future.as_mut().poll(cx));
+        if let Some(gate) = &self.gate {
+            gate.settle();
+        }
         if let Poll::Ready(output) = polled {
             self.output = Some(output);
         }
@@ -214,8 +217,11 @@ pub(crate) fn borrow_store(inside: &Inside) -> Option<Borrowed<'_>> {
     // other futures may be polled again.
     let loan = Loan {
         reply: &inside.reply,
-        gate: lent.store.data().gate.clone(),
+        gate: lent.gate.clone(),
     };
+    // Lent from a poll on a worker, the store is the borrower's once that
+    // poll is over (the guest's fiber has suspended).
+    loan.gate.wait_settled();
     Some(Borrowed { lent, _loan: loan })
 }
 

@@ -44,6 +44,9 @@ pub trait HostFunc: Send + Sync + 'static {
 /// memories, which the borrower renews as the operation leaves them.
 pub(crate) struct LentStore {
     pub(crate) store: StoreContextMut<'static, StoreData>,
+    /// The store's gate, read before the loan (the borrower waits on it
+    /// until the poll that lent the store is over: see `Gate::settle`).
+    pub(crate) gate: Arc<crate::store::Gate>,
     pub(crate) memories: Arc<Memories>,
     pub(crate) exported: Exported,
 }

@@ -159,7 +159,8 @@ pub(crate) async fn serve(
                 open.memories.suspend();
                 // No other thread polls this store's futures until the
                 // store is given back (the borrower may be another).
-                caller.as_context().data().gate.shut(borrower);
+                let gate = caller.as_context().data().gate.clone();
+                gate.shut(borrower);
                 let store = caller.as_context_mut();
                 // SAFETY: the loan ends before `caller` is used again:
                 // this future takes no other branch than waiting
@@ -180,6 +181,7 @@ pub(crate) async fn serve(
                 };
                 open.reply.lend(LentStore {
                     store,
+                    gate,
                     memories: open.memories.clone(),
                     exported: exported.clone(),
                 });

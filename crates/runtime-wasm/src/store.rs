@@ -56,6 +56,12 @@ pub(crate) struct Gate {
 struct GateState {
     borrowers: Vec<ThreadId>,
     waiting: Vec<Waker>,
+    /// The store was lent inside a poll still under way: the borrower may
+    /// not touch it until that poll is over (the guest's fiber may still be
+    /// suspending, writing the store's state on the lender's thread).
+    settling: bool,
+    /// Borrowers waiting for that.
+    parked: Vec<std::thread::Thread>,
 }
 
 impl Gate {
@@ -63,9 +69,39 @@ impl Gate {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The store is lent to `borrower` (before the loan is visible).
+    /// The store is lent to `borrower` (before the loan is visible), from
+    /// inside a poll of one of its futures: the loan is usable once that
+    /// poll is over (`settle`).
     pub(crate) fn shut(&self, borrower: ThreadId) {
-        self.lock().borrowers.push(borrower);
+        let mut state = self.lock();
+        state.borrowers.push(borrower);
+        state.settling = true;
+    }
+
+    /// A poll of one of the store's futures is over: a loan made inside it
+    /// may be used now.
+    pub(crate) fn settle(&self) {
+        let mut state = self.lock();
+        if !state.settling {
+            return;
+        }
+        state.settling = false;
+        let parked = std::mem::take(&mut state.parked);
+        drop(state);
+        parked.iter().for_each(std::thread::Thread::unpark);
+    }
+
+    /// Waits until the poll that lent the store is over.
+    pub(crate) fn wait_settled(&self) {
+        loop {
+            let mut state = self.lock();
+            if !state.settling {
+                return;
+            }
+            state.parked.push(std::thread::current());
+            drop(state);
+            std::thread::park();
+        }
     }
 
     /// The innermost loan ended.

@@ -58,7 +58,12 @@ impl<F: Future> Future for Gated<F> {
             }
         }
         // SAFETY: `this.1` is pinned as `self` is, and never moved.
-        unsafe { Pin::new_unchecked(&mut this.1) }.poll(cx)
+        let polled = unsafe { Pin::new_unchecked(&mut this.1) }.poll(cx);
+        // A loan made inside that poll may be used from now on.
+        if let Some(gate) = &this.0 {
+            gate.settle();
+        }
+        polled
     }
 }
 
