@@ -122,6 +122,15 @@ export function callComponentSync(n, name, args) {
   return results(n, sync(() => n.call(named(name), args, true)));
 }
 
+/** Calls component function `name` once per argument list; resolves to each call's results (the first error thrown). */
+export function callComponentMany(n, name, argsList) {
+  return async(() => n.callMany(named(name), argsList, false)).then((answers) => answers.map((a) => results(n, a)));
+}
+
+export function callComponentManySync(n, name, argsList) {
+  return sync(() => n.callMany(named(name), argsList, true)).map((a) => results(n, a));
+}
+
 /**
  * The frozen exports object of a component instance: top-level functions
  * by their lowerCamelCase names; an exported interface's functions on an

@@ -5,7 +5,7 @@ import native from "./native.js";
 import { ErrorCode, WasmError, async, sync, typeError } from "./errors.js";
 import { Caller, dispatch } from "./host.js";
 import { buildExports, exportedFunctions } from "./exports.js";
-import { ComponentError, callComponent, callComponentSync, componentExports } from "./component.js";
+import { ComponentError, callComponent, callComponentMany, callComponentManySync, callComponentSync, componentExports } from "./component.js";
 import { internals } from "./internals.js";
 import { callNumbers, callNumbersMany, numbers, resultList } from "./numbers.js";
 import { types } from "./types.js";
@@ -307,8 +307,18 @@ export class Instance {
     return sync(() => this.#n.call(str(name, "export name"), args, true));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
-  callMany(name, argsList) { return async(() => this.#n.callMany(str(name, "export name"), list(argsList), false)); }
+  callMany(name, argsList) {
+    if (this.#n.isComponent) {
+      try {
+        return callComponentMany(this.#n, name, list(argsList));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return async(() => this.#n.callMany(str(name, "export name"), list(argsList), false));
+  }
   callManySync(name, argsList) {
+    if (this.#n.isComponent) return callComponentManySync(this.#n, name, list(argsList));
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
       sync(() => this.#n.callMany(str(name, "export name"), list(argsList), true));

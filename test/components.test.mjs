@@ -314,3 +314,15 @@ test("the runtime's and the instance's caps count component instances too: maxIn
   const e = await code(() => wasm.instantiate(typesId, { maxTableElements: 0 }), E.LimitExceeded);
   assert.match(e.message, /table/);
 });
+
+test("callMany and callManySync on a component: one result array per call; the first returned error ends the batch", async () => {
+  const inst = typesInstance();
+  assert.deepEqual(inst.callManySync("api#echo-string", [["a"], ["🎉"], [""]]), [["a"], ["🎉"], [""]]);
+  assert.deepEqual(await inst.callMany("api#sum-list", [[[1, 2]], [[]]]), [[3], [0]]);
+  const made = inst.callManySync("api#[constructor]counter", [[1], [2]]);
+  assert.deepEqual(made.map(([c]) => c.get()), [1, 2]);
+  assert.throws(() => inst.callManySync("api#checked-div", [[4, 2], [1, 0], [9, 3]]), (e) => e instanceof wasm.ComponentError && e.payload === "division by zero");
+  await assert.rejects(inst.callMany("api#checked-div", [[1, 0]]), wasm.ComponentError);
+  await code(() => inst.callMany("api#sum-list", [["x"]]), E.TypeError);
+  await code(() => inst.callMany("api#sum-list", "x"), E.TypeError);
+});

@@ -215,9 +215,10 @@ impl JsInstance {
         functions_js(self.inst.functions())
     }
 
+    /// A module's results per call; a component's answers (see `call`).
     #[napi(
         ts_args_type = "name: string, batches: unknown[][], now: boolean",
-        ts_return_type = "unknown[][] | Promise<unknown[][]>"
+        ts_return_type = "unknown[] | Promise<unknown[]>"
     )]
     pub fn call_many<'e>(
         &self,
@@ -226,6 +227,22 @@ impl JsInstance {
         batches: Vec<Vec<Unknown>>,
         now: bool,
     ) -> Result<Unknown<'e>> {
+        if self.inst.is_component() {
+            let batches = batches
+                .iter()
+                .map(|b| b.iter().map(|a| to_value_arg(env, a, 0)).collect())
+                .collect::<Result<Vec<Vec<_>>>>()?;
+            let inst = self.inst.clone();
+            return self.op(env, now, move |l| {
+                Box::pin(async move {
+                    let answers = l.call_component_many_async(&name, &batches).await?;
+                    Ok(answers
+                        .into_iter()
+                        .map(|a| AnswerJs(a, inst.clone()))
+                        .collect::<Vec<_>>())
+                })
+            });
+        }
         let batches = batches
             .iter()
             .map(|b| to_args(b))

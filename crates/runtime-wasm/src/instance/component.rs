@@ -183,6 +183,31 @@ impl Live<'_> {
         block_on(&self.gate(), self.drop_resource_async(r))
     }
 
+    /// Calls the component function `name` once per argument list, in
+    /// order; the batch ends at the first failure (an error, or an answer
+    /// that is a returned `result`'s error, which is the last answer).
+    pub async fn call_component_many_async(
+        &mut self,
+        name: &str,
+        batches: &[Vec<Arg>],
+    ) -> Result<Vec<Answer>> {
+        let mut out = Vec::with_capacity(batches.len());
+        for args in batches {
+            let answer = self.call_component_async(name, args).await?;
+            let failed = matches!(answer, Answer::Err(_));
+            out.push(answer);
+            if failed {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `call_component_many_async` on the calling thread.
+    pub fn call_component_many(&mut self, name: &str, batches: &[Vec<Arg>]) -> Result<Vec<Answer>> {
+        block_on(&self.gate(), self.call_component_many_async(name, batches))
+    }
+
     /// `call_component_async` on the calling thread.
     pub fn call_component(&mut self, name: &str, args: &[Arg]) -> Result<Answer> {
         block_on(&self.gate(), self.call_component_async(name, args))

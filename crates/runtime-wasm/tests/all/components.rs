@@ -734,3 +734,24 @@ fn a_components_exports_are_described_as_typescript() {
         "{dts}"
     );
 }
+
+#[test]
+fn a_batch_of_component_calls_ends_at_the_first_returned_error() {
+    let rt = runtime();
+    let inst = types(&rt, Limits::default());
+    let batches = [
+        vec![n(4.0), n(2.0)],
+        vec![n(1.0), n(0.0)],
+        vec![n(9.0), n(3.0)],
+    ];
+    let answers = inst
+        .run_sync(|l| l.call_component_many("api#checked-div", &batches))
+        .unwrap();
+    assert_eq!(
+        answers,
+        [
+            Answer::Ok(vec![Lifted::Number(2.0)]),
+            Answer::Err(Lifted::Str("division by zero".into())),
+        ]
+    );
+}
