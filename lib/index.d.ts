@@ -396,7 +396,11 @@ export class Table {
   getSync(index: number): TableFunction | null;
 }
 
-export class Instance {
+/**
+ * An instance; `E` types its `exports` (for a component, the declarations
+ * `runtime-wasm inspect --dts` prints: `instantiate<typeof import("./types")>(id)`).
+ */
+export class Instance<E extends object = Readonly<Record<string, ExportValue>>> {
   private constructor();
   readonly id: string;
   readonly moduleId: ModuleId;
@@ -410,7 +414,7 @@ export class Instance {
    * interface under its short and its full name — see `ComponentInterface`;
    * typed per component in a later release.)
    */
-  readonly exports: Readonly<Record<string, ExportValue>>;
+  readonly exports: E;
   /**
    * Calls an export; resolves to the array of its results (`[]`, `[x]`,
    * `[x, y]`): `const [n] = await inst.call<[number]>("add", 1, 2)`. (A
@@ -466,8 +470,8 @@ export class Runtime {
   tier(id: ModuleId): Tier;
   tierUp(id: ModuleId): Promise<void>;
   tierUpSync(id: ModuleId): void;
-  instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;
-  instantiateSync(id: ModuleId, config?: InstanceConfig): Instance;
+  instantiate<E extends object = Readonly<Record<string, ExportValue>>>(id: ModuleId, config?: InstanceConfig): Promise<Instance<E>>;
+  instantiateSync<E extends object = Readonly<Record<string, ExportValue>>>(id: ModuleId, config?: InstanceConfig): Instance<E>;
   readonly instanceCount: number;
   /** Frees every module and instance this runtime holds; it stays usable. */
   close(): void;
@@ -497,5 +501,5 @@ export function tier(id: ModuleId): Tier;
 /** Settles once the module's optimized code is ready. */
 export function tierUp(id: ModuleId): Promise<void>;
 export function tierUpSync(id: ModuleId): void;
-export function instantiate(id: ModuleId, config?: InstanceConfig): Promise<Instance>;
-export function instantiateSync(id: ModuleId, config?: InstanceConfig): Instance;
+export function instantiate<E extends object = Readonly<Record<string, ExportValue>>>(id: ModuleId, config?: InstanceConfig): Promise<Instance<E>>;
+export function instantiateSync<E extends object = Readonly<Record<string, ExportValue>>>(id: ModuleId, config?: InstanceConfig): Instance<E>;

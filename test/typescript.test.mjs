@@ -144,8 +144,8 @@ test("runtime-wasm inspect --dts: a component's declarations compile, type its e
   const program = (body) => {
     writeFileSync(join(dir, "program.mts"), `import * as wasm from ${JSON.stringify(join(root, "lib", "index.js"))};
 import type * as T from "./types.js";
-const inst = wasm.instantiateSync(wasm.compileFileSync("types.wasm"));
-const { api } = inst.exports as unknown as typeof T;
+const inst = wasm.instantiateSync<typeof T>(wasm.compileFileSync("types.wasm"));
+const { api } = inst.exports;
 ${body}
 `);
     return run(bin("tsc"), ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,esnext.disposable", join(dir, "program.mts")], dir);

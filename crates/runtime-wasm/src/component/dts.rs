@@ -18,7 +18,7 @@ pub(crate) fn dts(binary: &[u8]) -> String {
     };
     let mut out = String::from(
         "// The exports of this component as runtime-wasm (and jco) give them:\n\
-         // `instance.exports as unknown as typeof import(\"./this-file\")`.\n",
+         // `instantiate<typeof import(\"./this-file.js\")>(id)` types `instance.exports`.\n",
     );
     let exports = resolve.worlds[world].exports.clone();
     let printer = Printer {
