@@ -1,6 +1,7 @@
 // A tour of runtime-wasm on the repository's example modules: compile, call,
-// memory, errors, a guest running off the JS thread, and a WASI program
-// writing a file into a preopened directory. Run: `npm start`.
+// memory, errors, a guest running off the JS thread, a WASI program writing
+// a file into a preopened directory, and a component (WIT-typed values, a
+// resource, imports given in JS). Run: `npm start`.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,3 +69,25 @@ const program = await wasm.instantiate(files, {
 const { exitCode, stdout } = await program.run();
 console.log(`WASI program exited ${exitCode}, printed: ${new TextDecoder().decode(stdout).trim()}`);
 console.log(`${join(output, "copy.txt")} now holds: ${readFileSync(join(output, "copy.txt"), "utf8").trim()}`);
+
+// 6. Components: WIT-typed values in jco's shapes, resources as objects, and
+// imported interfaces given as JS functions (C, built by wit-bindgen).
+const types = await wasm.instantiate(await wasm.compileFile(fixture("components/types/types.wasm").pathname));
+const { api } = types.exports;
+console.log("api.older(...)       =", api.older({ name: "Ann", age: 41, tags: ["admin"] }));
+const counter = new api.Counter(5);
+console.log("new api.Counter(5).increment(2) =", counter.increment(2));
+counter[Symbol.dispose]();
+try {
+  api.checkedDiv(1, 0);
+} catch (e) {
+  console.log(`checkedDiv(1, 0)     -> ${e.name}: ${e.payload}`);
+}
+const log = [];
+const host = await wasm.instantiate(await wasm.compileFile(fixture("components/host/host.wasm").pathname), {
+  imports: {
+    "test:host/logger": { log: (entry) => log.push(entry.message), count: () => log.length },
+    "test:host/source": { next: async (i) => (i < 3 ? `item${i}` : undefined), fetch: (key) => new TextEncoder().encode(key) },
+  },
+});
+console.log("app#gather (async imports) =", (await host.call("app#gather"))[0]);

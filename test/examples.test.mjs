@@ -15,6 +15,10 @@ test("examples/tour.mjs runs and shows each step", () => {
   assert.match(out, /3\.5 as i32\s+-> WasmError 5007/);
   assert.match(out, /WASI program exited 20, printed: tour: copied 20 bytes/);
   assert.match(out, /now holds: HELLO FROM THE HOST/);
+  assert.match(out, /^api\.older\(\.\.\.\)\s+= \{ name: 'Ann', age: 42, tags: \[ 'admin' \], home: undefined \}$/m);
+  assert.match(out, /^new api\.Counter\(5\)\.increment\(2\) = 7$/m);
+  assert.match(out, /checkedDiv\(1, 0\)\s+-> ComponentError: division by zero/);
+  assert.match(out, /^app#gather \(async imports\) = item0,item1,item2$/m);
 });
 
 test("examples/host-functions.mjs runs the host-function seeds", () => {
