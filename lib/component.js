@@ -31,10 +31,14 @@ function results(n, answer) {
   return answer.value;
 }
 
+/** The resource handles the addon made, once given their classes. */
+const handles = new WeakSet();
+
 /** Gives each resource handle in `value` (as the addon made it) the class of its type. */
 function adopt(n, value) {
   if (value instanceof native.ResourceHandle) {
     Object.setPrototypeOf(value, classOf(n, value.className).prototype);
+    handles.add(value);
   } else if (Array.isArray(value)) {
     for (const item of value) adopt(n, item);
   } else if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
@@ -99,6 +103,7 @@ function resourceClass(n, className, name, ctor) {
       return callComponentSync(n, f, args)[0];
     }
     [Symbol.dispose]() {
+      if (!handles.has(this)) throw typeError(`${name}[Symbol.dispose] needs a resource a component gave`);
       sync(() => n.dropResource(this, true));
     }
   };

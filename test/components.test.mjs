@@ -219,6 +219,7 @@ test("resources: a class per type with its constructor, methods, static function
   assert.match((await code(() => api.total(foreign), E.TypeError)).message, /a resource of another instance/);
   assert.equal(other.total(foreign), 1);
   await code(() => api.total(Object.create(api.Counter.prototype)), E.TypeError);
+  await code(() => Object.create(api.Counter.prototype)[Symbol.dispose](), E.TypeError);
   await code(() => api.total({}), E.TypeError);
   // Through `call`, by Wasmtime's export names: the same class.
   const [h] = await inst.call("api#[constructor]counter", 9);
