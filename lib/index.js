@@ -271,9 +271,12 @@ export class Instance {
   #lastName;
   #lastFunc = null;
   #slot = -1;
+  /** Whether it is a component's instance (read once: `call` is a hot path). */
+  #component;
   /** @internal */
   constructor(nativeInstance) {
     this.#n = nativeInstance;
+    this.#component = nativeInstance.isComponent;
   }
   get id() { return this.#n.id; }
   get moduleId() { return this.#n.moduleId; }
@@ -288,7 +291,7 @@ export class Instance {
    * and `Memory`, `Table` and `Global` objects.
    */
   get exports() {
-    if (this.#n.isComponent) return (this.#exports ??= componentExports(this.#n));
+    if (this.#component) return (this.#exports ??= componentExports(this.#n));
     return (this.#exports ??= buildExports(this.#n, this.#n.getExports(), (e) => {
       if (e.kind === "memory") return new Memory(this.#n, e.name);
       if (e.kind === "table") return new Table(this.#n, e.name);
@@ -297,18 +300,18 @@ export class Instance {
   }
   /** Calls an export; resolves to its result (undefined, a value, or an array for several). */
   call(name, ...args) {
-    if (this.#n.isComponent) return callComponent(this.#n, name, args);
+    if (this.#component) return callComponent(this.#n, name, args);
     return async(() => this.#n.call(str(name, "export name"), args, false));
   }
   callSync(name, ...args) {
-    if (this.#n.isComponent) return callComponentSync(this.#n, name, args);
+    if (this.#component) return callComponentSync(this.#n, name, args);
     const f = this.#numericFunc(name);
     if (f !== null && numbers(args, f.params.length)) return resultList(f, callNumbers(this.#slot, f.id, args));
     return sync(() => this.#n.call(str(name, "export name"), args, true));
   }
   /** Calls an export once per argument list in one crossing; resolves to the results in order. */
   callMany(name, argsList) {
-    if (this.#n.isComponent) {
+    if (this.#component) {
       try {
         return callComponentMany(this.#n, name, list(argsList));
       } catch (e) {
@@ -318,7 +321,7 @@ export class Instance {
     return async(() => this.#n.callMany(str(name, "export name"), list(argsList), false));
   }
   callManySync(name, argsList) {
-    if (this.#n.isComponent) return callComponentManySync(this.#n, name, list(argsList));
+    if (this.#component) return callComponentManySync(this.#n, name, list(argsList));
     const f = this.#numericFunc(name);
     return (f !== null ? callNumbersMany(this.#slot, f, argsList) : undefined) ??
       sync(() => this.#n.callMany(str(name, "export name"), list(argsList), true));
