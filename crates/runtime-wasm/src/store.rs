@@ -185,3 +185,43 @@ pub(crate) fn refresh_views(store: impl AsContext<Data = StoreData>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Gate;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// A loan made inside a poll is the borrower's only once the poll is
+    /// over: the borrower waits in `wait_settled` until `settle`.
+    #[test]
+    fn a_borrower_waits_until_the_lending_poll_is_over() {
+        let gate = Arc::new(Gate::default());
+        let borrower = std::thread::current().id();
+        gate.shut(borrower);
+        let over = Arc::new(AtomicBool::new(false));
+        let waiter = {
+            let (gate, over) = (gate.clone(), over.clone());
+            std::thread::spawn(move || {
+                gate.wait_settled();
+                over.load(Ordering::SeqCst)
+            })
+        };
+        // The waiter parks (a deadlock guard, not a timing bound).
+        let guard = Instant::now() + Duration::from_secs(60);
+        while gate.lock().parked.is_empty() {
+            assert!(Instant::now() < guard, "the borrower never waited");
+            std::thread::yield_now();
+        }
+        over.store(true, Ordering::SeqCst);
+        gate.settle();
+        assert!(
+            waiter.join().unwrap(),
+            "the borrower went on before the poll was over"
+        );
+        // Settled, a later wait returns at once.
+        gate.wait_settled();
+        gate.open();
+    }
+}
