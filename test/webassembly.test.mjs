@@ -467,3 +467,17 @@ test("an exported function outlives its collected Module and Instance", () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "ok");
 });
+
+test("a function whose type has a v128 result throws a TypeError before it runs, as does a v128 global's value, as the JS API says", () => {
+  const bytes = wat2wasm(`(module
+    (global $g (export "g") (mut i32) (i32.const 0))
+    (global (export "w") v128 (v128.const i32x4 0 0 0 0))
+    (func (export "v") (result v128) (global.set $g (i32.const 1)) (v128.const i32x4 1 2 3 4))
+    (table (export "t") 1 funcref) (elem (i32.const 0) func 0))`);
+  const { exports } = new W.Instance(new W.Module(bytes));
+  assert.throws(() => exports.v(), TypeError);
+  assert.throws(() => exports.t.get(0)(), TypeError);
+  assert.equal(exports.g.value, 0, "the function did not run");
+  assert.throws(() => exports.w.value, TypeError);
+  assert.throws(() => exports.w.valueOf(), TypeError);
+});

@@ -29,14 +29,17 @@ export function remember(key, fn) {
 /**
  * An exported function with the JS API's argument rules: missing arguments
  * are undefined, extra ones ignored, each converted by its parameter type;
- * errors become the JS API's classes.
+ * errors become the JS API's classes. One whose type has a `v128` (among
+ * its `params` or `results`) throws a TypeError when called, before it runs.
  */
-export function exportedFunction(f, name, params) {
+export function exportedFunction(f, name, params, results) {
   const [c0, c1, c2] = params.map(converter);
   const each = params.map(converter);
   const fail = (e) => jsError(e);
   let wrapped;
-  switch (params.length) {
+  if (params.includes("v128") || results.includes("v128")) {
+    wrapped = function () { throw new TypeError(`function ${name}: a v128 value cannot cross into or out of JavaScript`); };
+  } else switch (params.length) {
     case 0: wrapped = function () { try { return f(); } catch (e) { throw fail(e); } }; break;
     case 1: wrapped = function (a) { const x = c0(a); try { return f(x); } catch (e) { throw fail(e); } }; break;
     case 2: wrapped = function (a, b) { const x = c0(a), y = c1(b); try { return f(x, y); } catch (e) { throw fail(e); } }; break;

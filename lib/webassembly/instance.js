@@ -123,7 +123,7 @@ function wrapExports(inst, module, given = []) {
       continue;
     }
     if (info.kind === "func") {
-      out[info.name] = exportedFunction(value, String(info.index), info.params);
+      out[info.name] = exportedFunction(value, String(info.index), info.params, info.results);
       wasmFunctions.set(out[info.name], value);
       remember(internals.exportKey(value), out[info.name]);
     }

@@ -122,7 +122,7 @@ export class Table {
     const made = exportedFunction((...args) => {
       const results = f.callSync(...args);
       return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
-    }, String(i), f.params);
+    }, String(i), f.params, f.results);
     remember(key, made);
     return made;
   }
@@ -181,6 +181,7 @@ export class Global {
   }
   get value() {
     Global.#check(this, "value");
+    if (this.#type === "v128") throw new TypeError("WebAssembly.Global.value: a v128 value cannot cross into JavaScript");
     return mapped(() => this.#g.value);
   }
   set value(v) {
