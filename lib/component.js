@@ -55,7 +55,10 @@ const classesOf = new WeakMap();
  * exports them (jco's shape), and `Symbol.dispose`.
  */
 function classOf(n, className) {
-  return resourceClasses(n).get(className) ?? resourceClass(n, className, className.slice(className.indexOf("#") + 1), null);
+  const classes = resourceClasses(n);
+  let C = classes.get(className);
+  if (C === undefined) classes.set(className, (C = resourceClass(n, className.slice(className.indexOf("#") + 1))));
+  return C;
 }
 
 function resourceClasses(n) {
@@ -66,8 +69,7 @@ function resourceClasses(n) {
   for (const f of n.functions()) {
     if (f.kind === "func") continue;
     const className = classNameOf(f);
-    const ctor = f.kind === "constructor" ? f.name : null;
-    const C = classes.get(className) ?? resourceClass(n, className, f.path[f.kind === "constructor" ? f.path.length - 1 : f.path.length - 2], ctor);
+    const C = classes.get(className) ?? resourceClass(n, f.path[f.kind === "constructor" ? f.path.length - 1 : f.path.length - 2]);
     classes.set(className, C);
     const key = f.path.at(-1);
     if (f.kind === "method") {
@@ -95,7 +97,8 @@ function classNameOf(f) {
 /** Each resource class's constructor function name, when it has one. */
 const constructors = new WeakMap();
 
-function resourceClass(n, className, name, ctor) {
+/** A resource class named `name` (its members are added by `resourceClasses`). */
+function resourceClass(n, name) {
   const C = class {
     constructor(...args) {
       const f = constructors.get(C);
@@ -108,8 +111,6 @@ function resourceClass(n, className, name, ctor) {
     }
   };
   Object.defineProperty(C, "name", { value: name });
-  if (ctor !== null) constructors.set(C, ctor);
-  classesOf.get(n)?.set(className, C);
   return C;
 }
 

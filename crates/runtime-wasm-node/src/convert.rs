@@ -101,13 +101,15 @@ pub fn to_value_arg(env: &Env, v: &Unknown, depth: usize) -> Result<core::Arg> {
             let entries = crate::read::own_entries(env, &obj)?;
             // A resource handle has no own properties: only then is it
             // worth asking (a failed unwrap costs an error).
-            if entries.is_empty() && is_resource(env, v) {
-                // SAFETY: `is_resource` just checked the object is a live
-                // `ResourceHandle` (its type tag and class).
-                let h = unsafe {
-                    ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw())
-                }?;
-                return Ok(core::Arg::Resource(h.handle()));
+            if entries.is_empty() {
+                // SAFETY: `v` is a live object of `env`; the conversion
+                // unwraps it only after checking its type tag and class,
+                // failing (no JS exception) for any other object.
+                let h =
+                    unsafe { ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw()) };
+                if let Ok(h) = h {
+                    return Ok(core::Arg::Resource(h.handle()));
+                }
             }
             let (keys, values): (Vec<String>, Vec<Unknown>) = entries.into_iter().unzip();
             core::Arg::Object(keys.into_iter().zip(deeper(values)?).collect())
@@ -255,14 +257,6 @@ impl ToNapiValue for HostArgsJs {
             }
         }
     }
-}
-
-/// Whether `v` (an object) is a `ResourceHandle`.
-fn is_resource(env: &Env, v: &Unknown) -> bool {
-    // SAFETY: `v` is a live object of `env`; the conversion unwraps it only
-    // after checking its type tag and class, failing (no JS exception) for
-    // any other object.
-    unsafe { ClassInstance::<ResourceHandle>::from_napi_value(env.raw(), v.raw()) }.is_ok()
 }
 
 /// A component call's answer: its results array, or `{ ok, value, handles

@@ -380,17 +380,16 @@ impl Runtime {
         let inner = &self.inner;
         let cap = inner.max_instances.unwrap_or(usize::MAX);
         let over = || Error::LimitExceeded(format!("maxInstances ({cap}) instances are live"));
-        let component = inner.components.get(id);
-        let compiled = match component {
-            Some(_) => None,
-            None => Some(self.module(id)?),
+        let code = match inner.components.get(id) {
+            Some(c) => Code::Component(c),
+            None => Code::Module(self.module(id)?),
         };
         if inner.instances.len() >= cap {
             return Err(over());
         }
         let inst_id = InstanceId::fresh();
-        let inst = match (component, compiled) {
-            (Some(c), _) => {
+        let inst = match code {
+            Code::Component(c) => {
                 let live =
                     LiveStore::for_component(inst_id, &inner.engines, &c, &inner.policy, config)?;
                 Instance::new(
@@ -401,8 +400,7 @@ impl Runtime {
                     live,
                 )
             }
-            (None, Some(compiled)) => self.instantiate_module(inst_id, id, compiled, config)?,
-            (None, None) => unreachable!("a handle is a module's or a component's"),
+            Code::Module(compiled) => self.instantiate_module(inst_id, id, compiled, config)?,
         };
         let inst = Arc::new(inst);
         // Checked again on insertion: instantiations may race past the first check.

@@ -63,19 +63,22 @@ impl Path<'_> {
                 let _ = write!(out, "the result of host function `{label}`");
             }
             Path::Field(up, name) => {
-                up.render(out);
-                if matches!(up, Path::Arg(..) | Path::Result(_)) {
-                    out.push(' ');
-                }
+                up.render_under(out);
                 let _ = write!(out, ".{name}");
             }
             Path::Index(up, i) => {
-                up.render(out);
-                if matches!(up, Path::Arg(..) | Path::Result(_)) {
-                    out.push(' ');
-                }
+                up.render_under(out);
                 let _ = write!(out, "[{i}]");
             }
+        }
+    }
+
+    /// This path as the start of a longer one: a root is followed by a
+    /// space (`arg 0 .tags[1]`).
+    fn render_under(&self, out: &mut String) {
+        self.render(out);
+        if matches!(self, Path::Arg(..) | Path::Result(_)) {
+            out.push(' ');
         }
     }
 
