@@ -426,6 +426,7 @@ export class Instance<E extends object = Readonly<Record<string, ExportValue>>> 
   /** One call per argument list, in order, in one crossing; one result array per call. */
   callMany<R extends Value[] = Value[]>(name: string, argsList: Argument[][]): Promise<R[]>;
   callManySync<R extends Value[] = Value[]>(name: string, argsList: Argument[][]): R[];
+  /** Runs a WASI command: a module's `_start`, or a component's `wasi:cli/run`. */
   run(): Promise<RunOutput>;
   runSync(): RunOutput;
   takeStdout(): Uint8Array;

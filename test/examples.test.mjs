@@ -32,6 +32,15 @@ test("examples/host-functions.mjs runs the host-function seeds", () => {
   assert.match(out, /after an await: PATIENCE/);
 });
 
+test("examples/wasi-command.mjs runs a preview 2 command with a read-only preopen and a deadline", () => {
+  const out = run("wasi-command.mjs");
+  assert.match(out, /^exit 0; the guest printed:$/m);
+  assert.match(out, /^read \/in\/input\.txt: hello from the host$/m);
+  assert.match(out, /^\/out\/output\.txt now holds: HELLO FROM THE HOST$/m);
+  assert.match(out, /^writing into read-only \/in: cannot write \/in\/output\.txt: Operation not permitted$/m);
+  assert.match(out, /^a spinning command after 200 ms: WasmError 5012 Timeout$/m);
+});
+
 test("examples/hello.mjs", () => {
   assert.equal(run("hello.mjs"), "add(2, 3) = 5\n");
 });

@@ -1,6 +1,7 @@
-// `runtime-wasm run`: a WASI command's `_start`, or one export with
-// --invoke, in the sandbox; a first run on baseline code fills the cache
-// from a detached process, so the next run starts on optimized code.
+// `runtime-wasm run`: a WASI command (a module's `_start`, a component's
+// `wasi:cli/run`), or one export with --invoke, in the sandbox; a first run
+// on baseline code fills the cache from a detached process, so the next run
+// starts on optimized code.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../index.js";
@@ -8,9 +9,10 @@ import { argument, parseRun, Usage } from "./args.js";
 
 export const RUN_HELP = `Usage: runtime-wasm run [options] FILE [ARGS...]
 
-Runs FILE (a .wasm binary or WAT text) in the sandbox: its WASI \`_start\`, exiting
-with the guest's exit code, or with --invoke one export, printing each result on
-its own line. Options come before FILE; everything after FILE goes to the guest
+Runs FILE (a .wasm binary or WAT text, a module or a component) in the sandbox:
+its WASI \`_start\` (a component's \`wasi:cli/run\`), exiting with the guest's exit
+code, or with --invoke one export, printing each result on its own line.
+Options come before FILE; everything after FILE goes to the guest
 (its argv after FILE, or --invoke's arguments, converted by the export's signature).
 
 Options (as wasmtime spells them; \`--opt VALUE\` and \`--opt=VALUE\` both work):

@@ -71,6 +71,11 @@ impl Imports {
             .find(|(m, n, _)| m == module && n == name)
             .map(|(_, _, i)| i)
     }
+
+    /// Whether anything is given under `module`.
+    pub(crate) fn gives(&self, module: &str) -> bool {
+        self.entries.iter().any(|(m, _, _)| m == module)
+    }
 }
 
 /// Ends a host call's memory access, and the serving of calls nested in it,

@@ -1,17 +1,18 @@
-//! WASI preview1 configuration: preopens opened by the policy, env, args,
-//! stdio that is inherited, fed from memory or captured (bounded), and the
-//! cap on descriptors a guest may hold.
+//! WASI configuration, one for preview 1 modules and preview 2 components:
+//! preopens opened by the policy, env, args, stdio that is inherited, fed
+//! from memory or captured (bounded), no network, and the descriptor cap.
 
 use crate::error::{Error, Result};
 use crate::open;
 use crate::policy::Policy;
+use crate::store::StoreData;
 use std::fs::File;
 use std::path::PathBuf;
 use wasmtime_wasi::filesystem::{Descriptor, WasiFilesystemView};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::bindings::filesystem::preopens::Host as _;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Default bound on captured output per stream, over the instance's life.
 pub const DEFAULT_CAPTURE_LIMIT: usize = 16 << 20;
@@ -87,7 +88,30 @@ fn output(capture: bool, inherit: bool, name: &str, limit: usize) -> Result<Opti
     Ok(capture.then(|| Capture::new(limit)))
 }
 
+/// An instance's WASI context and its captured streams, if it has one.
+pub(crate) type Parts = (Option<WasiP1Ctx>, Option<Capture>, Option<Capture>);
+
 impl WasiConfig {
+    /// The WASI context of an instance whose guest imports WASI (`uses`),
+    /// else none. The settings are checked, the policy included, either
+    /// way: a refused preopen is refused whether or not the guest imports
+    /// WASI.
+    pub(crate) fn build_for(
+        &self,
+        uses: bool,
+        policy: &Policy,
+        max_open_files: Option<u64>,
+    ) -> Result<Parts> {
+        if !uses && *self == WasiConfig::default() {
+            return Ok((None, None, None));
+        }
+        let wasi = self.build(policy, max_open_files)?;
+        Ok(match uses {
+            true => (Some(wasi.ctx), wasi.stdout, wasi.stderr),
+            false => (None, None, None),
+        })
+    }
+
     /// Builds the context: every preopen is the directory `policy` opened,
     /// and the guest may hold `max_open_files` descriptors (default 1024).
     pub(crate) fn build(&self, policy: &Policy, max_open_files: Option<u64>) -> Result<Wasi> {
@@ -96,6 +120,12 @@ impl WasiConfig {
         // abandon them and a waiting guest holds no worker.
         let mut b = WasiCtxBuilder::new();
         b.allow_blocking_current_thread(false);
+        // No network: a preview 2 guest's sockets are refused at creation
+        // (`access-denied`), and so are name lookups; no address is allowed
+        // either way (the builder's default check refuses them all).
+        b.allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
         let mut opened = Vec::with_capacity(self.preopens.len());
         for p in &self.preopens {
             let dir = policy.open_preopen(&p.host)?;
@@ -159,6 +189,17 @@ impl WasiConfig {
             stdout,
             stderr,
         })
+    }
+}
+
+/// A preview 2 component's view of its store's WASI context (the same
+/// context a preview 1 module gets, its resource table included).
+impl WasiView for StoreData {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        self.wasi
+            .as_mut()
+            .expect("a component importing WASI always gets a WASI context")
+            .ctx()
     }
 }
 

@@ -1,7 +1,8 @@
 //! A component's imports, given per interface: each function of an
 //! imported interface is the embedder's host function of that name, called
 //! with the guest's values in jco's shapes and answering one back; the
-//! guest waits on it holding no thread, as a module's guest does.
+//! guest waits on it holding no thread, as a module's guest does. WASI
+//! preview 2 interfaces are WASI's, served from the store's WASI context.
 
 use super::names::lower_camel;
 use super::value::{lift, lower, Lifting, Lowering, Path};
@@ -17,25 +18,67 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, Linker, Type, Val};
 use wasmtime::{AsContextMut, Engine, StoreContextMut};
 
+/// The WASI preview 2 interfaces a component may import (any `0.2.x`):
+/// all of `wasi:cli`, `wasi:clocks`, `wasi:filesystem`, `wasi:io` and
+/// `wasi:random`, and `wasi:sockets` with every socket and name lookup
+/// refused (`access-denied`), since toolchains import it whether or not the
+/// program uses the network. Nothing else (`wasi:http`, say) is given.
+const WASI_PACKAGES: [&str; 6] = [
+    "wasi:cli/",
+    "wasi:clocks/",
+    "wasi:filesystem/",
+    "wasi:io/",
+    "wasi:random/",
+    "wasi:sockets/",
+];
+
+/// How a component is linked.
+pub(crate) struct Linked {
+    pub(crate) linker: Linker<StoreData>,
+    /// There are host functions: guest code is entered through a fiber.
+    pub(crate) needs_async: bool,
+    /// It imports WASI: its store needs a WASI context.
+    pub(crate) uses_wasi: bool,
+}
+
 /// A linker giving `component` the host functions of `imports`: under an
 /// imported interface's name (`"ns:pkg/iface@1.0.0"`, or without its
-/// version), each function by its lowerCamelCase name (or its WIT name).
-/// An import nothing gives is 5001 naming the interface and the function;
-/// so is one this cannot give yet (a resource, a top-level function).
-/// `true` with it when there are host functions (guest code is then
-/// entered through a fiber).
-pub(crate) fn link(
-    engine: &Engine,
-    component: &Component,
-    imports: &Imports,
-) -> Result<(Linker<StoreData>, bool)> {
+/// version), each function by its lowerCamelCase name (or its WIT name);
+/// and WASI's interfaces (`WASI_PACKAGES`), which `imports` may not
+/// replace. An import nothing gives is 5001 naming the interface and the
+/// function; so is one this cannot give yet (a resource, a top-level
+/// function) and a WASI interface outside `WASI_PACKAGES`.
+pub(crate) fn link(engine: &Engine, component: &Component, imports: &Imports) -> Result<Linked> {
     let fail = |message: String| Error::Instantiate {
         message,
         trap: None,
     };
     let mut linker = Linker::new(engine);
     let mut any = false;
-    for (name, item) in component.component_type().imports(engine) {
+    let ty = component.component_type();
+    let imported: Vec<_> = ty.imports(engine).collect();
+    let uses_wasi = imported.iter().any(|(name, _)| name.starts_with("wasi:"));
+    if uses_wasi {
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| fail(format!("cannot link WASI: {e}")))?;
+        any = true;
+    }
+    for (name, item) in imported {
+        if name.starts_with("wasi:") {
+            let unversioned = name.split('@').next().unwrap_or(name);
+            if imports.gives(name) || imports.gives(unversioned) {
+                return Err(fail(format!(
+                    "import `{name}` is WASI's: it cannot be given in `imports`"
+                )));
+            }
+            let versioned = name.contains("@0.2.");
+            if !versioned || !WASI_PACKAGES.iter().any(|p| name.starts_with(p)) {
+                return Err(fail(format!(
+                    "missing import `{name}`: of WASI, only preview 2 (0.2.x) `wasi:cli`, `wasi:clocks`, `wasi:filesystem`, `wasi:io`, `wasi:random` and `wasi:sockets` (every socket refused) are provided"
+                )));
+            }
+            continue;
+        }
         let ComponentItem::ComponentInstance(interface) = item.ty else {
             return Err(fail(format!(
                 "missing import `{name}`: only imported interfaces of functions can be given"
@@ -69,7 +112,11 @@ pub(crate) fn link(
             any = true;
         }
     }
-    Ok((linker, any))
+    Ok(Linked {
+        linker,
+        needs_async: any,
+        uses_wasi,
+    })
 }
 
 /// What the embedder gives for function `func` of interface `interface`.

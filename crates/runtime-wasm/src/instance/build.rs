@@ -55,18 +55,10 @@ impl LiveStore {
         variant: &Arc<Variant>,
     ) -> Result<Option<LiveStore>> {
         let module = compiled.module(flavor, variant)?;
-        // WASI settings are checked (policy included) even when the module
-        // does not import WASI, so a refused preopen is refused either way.
-        let wasi = if compiled.uses_wasi || config.wasi != WasiConfig::default() {
-            Some(config.wasi.build(policy, config.limits.max_open_files)?)
-                .filter(|_| compiled.uses_wasi)
-        } else {
-            None
-        };
-        let (ctx, stdout, stderr) = match wasi {
-            Some(w) => (Some(w.ctx), w.stdout, w.stderr),
-            None => (None, None, None),
-        };
+        let (ctx, stdout, stderr) =
+            config
+                .wasi
+                .build_for(compiled.uses_wasi, policy, config.limits.max_open_files)?;
         let data = StoreData {
             id,
             wasi: ctx,

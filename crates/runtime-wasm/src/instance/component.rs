@@ -15,7 +15,6 @@ use crate::registry::InstanceId;
 use crate::resources::ResourceRef;
 use crate::store::{Guest, Member, StoreData};
 use crate::value::Arg;
-use crate::wasi::WasiConfig;
 use std::sync::Arc;
 use wasmtime::component::{Type, Val};
 use wasmtime::Store;
@@ -37,15 +36,15 @@ impl LiveStore {
         // Unpooled, and metered as the limits need (fuel, deadlines).
         let flavor = Flavor::of(&limits, false);
         let (component, variant) = compiled.code(engines, flavor)?;
-        // WASI settings are checked (the policy included) as for a module
-        // that does not import WASI: a refused preopen is refused either way.
-        if config.wasi != WasiConfig::default() {
-            config.wasi.build(policy, config.limits.max_open_files)?;
-        }
-        let (linker, needs_async) = link(&variant.engine, &component, &config.imports)?;
+        let linked = link(&variant.engine, &component, &config.imports)?;
+        let (ctx, stdout, stderr) =
+            config
+                .wasi
+                .build_for(linked.uses_wasi, policy, config.limits.max_open_files)?;
+        let (linker, needs_async) = (linked.linker, linked.needs_async);
         let data = StoreData {
             id,
-            wasi: None,
+            wasi: ctx,
             limiter: Limiter::new(&limits),
             deadline: None,
             members: Vec::new(),
@@ -83,8 +82,8 @@ impl LiveStore {
         store.data_mut().members.push(member);
         Ok(LiveStore {
             store,
-            stdout: None,
-            stderr: None,
+            stdout,
+            stderr,
             deadline,
             needs_async,
             group: Group {
@@ -159,6 +158,27 @@ impl Live<'_> {
             resources: &mut member.resources,
         };
         Ok(answer(&mut cx, out, &results))
+    }
+
+    /// Calls a command component's `wasi:cli/run`: exit code 0, or 1 when
+    /// it returns its error; an export of another name is 5003.
+    pub(crate) async fn run_component(&mut self) -> Result<i32> {
+        let (_, code) = self.component()?;
+        let run = code
+            .functions()
+            .iter()
+            .find(|f| f.name.starts_with("wasi:cli/run@0.2.") && f.name.ends_with("#run"))
+            .map(|f| f.name.clone())
+            .ok_or_else(|| {
+                Error::ExportNotFound(
+                    "this component is not a WASI command: it exports no `wasi:cli/run@0.2.x`"
+                        .into(),
+                )
+            })?;
+        match self.call_component_async(&run, &[]).await? {
+            Answer::Ok(_) => Ok(0),
+            Answer::Err(_) => Ok(1),
+        }
     }
 
     /// Drops the resource `r` the host holds: its destructor runs in the

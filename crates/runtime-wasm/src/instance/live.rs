@@ -297,7 +297,9 @@ impl Live<'_> {
         self.store.set_fuel(fuel).map_err(|_| no_fuel())
     }
 
-    /// Runs the WASI command entry point `_start`; `proc_exit(n)` is exit code `n`.
+    /// Runs the WASI command: a module's `_start` (`proc_exit(n)` is exit
+    /// code `n`), a component's `wasi:cli/run` (`run` returning an error,
+    /// or `exit(err)`, is exit code 1).
     pub async fn run_async(&mut self) -> Result<RunOutput> {
         if self.outer.is_none() {
             return Err(Error::Call {
@@ -307,9 +309,15 @@ impl Live<'_> {
                 trap: None,
             });
         }
-        let func = self.func("_start")?;
-        let exit_code = match self.enter(func, &[], &mut []).await {
-            Ok(()) => 0,
+        let ran = match self.code {
+            Some(_) => self.run_component().await,
+            None => {
+                let func = self.func("_start")?;
+                self.enter(func, &[], &mut []).await.map(|()| 0)
+            }
+        };
+        let exit_code = match ran {
+            Ok(code) => code,
             Err(Error::Wasi {
                 exit_code: Some(code),
                 ..

@@ -26,3 +26,4 @@ mod special_files;
 mod values;
 mod waiting_threads;
 mod wasi;
+mod wasi_p2;
