@@ -121,8 +121,8 @@ impl WasiConfig {
         let mut b = WasiCtxBuilder::new();
         b.allow_blocking_current_thread(false);
         // No network: a preview 2 guest's sockets are refused at creation
-        // (`access-denied`), and so are name lookups; no address is allowed
-        // either way (the builder's default check refuses them all).
+        // (`access-denied`) and its name lookups fail before any query; no
+        // address is allowed either way (the builder's default check).
         b.allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
@@ -322,6 +322,34 @@ mod tests {
     use super::*;
     use crate::open::Kind;
     use crate::ErrorCode;
+
+    /// The guest gets no network: a preview 2 socket of either kind is
+    /// refused at creation (`access-denied`), and a name lookup fails
+    /// before any query (wasmtime-wasi answers `permanent-resolver-failure`).
+    #[test]
+    fn no_socket_and_no_name_lookup() {
+        use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily};
+        use wasmtime_wasi::p2::bindings::sockets::tcp_create_socket::Host as _;
+        use wasmtime_wasi::p2::bindings::sockets::{instance_network, ip_name_lookup};
+        use wasmtime_wasi::p2::bindings::sync::sockets::udp_create_socket::Host as _;
+        use wasmtime_wasi::sockets::WasiSocketsView;
+        let refused = |e: wasmtime_wasi::p2::SocketError| e.downcast().ok();
+        let mut wasi = WasiConfig::default()
+            .build(&Policy::default(), None)
+            .unwrap();
+        let mut view = wasi.ctx.sockets();
+        let tcp = view.create_tcp_socket(IpAddressFamily::Ipv4).map(|_| ());
+        assert_eq!(tcp.map_err(refused), Err(Some(ErrorCode::AccessDenied)));
+        let udp = view.create_udp_socket(IpAddressFamily::Ipv6).map(|_| ());
+        assert_eq!(udp.map_err(refused), Err(Some(ErrorCode::AccessDenied)));
+        let network = instance_network::Host::instance_network(&mut view).unwrap();
+        let lookup =
+            ip_name_lookup::Host::resolve_addresses(&mut view, network, "localhost".into());
+        assert_eq!(
+            lookup.map(|_| ()).map_err(refused),
+            Err(Some(ErrorCode::PermanentResolverFailure))
+        );
+    }
 
     /// Where a preopen has to be passed on by name (no `/proc/self/fd`),
     /// one that is not the directory the policy opened is refused.

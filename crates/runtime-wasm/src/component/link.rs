@@ -21,8 +21,8 @@ use wasmtime::{AsContextMut, Engine, StoreContextMut};
 /// The WASI preview 2 interfaces a component may import (any `0.2.x`):
 /// all of `wasi:cli`, `wasi:clocks`, `wasi:filesystem`, `wasi:io` and
 /// `wasi:random`, and `wasi:sockets` with every socket and name lookup
-/// refused (`access-denied`), since toolchains import it whether or not the
-/// program uses the network. Nothing else (`wasi:http`, say) is given.
+/// refused (see `WasiConfig::build`), since toolchains import it whether or
+/// not the program uses the network. Nothing else (`wasi:http`, say).
 const WASI_PACKAGES: [&str; 6] = [
     "wasi:cli/",
     "wasi:clocks/",
