@@ -77,6 +77,21 @@ test("fuel and timeoutMs stop a spinning command component", async () => {
   await code(() => wasm.instantiateSync(command, { ...spin, timeoutMs: 200 }).runSync(), E.Timeout);
 });
 
+test("maxOpenFiles caps a component's descriptors, its preopen included", async () => {
+  const { input } = dirs("p2-files");
+  const open = async (maxOpenFiles) => {
+    const inst = await wasm.instantiate(command, {
+      args: ["command", "open", "/in/input.txt", "10"],
+      preopens: { "/in": { path: input, readonly: true } },
+      captureStdout: true,
+      ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
+    });
+    return text((await inst.run()).stdout);
+  };
+  assert.equal(await open(3), "opened 2\nthen: Out of memory\n");
+  assert.equal(await open(undefined), "opened 10\n");
+});
+
 test("a component's preopens answer to the policy (5009) and must exist (5010)", async () => {
   const allowed = tempDir("p2-policy");
   const rt = new wasm.Runtime({ policy: { preopen: [allowed] } });

@@ -1,6 +1,7 @@
 //! WASI configuration, one for preview 1 modules and preview 2 components:
 //! preopens opened by the policy, env, args, stdio that is inherited, fed
-//! from memory or captured (bounded), no network, and the descriptor cap.
+//! from memory or captured (bounded), no network, and the descriptor cap
+//! (on preview 1's `path_open` and preview 2's `open-at`).
 
 use crate::error::{Error, Result};
 use crate::open;
@@ -316,6 +317,57 @@ pub(crate) fn cap_path_open<T: Send + 'static>(
     linker.allow_shadowing(false);
     defined
 }
+
+/// The preview 2 counterpart of `cap_path_open`: `descriptor.open-at`
+/// answers `insufficient-memory` once the guest holds its cap of
+/// descriptors, before any host descriptor is taken (WASI preview 2 has no
+/// error code for a process's descriptor limit; this is the one the preview
+/// 1 adapter turns into `ENOMEM`). Below the cap it is wasmtime-wasi's own
+/// `open-at`, its errors converted as its bindings convert them.
+pub(crate) fn cap_open_at(
+    linker: &mut wasmtime::component::Linker<StoreData>,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::Resource;
+    use wasmtime_wasi::filesystem::WasiFilesystemView;
+    use wasmtime_wasi::p2::bindings::filesystem::types::{
+        DescriptorFlags, ErrorCode, HostDescriptor, OpenFlags, PathFlags,
+    };
+    type Params = (
+        Resource<Descriptor>,
+        PathFlags,
+        String,
+        OpenFlags,
+        DescriptorFlags,
+    );
+    linker.allow_shadowing(true);
+    let defined = linker.instance(P2_FILESYSTEM_TYPES)?.func_wrap_async(
+        "[method]descriptor.open-at",
+        |mut store, (fd, path_flags, path, oflags, flags): Params| {
+            Box::new(async move {
+                let data = store.data_mut();
+                let ctx = data
+                    .wasi
+                    .as_mut()
+                    .expect("a component importing WASI always gets a WASI context");
+                let (held, cap) = open_files(ctx);
+                if held >= cap {
+                    return Ok((Err(ErrorCode::InsufficientMemory),));
+                }
+                let mut view = data.filesystem();
+                match view.open_at(fd, path_flags, path, oflags, flags).await {
+                    Ok(opened) => Ok((Ok(opened),)),
+                    Err(e) => Ok((Err(e.downcast()?),)),
+                }
+            })
+        },
+    );
+    linker.allow_shadowing(false);
+    defined
+}
+
+/// The name wasmtime-wasi gives `wasi:filesystem/types` (a guest's import of
+/// any `0.2.x` resolves to it).
+const P2_FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
 
 #[cfg(test)]
 mod tests {

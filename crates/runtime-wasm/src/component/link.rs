@@ -60,6 +60,7 @@ pub(crate) fn link(engine: &Engine, component: &Component, imports: &Imports) ->
     let uses_wasi = imported.iter().any(|(name, _)| name.starts_with("wasi:"));
     if uses_wasi {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .and_then(|()| crate::wasi::cap_open_at(&mut linker))
             .map_err(|e| fail(format!("cannot link WASI: {e}")))?;
         any = true;
     }

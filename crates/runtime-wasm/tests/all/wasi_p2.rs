@@ -193,3 +193,33 @@ fn a_component_importing_wasi_http_is_refused_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn max_open_files_caps_a_component_s_descriptors() {
+    let dir = scratch("p2-open-files");
+    std::fs::write(dir.join("input.txt"), "x").unwrap();
+    let rt = runtime();
+    let open = |n: &str, cap: Option<u64>| {
+        let wasi = WasiConfig {
+            args: args(&["command", "open", "/in/input.txt", n]),
+            preopens: vec![Preopen {
+                guest: "/in".into(),
+                host: dir.clone(),
+                readonly: true,
+            }],
+            ..captured()
+        };
+        let limits = Limits {
+            max_open_files: cap,
+            ..Default::default()
+        };
+        command(&rt, wasi, limits).unwrap()
+    };
+    // The preopen is one of the five; the guest is refused the fifth file
+    // before any host descriptor is taken, and goes on running.
+    assert_eq!(
+        open("10", Some(5)),
+        "exit 0\nopened 4\nthen: Out of memory\n--\n"
+    );
+    assert_eq!(open("40", None), "exit 0\nopened 40\n--\n");
+}
