@@ -70,11 +70,15 @@ test("without preopens or env a component sees none; uncaptured output is not re
   assert.equal(text(out.stdout), "arg 0: command\narg 1: report\narg 2: /in/input.txt\narg 3: /out/x\nstdin: 0 bytes: \n");
 });
 
-test("fuel and timeoutMs stop a spinning command component", async () => {
+test("fuel and timeoutMs stop a spinning command component; timeoutMs one that sleeps", async () => {
   const spin = { args: ["command", "spin"] };
   await code(async () => (await wasm.instantiate(command, { ...spin, fuel: 20_000_000 })).run(), E.FuelExhausted);
   await code(async () => (await wasm.instantiate(command, { ...spin, timeoutMs: 200 })).run(), E.Timeout);
   await code(() => wasm.instantiateSync(command, { ...spin, timeoutMs: 200 }).runSync(), E.Timeout);
+  // A guest sleeping an hour waits on a WASI clock: the deadline ends it too.
+  const sleep = { args: ["command", "sleep"], timeoutMs: 200 };
+  await code(async () => (await wasm.instantiate(command, sleep)).run(), E.Timeout);
+  await code(() => wasm.instantiateSync(command, sleep).runSync(), E.Timeout);
 });
 
 test("maxOpenFiles caps a component's descriptors, its preopen included", async () => {

@@ -1,7 +1,8 @@
 """Runs a WASI preview 2 command component on wasmtime-py (PyPI `wasmtime`),
 the reference for test/wasi-p2.test.mjs: reads a JSON spec on argv[1]
-({wasm, args, env, stdin, preopens: [{host, guest, readonly}]}) and prints
-{exitCode, stdout, stderr} as JSON."""
+({wasm, args, env, stdin, preopens: [{host, guest, readonly}], cache}; with
+`cache`, compiled code is kept in wasmtime's cache) and prints {exitCode,
+stdout, stderr} as JSON."""
 import json
 import os
 import sys
@@ -13,7 +14,10 @@ import wasmtime.component as component
 
 def main():
     spec = json.loads(sys.argv[1])
-    engine = wasmtime.Engine()
+    config = wasmtime.Config()
+    if spec.get("cache"):
+        config.cache = True
+    engine = wasmtime.Engine(config)
     store = wasmtime.Store(engine)
     work = tempfile.mkdtemp(prefix="wasmtime-run-")
     paths = {name: os.path.join(work, name) for name in ("stdin", "stdout", "stderr")}
