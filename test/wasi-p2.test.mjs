@@ -70,6 +70,32 @@ test("without preopens or env a component sees none; uncaptured output is not re
   assert.equal(text(out.stdout), "arg 0: command\narg 1: report\narg 2: /in/input.txt\narg 3: /out/x\nstdin: 0 bytes: \n");
 });
 
+test("a component's clocks tell the time and its random source is random", async () => {
+  const inst = await wasm.instantiate(command, { args: ["command", "clocks"], captureStdout: true });
+  assert.equal(text((await inst.run()).stdout), "wall clock after 2023: yes\nmonotonic clock advanced 2 ms: yes\nrandom differs: yes\n");
+});
+
+test("exit-with-code gives its code to run()", async () => {
+  // A hand-written command calling wasi:cli/exit#exit-with-code(N).
+  const exiting = (n) => `(component
+    (import "wasi:cli/exit@0.2.12" (instance $exit
+      (export "exit-with-code" (func (param "status-code" u8)))))
+    (core func $ewc (canon lower (func $exit "exit-with-code")))
+    (core module $m
+      (import "x" "ewc" (func $ewc (param i32)))
+      (func (export "run") (result i32) i32.const ${n} call $ewc i32.const 0))
+    (core instance $x (export "ewc" (func $ewc)))
+    (core instance $i (instantiate $m (with "x" (instance $x))))
+    (type $r (result))
+    (func $run (result $r) (canon lift (core func $i "run")))
+    (instance $run_i (export "run" (func $run)))
+    (export "wasi:cli/run@0.2.12" (instance $run_i)))`;
+  for (const n of [0, 42, 255]) {
+    assert.equal((await (await wasm.instantiate(await wasm.compile(exiting(n)))).run()).exitCode, n);
+    assert.equal(wasm.instantiateSync(wasm.compileSync(exiting(n))).runSync().exitCode, n);
+  }
+});
+
 test("fuel and timeoutMs stop a spinning command component; timeoutMs one that sleeps", async () => {
   const spin = { args: ["command", "spin"] };
   await code(async () => (await wasm.instantiate(command, { ...spin, fuel: 20_000_000 })).run(), E.FuelExhausted);

@@ -299,7 +299,7 @@ impl Live<'_> {
 
     /// Runs the WASI command: a module's `_start` (`proc_exit(n)` is exit
     /// code `n`), a component's `wasi:cli/run` (`run` returning an error,
-    /// or `exit(err)`, is exit code 1).
+    /// or `exit(err)`, is exit code 1; `exit-with-code(n)` is `n`).
     pub async fn run_async(&mut self) -> Result<RunOutput> {
         if self.outer.is_none() {
             return Err(Error::Call {
