@@ -4,12 +4,18 @@
 // host imports sync and async, and the limits holding on a real guest.
 import test from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as wasm from "../lib/index.js";
-import { fixturePath, expectCode } from "./support.mjs";
+import { encode, stories } from "./reference/stories.mjs";
+import { fixturePath, expectCode, tempDir } from "./support.mjs";
 
 const { ErrorCode: E, WasmError, ComponentError } = wasm;
 const code = (fn, c) => expectCode(fn, c, WasmError);
-const app = await wasm.compileFile(fixturePath("components/python/app.wasm"));
+const file = fixturePath("components/python/app.wasm");
+const app = await wasm.compileFile(file);
 
 /** An instance whose `host.log` collects into `logs` (after a Promise when `later`). */
 async function instance(extra = {}, later = false) {
@@ -79,4 +85,43 @@ test("limits hold on a Python guest: memory cap at instantiation, fuel mid-call"
   await code(() => inst.call("test:py/api@0.1.0#word-count", "a b ".repeat(1000)), E.FuelExhausted);
   // A trap ends a component instance.
   await code(() => inst.call("test:py/api@0.1.0#word-count", "a"), E.CallError);
+});
+
+/**
+ * A Node whose V8 compiles CPython's core modules (extended constant
+ * expressions: Node 22 and later): the running one, else the test matrix's
+ * (scripts/install-test-tools.mjs); null when there is none.
+ */
+function newerNode() {
+  if (Number(process.versions.node.split(".")[0]) >= 22) return process.execPath;
+  const matrix = (v) => fileURLToPath(new URL(`../node_modules/.cache/node-matrix/node_modules/node${v}/bin/node`, import.meta.url));
+  return [26, 24, 22].map(matrix).find(existsSync) ?? null;
+}
+
+test("the Python guest gives the same values through runtime-wasm as through jco on V8", async (t) => {
+  let jco;
+  try {
+    jco = await import("@bytecodealliance/jco-transpile");
+  } catch (e) {
+    return t.skip(`@bytecodealliance/jco-transpile is not installed (npm install): ${e.message}`);
+  }
+  const node = newerNode();
+  if (!node) return t.skip("no Node 22 or later (scripts/install-test-tools.mjs installs them): Node 20's V8 cannot compile CPython's code");
+  const out = tempDir("jco-python");
+  const host = join(out, "host.js");
+  writeFileSync(host, "export const logs = [];\nexport function log(m) { logs.push(m); }\n");
+  const map = { "test:py/host": pathToFileURL(host).href };
+  for (const pkg of ["cli", "clocks", "filesystem", "io", "random", "sockets"]) {
+    map[`wasi:${pkg}/*`] = `${import.meta.resolve(`@bytecodealliance/preview2-shim/${pkg}`)}#*`;
+  }
+  const { files } = await jco.transpile(file, { outDir: out, name: "app", map, noComponentErrorWrapping: false });
+  await jco.writeFiles(files);
+  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
+  const spec = { module: pathToFileURL(join(out, "app.js")).href, host: pathToFileURL(host).href, script: "python" };
+  const runner = fileURLToPath(new URL("reference/jco_calls.mjs", import.meta.url));
+  const r = spawnSync(node, [runner, JSON.stringify(spec)], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { inst, logs } = await instance();
+  const ours = encode(stories.python(inst.exports, logs));
+  assert.deepEqual(ours, JSON.parse(r.stdout));
 });
