@@ -184,8 +184,13 @@ test("limits hold on a component: timeoutMs, fuel, maxMemoryBytes, maxValueBytes
   assert.match(e.message, /cannot be entered again/);
   assert.equal(typesInstance().exports.api.sumList([1]), 1);
   assert.equal(typesInstance({ maxMemoryBytes: 4 << 20 }).exports.api.grow(1000), -1);
-  // A list claiming 1 GiB at a 16-byte buffer; a string past maxValueBytes.
-  await code(() => typesInstance().exports.api.forgedList(2 ** 30), E.LimitExceeded);
+  // A list claiming 1 GiB at a 16-byte buffer (refused before the host
+  // allocates: its RSS does not grow by the claim); a string past
+  // maxValueBytes.
+  const forged = typesInstance();
+  const rss = process.memoryUsage().rss;
+  await code(() => forged.exports.api.forgedList(2 ** 30), E.LimitExceeded);
+  assert.ok(process.memoryUsage().rss - rss < 256 << 20, "the host allocated for a forged list");
   assert.deepEqual(typesInstance().exports.api.forgedList(3), new Uint8Array(3));
   const big = await code(() => typesInstance({ maxValueBytes: 1 << 20 }).exports.api.repeat("ab", 1 << 20), E.LimitExceeded);
   assert.match(big.message, /maxValueBytes/);

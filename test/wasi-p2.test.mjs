@@ -107,6 +107,13 @@ test("fuel and timeoutMs stop a spinning command component; timeoutMs one that s
   await code(() => wasm.instantiateSync(command, sleep).runSync(), E.Timeout);
 });
 
+test("captureLimit bounds what a component's captured output keeps", async () => {
+  const inst = await wasm.instantiate(command, { args: ["c", "report"], captureStdout: true, captureStderr: true, captureLimit: 20 });
+  const out = await inst.run();
+  assert.equal(out.exitCode, 0);
+  assert.equal(text(out.stdout), "arg 0: c\narg 1: repo");
+});
+
 test("maxOpenFiles caps a component's descriptors, its preopen included", async () => {
   const { input } = dirs("p2-files");
   const open = async (maxOpenFiles) => {

@@ -21,6 +21,13 @@ test("run returns the exit code and captured output", async () => {
   assert.equal(sync.stderr, undefined, "stderr was not captured");
 });
 
+test("captureLimit bounds what each captured stream keeps", async () => {
+  const out = await (await wasm.instantiate(hello, { captureStdout: true, captureStderr: true, captureLimit: 5 })).run();
+  assert.equal(out.exitCode, 0);
+  assert.equal(text(out.stdout), "hello");
+  assert.equal(text(out.stderr), "to st");
+});
+
 test("proc_exit(n) in run is exit code n; stdin comes from a string or bytes", async () => {
   const fromBytes = await wasm.instantiate(hello, { stdin: new Uint8Array([42]) });
   assert.equal((await fromBytes.run()).exitCode, 42);

@@ -340,27 +340,29 @@ pub(crate) fn cap_open_at(
         DescriptorFlags,
     );
     linker.allow_shadowing(true);
-    let defined = linker.instance(P2_FILESYSTEM_TYPES)?.func_wrap_async(
-        "[method]descriptor.open-at",
-        |mut store, (fd, path_flags, path, oflags, flags): Params| {
-            Box::new(async move {
-                let data = store.data_mut();
-                let ctx = data
-                    .wasi
-                    .as_mut()
-                    .expect("a component importing WASI always gets a WASI context");
-                let (held, cap) = open_files(ctx);
-                if held >= cap {
-                    return Ok((Err(ErrorCode::InsufficientMemory),));
-                }
-                let mut view = data.filesystem();
-                match view.open_at(fd, path_flags, path, oflags, flags).await {
-                    Ok(opened) => Ok((Ok(opened),)),
-                    Err(e) => Ok((Err(e.downcast()?),)),
-                }
-            })
-        },
-    );
+    let defined = linker.instance(P2_FILESYSTEM_TYPES).and_then(|mut types| {
+        types.func_wrap_async(
+            "[method]descriptor.open-at",
+            |mut store, (fd, path_flags, path, oflags, flags): Params| {
+                Box::new(async move {
+                    let data = store.data_mut();
+                    let ctx = data
+                        .wasi
+                        .as_mut()
+                        .expect("a component importing WASI always gets a WASI context");
+                    let (held, cap) = open_files(ctx);
+                    if held >= cap {
+                        return Ok((Err(ErrorCode::InsufficientMemory),));
+                    }
+                    let mut view = data.filesystem();
+                    match view.open_at(fd, path_flags, path, oflags, flags).await {
+                        Ok(opened) => Ok((Ok(opened),)),
+                        Err(e) => Ok((Err(e.downcast()?),)),
+                    }
+                })
+            },
+        )
+    });
     linker.allow_shadowing(false);
     defined
 }
