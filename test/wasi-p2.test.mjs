@@ -178,6 +178,12 @@ test("runtime-wasm run runs a command component with --dir, --ro-dir and --env",
   assert.match(ro.stderr, /cannot write \/in\/o\.txt: Operation not permitted/);
 });
 
+test("runtime-wasm run --invoke on a component is a usage error saying what to do", () => {
+  const r = runCli(["--invoke", "test:types/api@0.1.0#echo-string", fixturePath("components/types/types.wasm"), "hi"]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--invoke calls a module's export; .*types\.wasm is a component/);
+});
+
 test("runtime-wasm run stops a spinning command component by fuel (5011) and by timeout (5012)", () => {
   const fuel = runCli(["-W", "fuel=20000000", commandPath, "spin"]);
   assert.equal(fuel.status, 1);

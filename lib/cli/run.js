@@ -30,6 +30,7 @@ Options (as wasmtime spells them; \`--opt VALUE\` and \`--opt=VALUE\` both work)
   --timeout MS                 alias of -W timeout=MSms (milliseconds)
   --max-memory BYTES           alias of -W max-memory-size=BYTES
   --invoke NAME                call export NAME with ARGS instead of running _start
+                               (a module's export; not for components)
   --allow-precompiled          FILE may be a .cwasm written by runtime-wasm compile: native
                                code, loaded as it is (without the flag: error 5009)
   --cache-dir DIR              cache compiled code in DIR (also for compile --cache)
@@ -54,6 +55,9 @@ export async function run(argv) {
   }
   const rt = new wasm.Runtime({ cacheDir: cache.dir, allowPrecompiled: cache.precompiled });
   const id = await rt.compileFile(file);
+  if (invoke !== undefined && rt.moduleInfo(id).kind === "component") {
+    throw new Usage(`--invoke calls a module's export; ${file} is a component: run it as a WASI command (without --invoke), or call its functions through the API (instance.call)`, "runtime-wasm run --help");
+  }
   if (cache.dir !== undefined && rt.tier(id) === "baseline") fillCache(file, cache.dir);
   const inst = await rt.instantiate(id, { ...opts, args: [file, ...(invoke ? [] : args)] });
   if (invoke === undefined) return (await inst.run()).exitCode;
