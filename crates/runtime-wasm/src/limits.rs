@@ -54,8 +54,9 @@ pub(crate) struct Limiter {
     max_table: usize,
     /// Bytes currently held by all memories of the store.
     memory_total: usize,
-    /// While true, exceeding a cap fails instantiation instead of
-    /// answering -1 to the guest.
+    /// While true, a memory or table made past a cap fails instantiation
+    /// instead of answering -1 to the guest (growth, even by the start
+    /// function, answers -1 as ever).
     pub(crate) instantiating: bool,
 }
 
@@ -76,8 +77,11 @@ impl Limiter {
         }
     }
 
-    fn refuse(&self, what: String) -> wasmtime::Result<bool> {
-        if self.instantiating {
+    /// Refuses to make (`current` 0) or grow a memory or table: an error
+    /// while one is made for a new instance, else -1 to the guest. A start
+    /// function's growth is growth: V8 answers it -1 too.
+    fn refuse(&self, current: usize, what: String) -> wasmtime::Result<bool> {
+        if self.instantiating && current == 0 {
             Err(wasmtime::Error::new(CapExceeded(what)))
         } else {
             Ok(false)
@@ -95,10 +99,14 @@ impl ResourceLimiter for Limiter {
         // Saturating: `desired` may be anything a host asks for.
         let total = (self.memory_total - current.min(self.memory_total)).saturating_add(desired);
         match self.max_memory {
-            Some(max) if total > max => self.refuse(format!(
+            Some(max) if total > max => self.refuse(
+                current,
+                format!(
                 "memory of {desired} bytes would exceed maxMemoryBytes ({max})"
             )),
-            None if desired > self.max_one_memory => self.refuse(format!(
+            None if desired > self.max_one_memory => self.refuse(
+                current,
+                format!(
                 "memory of {desired} bytes would exceed the default memory cap ({} bytes; set maxMemoryBytes)",
                 self.max_one_memory
             )),
@@ -111,15 +119,18 @@ impl ResourceLimiter for Limiter {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.max_table {
-            return self.refuse(format!(
-                "table of {desired} elements would exceed maxTableElements ({})",
-                self.max_table
-            ));
+            return self.refuse(
+                current,
+                format!(
+                    "table of {desired} elements would exceed maxTableElements ({})",
+                    self.max_table
+                ),
+            );
         }
         Ok(true)
     }

@@ -199,6 +199,39 @@ fn a_module_born_over_the_cap_is_5013() {
     assert!(limited(&rt, bomb, Limits::default()).is_ok());
 }
 
+/// Growth by a start function is growth: past a cap (or the memory's own
+/// maximum) `memory.grow` / `table.grow` answer -1, as V8 answers, and the
+/// instance is made; only a memory or table made past a cap is 5013.
+#[test]
+fn a_start_function_growing_past_a_cap_gets_minus_one() {
+    let rt = runtime();
+    let grown = |src: &str, limits: Limits| {
+        let inst = limited(&rt, src.as_bytes(), limits).unwrap();
+        inst.run_sync(|l| l.global("g")).unwrap().value
+    };
+    let memory = |max: &str| {
+        format!(
+            r#"(module (memory 1 {max}) (global (export "g") (mut i32) (i32.const 7))
+              (func $s (global.set 0 (memory.grow (i32.const 65536)))) (start $s))"#
+        )
+    };
+    assert_eq!(grown(&memory("2"), Limits::default()), Value::I32(-1));
+    assert_eq!(grown(&memory(""), Limits::default()), Value::I32(-1));
+    let capped = Limits {
+        max_memory_bytes: Some(1 << 20),
+        ..Default::default()
+    };
+    assert_eq!(grown(&memory(""), capped), Value::I32(-1));
+    let table = r#"(module (table 1 funcref) (global (export "g") (mut i32) (i32.const 7))
+        (func $s (global.set 0 (table.grow (ref.null func) (i32.const 100)))) (start $s))"#;
+    let capped = Limits {
+        max_table_elements: Some(10),
+        ..Default::default()
+    };
+    assert_eq!(grown(table, capped), Value::I32(-1));
+    assert_eq!(grown(table, Limits::default()), Value::I32(1));
+}
+
 #[test]
 fn table_caps_answer_minus_one_to_the_guest() {
     let rt = runtime();
