@@ -481,3 +481,14 @@ test("a function whose type has a v128 result throws a TypeError before it runs,
   assert.throws(() => exports.w.value, TypeError);
   assert.throws(() => exports.w.valueOf(), TypeError);
 });
+
+test("a start function growing memory past its maximum or the default cap gets -1, as on Node's own WebAssembly", async () => {
+  for (const max of ["2", ""]) {
+    const grows = wat2wasm(`(module (memory 1 ${max}) (global (export "g") (mut i32) (i32.const 7))
+      (func $s (global.set 0 (memory.grow (i32.const 65536)))) (start $s))`);
+    const ours = (await W.instantiate(grows)).instance.exports.g.value;
+    const v8 = (await WebAssembly.instantiate(grows)).instance.exports.g.value;
+    assert.equal(ours, v8);
+    assert.equal(ours, -1);
+  }
+});
