@@ -5,25 +5,20 @@
 // (fixtures/components/types/types.wasm; jco from npm's
 // @bytecodealliance/jco-transpile, transpiled here.)
 import * as wasm from "../lib/index.js";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { transpile } from "../test/reference/transpile.mjs";
 import { measure, report } from "./support.mjs";
 
 const file = new URL("../fixtures/components/types/types.wasm", import.meta.url);
-let jco;
-try {
-  jco = await import("@bytecodealliance/jco-transpile");
-} catch (e) {
-  console.log(`\ncomponents: skipped, @bytecodealliance/jco-transpile is not installed (npm install): ${e.message}`);
+const jco = await transpile(fileURLToPath(file), "types", { instantiation: "sync" });
+if (jco.why) {
+  console.log(`\ncomponents: skipped, ${jco.why}`);
   process.exit(0);
 }
-const out = mkdtempSync(join(tmpdir(), "rw-bench-jco-"));
-const { files } = await jco.transpile(fileURLToPath(file), { outDir: out, name: "types", instantiation: "sync" });
-await jco.writeFiles(files);
-writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-const transpiled = await import(pathToFileURL(join(out, "types.js")).href);
+const out = jco.dir;
+const transpiled = await import(jco.module);
 // Core modules compiled once, as runtime-wasm's component is.
 const cores = new Map();
 const getCoreModule = (path) => {

@@ -11,7 +11,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { transpile } from "../test/reference/transpile.mjs";
 import { median, record } from "./support.mjs";
 
 const file = fileURLToPath(new URL("../fixtures/components/command/command.wasm", import.meta.url));
@@ -42,20 +43,12 @@ if (py.status === 0) {
   console.log("wasi-command: wasmtime-py is not installed (scripts/install-test-tools.mjs); its case is left out");
 }
 
-try {
-  const jco = await import("@bytecodealliance/jco-transpile");
-  const out = join(work, "jco");
-  const map = {};
-  for (const pkg of ["cli", "clocks", "filesystem", "io", "random", "sockets"]) {
-    map[`wasi:${pkg}/*`] = `${import.meta.resolve(`@bytecodealliance/preview2-shim/${pkg}`)}#*`;
-  }
-  const { files } = await jco.transpile(file, { outDir: out, name: "command", map });
-  await jco.writeFiles(files);
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-  const spec = JSON.stringify({ module: pathToFileURL(join(out, "command.js")).href, args, env, preopens: [{ host: input, guest: "/in" }, { host: output, guest: "/out" }] });
+const jco = await transpile(file, "command");
+if (jco.why) {
+  console.log(`wasi-command: ${jco.why}; its case is left out`);
+} else {
+  const spec = JSON.stringify({ module: jco.module, args, env, preopens: [{ host: input, guest: "/in" }, { host: output, guest: "/out" }] });
   cases["jco transpiled + preview2-shim"] = () => spawnSync(process.execPath, [jcoRunner, spec], { input: stdin, encoding: "utf8" });
-} catch (e) {
-  console.log(`wasi-command: @bytecodealliance/jco-transpile is not installed (npm install); its case is left out: ${e.message}`);
 }
 
 // Every case runs once untimed (filling the caches) and must succeed.

@@ -5,28 +5,17 @@
 // limits, astral characters, empty lists, every WIT type, a resource.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import * as wasm from "../lib/index.js";
-import { fixturePath, tempDir } from "./support.mjs";
+import { transpile } from "./reference/transpile.mjs";
+import { fixturePath } from "./support.mjs";
 
 const file = fixturePath("components/types/types.wasm");
 
 /** jco's module for the component, or why there is none. */
 async function transpiled() {
-  let jco;
-  try {
-    jco = await import("@bytecodealliance/jco-transpile");
-  } catch (e) {
-    return { why: `@bytecodealliance/jco-transpile is not installed (npm install): ${e.message}` };
-  }
-  const out = tempDir("jco-types");
-  const { files } = await jco.transpile(file, { outDir: out, name: "types", noComponentErrorWrapping: false });
-  await jco.writeFiles(files);
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-  return { module: await import(pathToFileURL(join(out, "types.js")).href) };
+  const out = await transpile(file, "types", { noComponentErrorWrapping: false });
+  return out.why ? out : { module: await import(out.module) };
 }
 
 /** What a call gave: its value, or what it threw (class name, message, payload). */

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as wasm from "../lib/index.js";
 import { encode, stories } from "./reference/stories.mjs";
+import { transpile } from "./reference/transpile.mjs";
 import { fixturePath, expectCode, tempDir } from "./support.mjs";
 
 const { ErrorCode: E, WasmError, ComponentError } = wasm;
@@ -99,25 +100,13 @@ function newerNode() {
 }
 
 test("the Python guest gives the same values through runtime-wasm as through jco on V8", async (t) => {
-  let jco;
-  try {
-    jco = await import("@bytecodealliance/jco-transpile");
-  } catch (e) {
-    return t.skip(`@bytecodealliance/jco-transpile is not installed (npm install): ${e.message}`);
-  }
   const node = newerNode();
   if (!node) return t.skip("no Node 22 or later (scripts/install-test-tools.mjs installs them): Node 20's V8 cannot compile CPython's code");
-  const out = tempDir("jco-python");
-  const host = join(out, "host.js");
+  const host = join(tempDir("jco-python-host"), "host.js");
   writeFileSync(host, "export const logs = [];\nexport function log(m) { logs.push(m); }\n");
-  const map = { "test:py/host": pathToFileURL(host).href };
-  for (const pkg of ["cli", "clocks", "filesystem", "io", "random", "sockets"]) {
-    map[`wasi:${pkg}/*`] = `${import.meta.resolve(`@bytecodealliance/preview2-shim/${pkg}`)}#*`;
-  }
-  const { files } = await jco.transpile(file, { outDir: out, name: "app", map, noComponentErrorWrapping: false });
-  await jco.writeFiles(files);
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-  const spec = { module: pathToFileURL(join(out, "app.js")).href, host: pathToFileURL(host).href, script: "python" };
+  const jco = await transpile(file, "app", { map: { "test:py/host": pathToFileURL(host).href }, noComponentErrorWrapping: false });
+  if (jco.why) return t.skip(jco.why);
+  const spec = { module: jco.module, host: pathToFileURL(host).href, script: "python" };
   const runner = fileURLToPath(new URL("reference/jco_calls.mjs", import.meta.url));
   const r = spawnSync(node, [runner, JSON.stringify(spec)], { encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);

@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import * as wasm from "../lib/index.js";
+import { transpile } from "./reference/transpile.mjs";
 import { fixturePath, tempDir } from "./support.mjs";
 
 const file = fixturePath("components/command/command.wasm");
@@ -20,25 +21,6 @@ const pyRunner = fileURLToPath(new URL("reference/wasmtime_run.py", import.meta.
 const jcoRunner = fileURLToPath(new URL("reference/jco_run.mjs", import.meta.url));
 const command = wasm.compileFileSync(file);
 const text = (bytes) => (bytes ? new TextDecoder().decode(bytes) : "");
-
-/** jco's transpiled command (its WASI from preview2-shim), or why there is none. */
-async function transpiled() {
-  let jco;
-  try {
-    jco = await import("@bytecodealliance/jco-transpile");
-  } catch (e) {
-    return { why: `@bytecodealliance/jco-transpile is not installed (npm install): ${e.message}` };
-  }
-  const out = tempDir("jco-command");
-  const map = {};
-  for (const pkg of ["cli", "clocks", "filesystem", "io", "random", "sockets"]) {
-    map[`wasi:${pkg}/*`] = `${import.meta.resolve(`@bytecodealliance/preview2-shim/${pkg}`)}#*`;
-  }
-  const { files } = await jco.transpile(file, { outDir: out, name: "command", map });
-  await jco.writeFiles(files);
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-  return { module: pathToFileURL(join(out, "command.js")).href };
-}
 
 /** Whether wasmtime-py imports, or why not. */
 function wasmtimePy() {
@@ -102,7 +84,7 @@ const cases = [
 test("a preview 2 command gives the same output, file and exit code on runtime-wasm, wasmtime-py and jco", async (t) => {
   const py = wasmtimePy();
   if (py.why) return t.skip(py.why);
-  const jco = await transpiled();
+  const jco = await transpile(file, "command");
   if (jco.why) return t.skip(jco.why);
   for (const c of cases) {
     const label = JSON.stringify(c);
