@@ -7,6 +7,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import * as wasm from "../lib/index.js";
+import { outcome } from "./reference/stories.mjs";
 import { transpile } from "./reference/transpile.mjs";
 import { fixturePath } from "./support.mjs";
 
@@ -16,15 +17,6 @@ const file = fixturePath("components/types/types.wasm");
 async function transpiled() {
   const out = await transpile(file, "types", { noComponentErrorWrapping: false });
   return out.why ? out : { module: await import(out.module) };
-}
-
-/** What a call gave: its value, or what it threw (class name, message, payload). */
-function outcome(fn) {
-  try {
-    return { value: fn() };
-  } catch (e) {
-    return { threw: e?.constructor?.name, message: e?.message, payload: e?.payload };
-  }
 }
 
 const cases = [

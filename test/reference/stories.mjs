@@ -1,7 +1,8 @@
 // Call sequences run on runtime-wasm and on jco's transpiled output alike
-// (test/components-python.test.mjs, through ./jco_calls.mjs), and the JSON
-// encoding that compares their outcomes exactly (bigints, -0, NaN,
-// undefined, typed arrays, thrown errors).
+// (test/components-python.test.mjs, through ./jco_calls.mjs), what one call
+// gave (also for test/components-jco.test.mjs), and the JSON encoding that
+// compares outcomes exactly (bigints, -0, NaN, undefined, typed arrays,
+// thrown errors).
 
 /** What one call gave: its value, or what it threw (class, message, payload). */
 export function outcome(fn) {

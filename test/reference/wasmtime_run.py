@@ -1,8 +1,8 @@
 """Runs a WASI preview 2 command component on wasmtime-py (PyPI `wasmtime`),
-the reference for test/wasi-p2.test.mjs: reads a JSON spec on argv[1]
-({wasm, args, env, stdin, preopens: [{host, guest, readonly}], cache}; with
-`cache`, compiled code is kept in wasmtime's cache) and prints {exitCode,
-stdout, stderr} as JSON."""
+the reference for test/wasi-p2-reference.test.mjs and bench/wasi-command.mjs:
+reads a JSON spec on argv[1] ({wasm, args, env, stdin, preopens: [{host,
+guest, readonly}], cache}; with `cache`, compiled code is kept in wasmtime's
+cache) and prints {exitCode, stdout, stderr} as JSON."""
 import json
 import os
 import sys
