@@ -23,17 +23,23 @@ declare global {
 /** A module handle returned by `compile`. */
 export type ModuleId = string;
 
-/** A value a wasm function returns: i32/f32/f64 as number, i64 as bigint, v128 as 16 bytes, null references. */
-export type Value = number | bigint | Uint8Array | null;
+/** A value a wasm function returns: i32/f32/f64 as number, i64 as bigint, v128 as 16 bytes, null references, and for an `externref` the very JS value it holds. */
+export type Value = number | bigint | Uint8Array | null | HostValue;
+
+/**
+ * A JS value an `externref` holds, as given (any value: numbers, bigints,
+ * arrays and `Uint8Array`s too, passed as `types.externref(x)`).
+ */
+export type HostValue = object | symbol | string | boolean | undefined;
 
 /** An explicitly typed argument, made by `types.*`. */
 export interface TypedValue {
-  readonly wasmType: "i32" | "i64" | "f32" | "f64" | "v128";
-  readonly value: number | bigint | Uint8Array;
+  readonly wasmType: "i32" | "i64" | "f32" | "f64" | "v128" | "externref";
+  readonly value: unknown;
 }
 
 /** What a function accepts as an argument; checked against its signature. */
-export type Argument = number | bigint | Uint8Array | null | TypedValue;
+export type Argument = number | bigint | Uint8Array | null | HostValue | TypedValue;
 
 /**
  * The name of a value type, as signatures, globals and tables report it.
@@ -97,6 +103,8 @@ export const types: {
   readonly f32: (value: number) => TypedValue;
   readonly f64: (value: number) => TypedValue;
   readonly v128: (value: Uint8Array) => TypedValue;
+  /** Any JS value as an `externref` (for a number, bigint, array or bytes, which otherwise keep their own meaning). */
+  readonly externref: (value: unknown) => TypedValue;
 };
 
 /** The type of a function import or export. */

@@ -11,4 +11,5 @@ export const types = Object.freeze({
   f32: typed("f32"),
   f64: typed("f64"),
   v128: typed("v128"),
+  externref: typed("externref"),
 });

@@ -111,8 +111,10 @@ void [out, fuel, g, bytes, intoF64, prev, fn, exports, kind, code, name, frames]
 rt.instantiateSync(id, { fuel: "lots" });
 // @ts-expect-error host functions go under a module name
 rt.instantiateSync(id, { imports: { log() {} } });
-// @ts-expect-error strings are not call arguments
-inst.callSync("f", "1");
+// @ts-expect-error types.i32 takes a number
+inst.callSync("f", types.i32("1"));
+// A string is an argument: an externref holds it; any value, typed.
+void inst.callSync("f", "1", types.externref(5), Symbol("s"), { a: 1 });
 // @ts-expect-error i64 results are bigint, not number
 const n: number = inst.fuelSync();
 // @ts-expect-error ErrorCode values are exact
@@ -122,7 +124,7 @@ inst.memory.readSync(0n, 1);
 // @ts-expect-error a call gives an array of results, not the bare value
 const bare: number = inst.callSync("add", 1, 2);
 // @ts-expect-error result types are values
-inst.callSync<[string]>("add", 1, 2);
+inst.callSync<[unknown]>("add", 1, 2);
 // @ts-expect-error params exist only on func (and tag) entries: narrow on kind first
 void inst.getExports()[0].params;
 // @ts-expect-error value type names are a closed union

@@ -25,8 +25,30 @@ pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
         }
         ValueType::Null => core::Arg::Null,
         ValueType::Object => object_arg(v)?,
-        other => core::Arg::Other(format!("{other}")),
+        other => held_arg(v, kind(other))?,
     })
+}
+
+/// A JS value's kind in the API's words.
+fn kind(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Function => "function",
+        ValueType::External => "external",
+        ValueType::BigInt => "bigint",
+        ValueType::Null => "null",
+        _ => "object",
+    }
+}
+
+/// Any other JS value, held for an `externref` (the core refuses it for
+/// every other type, naming its kind).
+fn held_arg(v: &Unknown, kind: &'static str) -> Result<core::Arg> {
+    Ok(core::Arg::Extern(crate::held::hold(v, kind)?))
 }
 
 fn object_arg(v: &Unknown) -> Result<core::Arg> {
@@ -48,15 +70,22 @@ fn object_arg(v: &Unknown) -> Result<core::Arg> {
     let obj = unsafe { v.cast::<Object>() }?;
     // Only a typed value's own `wasmType` counts, never an inherited one.
     if !obj.has_own_property("wasmType")? {
-        return Ok(core::Arg::Other("object".into()));
+        return held_arg(v, "object");
     }
     match obj.get_named_property::<Unknown>("wasmType")?.get_type()? {
         ValueType::String => {
             let ty: String = obj.get_named_property("wasmType")?;
-            let inner = to_arg(&obj.get_named_property::<Unknown>("value")?)?;
+            let value = obj.get_named_property::<Unknown>("value")?;
+            // Typed `externref`: any value, an array or bytes too.
+            let inner = match ty.as_str() {
+                "externref" if value.get_type()? != ValueType::Null => {
+                    held_arg(&value, kind(value.get_type()?))?
+                }
+                _ => to_arg(&value)?,
+            };
             Ok(core::Arg::Typed(ty, Box::new(inner)))
         }
-        _ => Ok(core::Arg::Other("object".into())),
+        _ => held_arg(v, "object"),
     }
 }
 
@@ -335,6 +364,7 @@ impl ToNapiValue for JsValue {
                 core::Value::F64(v) => f64::to_napi_value(env, v),
                 core::Value::V128(b) => Uint8Array::to_napi_value(env, Uint8Array::new(b.to_vec())),
                 core::Value::Null => Null::to_napi_value(env, Null),
+                core::Value::Extern(v) => crate::held::value(env, &v),
             }
         }
     }

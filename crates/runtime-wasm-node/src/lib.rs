@@ -10,6 +10,7 @@ mod buffer;
 mod convert;
 mod error;
 mod fast_call;
+mod held;
 mod host;
 mod instance;
 mod js_thread;

@@ -3,11 +3,13 @@
 //! signature, or, for all-number signatures, without allocating at all.
 
 use crate::block_on::block_on;
-use crate::error::{Error, Result};
+use crate::error::{Error, HostFailure, Result};
 use crate::func::{Callee, FuncRef, MAX_NUMBERS};
-use crate::instance::Live;
-use crate::value::{convert_args, from_number, Arg, Value};
-use wasmtime::{Val, ValRaw, ValType};
+use crate::instance::{Entry, Live};
+use crate::store::StoreData;
+use crate::value::{check_arity, convert_args, from_number, Arg, Value};
+use std::sync::Arc;
+use wasmtime::{AsContextMut, RootScope, StoreContextMut, Val, ValRaw, ValType};
 
 impl Live<'_> {
     /// Registers `func` as a new handle; `label` names it in errors.
@@ -95,6 +97,18 @@ impl Live<'_> {
     pub async fn call_ref_async(&mut self, id: u32, args: &[Arg]) -> Result<Vec<Value>> {
         let callee = self.callee(id)?;
         let (func, results) = (callee.func, callee.results.len());
+        if callee.refs {
+            let entry = WithRefs {
+                func,
+                params: callee.params.clone(),
+                label: callee.label.clone(),
+            };
+            check_arity(&entry.params, args.len(), &entry.label)?;
+            let ins: Vec<Crossing> = args.iter().cloned().map(Crossing::In).collect();
+            let mut outs = vec![Crossing::Out(Value::Null); results];
+            self.enter(entry, &ins, &mut outs).await?;
+            return Ok(outs.into_iter().filter_map(Crossing::into_value).collect());
+        }
         let vals = convert_args(&callee.params, args, &callee.label)?;
         let mut out = vec![Val::I32(0); results];
         self.enter(func, &vals, &mut out).await?;
@@ -204,5 +218,96 @@ fn lift(raw: ValRaw, ty: &ValType) -> Value {
         ValType::I64 => Value::I64(raw.get_i64()),
         ValType::F32 => Value::F32(f32::from_bits(raw.get_f32())),
         _ => Value::F64(f64::from_bits(raw.get_f64())),
+    }
+}
+
+/// A function whose signature has an `externref`: its arguments are
+/// converted and its results read inside the call, in a root scope of the
+/// call's own, so the references made for it are unrooted when it returns
+/// (made outside a scope, a reference would stay rooted for the store's
+/// life).
+pub(crate) struct WithRefs {
+    func: wasmtime::Func,
+    params: Arc<[ValType]>,
+    label: Arc<str>,
+}
+
+/// What goes into a `WithRefs` call (arguments) and what comes out.
+#[derive(Clone)]
+pub(crate) enum Crossing {
+    In(Arg),
+    Out(Value),
+}
+
+impl Crossing {
+    fn into_value(self) -> Option<Value> {
+        match self {
+            Crossing::Out(v) => Some(v),
+            Crossing::In(_) => None,
+        }
+    }
+}
+
+impl WithRefs {
+    /// The arguments as values, references made in `store`'s scope.
+    fn args(&self, mut store: impl AsContextMut, ins: &[Crossing]) -> wasmtime::Result<Vec<Val>> {
+        let fail = |e: Error| wasmtime::Error::new(HostFailure(e));
+        let mut vals = Vec::with_capacity(ins.len());
+        for (i, (ty, c)) in self.params.iter().zip(ins).enumerate() {
+            let Crossing::In(arg) = c else {
+                continue;
+            };
+            let what = format!("`{}` argument {i}", self.label);
+            vals.push(arg.to_val_in(&mut store, ty, &what).map_err(fail)?);
+        }
+        Ok(vals)
+    }
+}
+
+/// The results for the embedder, read while their references are rooted.
+fn read(
+    store: impl wasmtime::AsContext,
+    out: &[Val],
+    results: &mut [Crossing],
+) -> wasmtime::Result<()> {
+    for (slot, val) in results.iter_mut().zip(out) {
+        let value =
+            Value::from_val_in(&store, val).map_err(|e| wasmtime::Error::new(HostFailure(e)))?;
+        *slot = Crossing::Out(value);
+    }
+    Ok(())
+}
+
+impl Entry for WithRefs {
+    type Val = Crossing;
+
+    fn call(
+        self,
+        store: &mut StoreContextMut<'_, StoreData>,
+        params: &[Crossing],
+        results: &mut [Crossing],
+    ) -> wasmtime::Result<()> {
+        let mut scope = RootScope::new(store);
+        let vals = self.args(&mut scope, params)?;
+        let mut out = vec![Val::I32(0); results.len()];
+        wasmtime::Func::call(&self.func, &mut scope, &vals, &mut out)?;
+        read(&scope, &out, results)
+    }
+
+    async fn call_async<'a>(
+        self,
+        store: StoreContextMut<'a, StoreData>,
+        params: &'a [Crossing],
+        results: &'a mut [Crossing],
+    ) -> wasmtime::Result<()> {
+        let mut scope = RootScope::new(store);
+        let vals = self.args(&mut scope, params)?;
+        let mut out = vec![Val::I32(0); results.len()];
+        wasmtime::Func::call_async(&self.func, &mut scope, &vals, &mut out).await?;
+        read(&scope, &out, results)
+    }
+
+    fn error(err: wasmtime::Error) -> Error {
+        Error::from_guest(err)
     }
 }

@@ -28,6 +28,8 @@ pub(crate) struct Callee {
     pub(crate) results: Arc<[ValType]>,
     /// Every parameter and the result (at most one) is a number type.
     pub(crate) numeric: bool,
+    /// A parameter or result is an `externref` (see `call::WithRefs`).
+    pub(crate) refs: bool,
     /// How errors name the function.
     pub(crate) label: Arc<str>,
 }
@@ -38,12 +40,14 @@ impl Callee {
         let params: Arc<[ValType]> = ty.params().collect();
         let results: Arc<[ValType]> = ty.results().collect();
         let number = |t: &ValType| t.is_num();
+        let extern_ref = |t: &ValType| t.as_ref().is_some_and(|r| r.heap_type().is_extern());
         Callee {
             func,
             numeric: params.len() <= MAX_NUMBERS
                 && results.len() <= 1
                 && params.iter().all(number)
                 && results.iter().all(number),
+            refs: params.iter().chain(results.iter()).any(extern_ref),
             params,
             results,
             label: label.into(),

@@ -110,12 +110,14 @@ pub(crate) fn wrap(
             let fail = |e: Error| wasmtime::Error::new(HostFailure(e));
             let args = params
                 .iter()
-                .map(Value::from_val)
+                .map(|v| Value::from_val_in(&caller, v))
                 .collect::<Result<Vec<_>>>()
                 .map_err(fail)?;
             let memories = Memories::of(&mut caller, &exported);
-            let ret = serve(caller, func, HostArgs::Core(args), memories, exported).await;
-            ret.and_then(|ret| convert_results(&results, ret, &label, out))
+            let ret = serve(&mut caller, func, HostArgs::Core(args), memories, exported).await;
+            // References made for the results are rooted in the host call's
+            // scope, which lasts until the guest has them.
+            ret.and_then(|ret| convert_results(&mut caller, &results, ret, &label, out))
                 .map_err(fail)
         })
     })
@@ -217,6 +219,7 @@ pub(crate) async fn serve(
 }
 
 fn convert_results(
+    mut store: impl AsContextMut,
     types: &[wasmtime::ValType],
     ret: Arg,
     label: &str,
@@ -226,12 +229,12 @@ fn convert_results(
     match (types.len(), ret) {
         (0, _) => Ok(()),
         (1, ret) => {
-            out[0] = ret.to_val(&types[0], &what(0))?;
+            out[0] = ret.to_val_in(&mut store, &types[0], &what(0))?;
             Ok(())
         }
         (n, Arg::List(items)) if items.len() == n => {
             for (i, (ty, item)) in types.iter().zip(&items).enumerate() {
-                out[i] = item.to_val(ty, &what(i))?;
+                out[i] = item.to_val_in(&mut store, ty, &what(i))?;
             }
             Ok(())
         }

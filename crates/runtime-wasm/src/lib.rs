@@ -114,5 +114,5 @@ pub use registry::{InstanceId, ModuleId};
 pub use resources::ResourceRef;
 pub use runtime::{Runtime, RuntimeOptions, DEFAULT_POOL};
 pub use table::TableEntry;
-pub use value::{count, millis, offset, type_name, Arg, Lifted, Value};
+pub use value::{count, millis, offset, type_name, Arg, ExternValue, Lifted, Value};
 pub use wasi::{Preopen, WasiConfig, DEFAULT_CAPTURE_LIMIT, DEFAULT_MAX_OPEN_FILES};

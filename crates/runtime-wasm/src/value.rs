@@ -2,8 +2,34 @@
 //! converted by the callee's signature, never guessed from their own shape.
 
 use crate::error::{Error, Result};
+use std::any::Any;
 use std::sync::Arc;
-use wasmtime::{HeapType, RefType, Val, ValType};
+use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, RefType, Val, ValType};
+
+/// A host value a guest holds as an `externref`: whatever the embedder put
+/// in (its own handle on one of its values), given back as the very same
+/// `Arc`. The guest cannot look inside; the engine drops it once no guest
+/// can reach it any more, so what it holds lives exactly as long.
+#[derive(Clone)]
+pub struct ExternValue {
+    pub value: Arc<dyn Any + Send + Sync>,
+    /// What the value is in the embedder's words (`"object"`, `"string"`),
+    /// for type errors.
+    pub kind: &'static str,
+}
+
+impl std::fmt::Debug for ExternValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExternValue({})", self.kind)
+    }
+}
+
+/// The same value: the same `Arc`.
+impl PartialEq for ExternValue {
+    fn eq(&self, other: &ExternValue) -> bool {
+        Arc::ptr_eq(&self.value, &other.value)
+    }
+}
 
 /// An argument as the embedder's language holds it, before it meets a type.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +61,9 @@ pub enum Arg {
     /// The error of the `result<T, E>` a component's host function returns
     /// (it threw a `ComponentError` carrying it); its answer otherwise is `T`.
     Err(Box<Arg>),
+    /// A host value for an `externref` (any value that is none of the
+    /// above).
+    Extern(ExternValue),
     /// Anything else; the string names its kind for the error message.
     Other(String),
 }
@@ -65,7 +94,7 @@ pub enum Lifted {
 }
 
 /// A wasm value handed back to the embedder.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     I32(i32),
     I64(i64),
@@ -74,6 +103,8 @@ pub enum Value {
     V128([u8; 16]),
     /// A null reference.
     Null,
+    /// A non-null `externref`: the host value it was made from.
+    Extern(ExternValue),
 }
 
 /// The name of a value type as embedders see it (`"i32"`, `"funcref"`, …).
@@ -113,6 +144,7 @@ impl Arg {
             Arg::Undefined => "undefined".into(),
             Arg::Object(_) => "object".into(),
             Arg::Resource(_) => "a resource".into(),
+            Arg::Extern(v) => v.kind.into(),
             Arg::Err(_) => "an error".into(),
             Arg::Other(kind) => kind.clone(),
         }
@@ -194,9 +226,41 @@ impl Arg {
             },
             ValType::Ref(r) => match self {
                 Arg::Null if r.is_nullable() => Val::null_ref(r.heap_type()),
+                // Made only where the store is at hand (`to_val_in`).
+                Arg::Extern(_) if r.heap_type().is_extern() => {
+                    return Err("a host value cannot be stored here".into())
+                }
                 _ => return Err(mismatch()),
             },
         })
+    }
+
+    /// `to_val` where the conversion may make an `externref` (from
+    /// `Arg::Extern`, or typed `externref`), allocated in `store` and rooted
+    /// in its current scope: the caller scopes it (`wasmtime::RootScope`),
+    /// or the reference stays rooted for the store's life.
+    pub(crate) fn to_val_in(
+        &self,
+        store: impl AsContextMut,
+        ty: &ValType,
+        what: &str,
+    ) -> Result<Val> {
+        let arg = match self {
+            Arg::Typed(t, inner) if t == "externref" => inner,
+            arg => arg,
+        };
+        match (arg, ty) {
+            (Arg::Extern(v), ValType::Ref(r)) if r.heap_type().is_extern() => {
+                let made = ExternRef::new(store, v.clone()).map_err(|e| {
+                    Error::LimitExceeded(format!(
+                        "{what}: no room for another externref: {}",
+                        crate::error::describe(&e)
+                    ))
+                })?;
+                Ok(Val::ExternRef(Some(made)))
+            }
+            _ => self.to_val(ty, what),
+        }
     }
 }
 
@@ -220,6 +284,21 @@ pub(crate) fn from_number(x: f64, ty: &ValType) -> Option<Val> {
 }
 
 impl Value {
+    /// `from_val` for a value that may be a non-null `externref`: the host
+    /// value it holds, read from `store`.
+    pub(crate) fn from_val_in(store: impl AsContext, val: &Val) -> Result<Value> {
+        let Val::ExternRef(Some(r)) = val else {
+            return Value::from_val(val);
+        };
+        let held = r
+            .data(store.as_context())
+            .map_err(Error::from_guest)?
+            .and_then(|d| d.downcast_ref::<ExternValue>());
+        held.map(|v| Value::Extern(v.clone())).ok_or_else(|| {
+            Error::Type("an externref the host did not make cannot cross to the host".into())
+        })
+    }
+
     /// Converts an engine value for the embedder.
     pub(crate) fn from_val(val: &Val) -> Result<Value> {
         Ok(match val {
@@ -303,13 +382,7 @@ impl Arg {
 
 /// Converts `args` for a function whose parameters are `params`.
 pub(crate) fn convert_args(params: &[ValType], args: &[Arg], func: &str) -> Result<Vec<Val>> {
-    if params.len() != args.len() {
-        return Err(Error::Type(format!(
-            "`{func}` takes {} argument(s), got {}",
-            params.len(),
-            args.len()
-        )));
-    }
+    check_arity(params, args.len(), func)?;
     params
         .iter()
         .zip(args)
@@ -319,6 +392,17 @@ pub(crate) fn convert_args(params: &[ValType], args: &[Arg], func: &str) -> Resu
                 .map_err(|m| Error::Type(format!("`{func}` argument {i}: {m}")))
         })
         .collect()
+}
+
+/// 5007 unless function `func` takes `given` arguments.
+pub(crate) fn check_arity(params: &[ValType], given: usize, func: &str) -> Result<()> {
+    if params.len() != given {
+        return Err(Error::Type(format!(
+            "`{func}` takes {} argument(s), got {given}",
+            params.len()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

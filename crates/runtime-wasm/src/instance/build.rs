@@ -232,10 +232,13 @@ fn resolve(
                     "import `{label}` is a mutable global; a value can only stand for an immutable one"
                 )));
             }
+            // An `externref` made is rooted in this scope only: the global
+            // holds it from then on.
+            let mut scope = wasmtime::RootScope::new(&mut *store);
             let val = v
-                .to_val(ty.content(), &format!("import `{label}`"))
+                .to_val_in(&mut scope, ty.content(), &format!("import `{label}`"))
                 .map_err(|e| fail(e.to_string()))?;
-            wasmtime::Global::new(&mut *store, ty, val)
+            wasmtime::Global::new(&mut scope, ty, val)
                 .map(Into::into)
                 .map_err(|e| fail(format!("import `{label}`: {}", crate::error::describe(&e))))
         }

@@ -88,7 +88,7 @@ impl LiveStore {
 }
 
 /// A guest function `Live::enter` runs: a module's or a component's.
-pub(crate) trait Entry: Copy {
+pub(crate) trait Entry {
     type Val: Send + Sync;
 
     fn call(

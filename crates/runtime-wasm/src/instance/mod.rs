@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use live::Live;
-pub(crate) use live::LiveStore;
+pub(crate) use live::{Entry, LiveStore};
 pub use queue::Op;
 use queue::Owned;
 

@@ -11,6 +11,7 @@ mod default_caps;
 mod descriptors;
 mod errors;
 mod execution;
+mod externref;
 mod host_calls;
 mod imports;
 mod instantiate;
