@@ -492,3 +492,35 @@ test("a start function growing memory past its maximum or the default cap gets -
     assert.equal(ours, -1);
   }
 });
+
+test("externref carries any JS value through the namespace as on Node's own WebAssembly", async () => {
+  const bytes = wat2wasm(`(module
+    (import "env" "echo" (func $echo (param externref) (result externref)))
+    (import "env" "g" (global $g externref))
+    (import "env" "h" (global $h externref))
+    (func (export "id") (param externref) (result externref) local.get 0)
+    (func (export "viaHost") (param externref) (result externref) local.get 0 call $echo)
+    (func (export "g") (result externref) global.get $g)
+    (func (export "h") (result externref) global.get $h)
+    (func (export "isNull") (param externref) (result i32) local.get 0 ref.is_null))`);
+  const outcome = async (Wasm) => {
+    const obj = {}, sym = Symbol("s"), fn = () => 1;
+    const g = new Wasm.Global({ value: "externref" }, obj);
+    const { instance } = await Wasm.instantiate(bytes, { env: { echo: (v) => v, g, h: sym } });
+    const e = instance.exports;
+    const values = [obj, sym, fn, undefined, 0, -0, NaN, "s", 7n, [1], new Uint8Array(2), null];
+    const mutable = new Wasm.Global({ value: "externref", mutable: true }, null);
+    mutable.value = fn;
+    return {
+      same: values.map((v) => Object.is(e.id(v), v) && Object.is(e.viaHost(v), v)),
+      globals: [e.g() === obj, e.h() === sym, g.value === obj, mutable.value === fn],
+      nulls: [e.isNull(null), e.isNull(undefined), e.isNull(0)],
+    };
+  };
+  const ours = await outcome(W);
+  assert.deepEqual(ours, await outcome(WebAssembly));
+  assert.ok(ours.same.every(Boolean));
+  // Made without a value, an externref Global holds undefined (the JS API's
+  // DefaultValue), not null.
+  assert.equal(new W.Global({ value: "externref" }).value, undefined);
+});

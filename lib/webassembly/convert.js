@@ -1,6 +1,7 @@
 // Conversions the JS API defines: BufferSource copies, ToWebAssemblyValue
 // by value type, [EnforceRange] integers, address values of 32- and 64-bit
 // memories and tables, descriptors read in the API's member order.
+import { types } from "../types.js";
 
 export function describe(v) {
   return v === null ? "null" : Array.isArray(v) ? "Array" : typeof v === "object" ? v.constructor?.name ?? "Object" : typeof v;
@@ -32,7 +33,8 @@ export function converter(type) {
     case "f32": return (v) => Math.fround(+v);
     case "f64": return (v) => +v;
     case "v128": return () => { throw new TypeError("a v128 value cannot cross into or out of JavaScript"); };
-    case "externref": return (v) => (v === undefined ? null : v);
+    // Any value, `undefined` included, is a non-null externref; `null` is null.
+    case "externref": return (v) => (v === null ? null : types.externref(v));
     default: return (v) => v;
   }
 }

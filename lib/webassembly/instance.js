@@ -1,7 +1,7 @@
 // Instance: an import object read as the JS API reads it (ordinary property
 // access, prototype chain included), checked, and linked; exports given the
 // JS API's shape (an import passed on is the very object imported).
-import { bufferSource, describe, branded, resultConverter } from "./convert.js";
+import { bufferSource, converter, describe, branded, resultConverter } from "./convert.js";
 import { jsError, LinkError, mapped } from "./errors.js";
 import { exportedFunction, hostFunction, remember, wasmFunctions } from "./functions.js";
 import { suspendingFunction, suspendingHost } from "./jspi.js";
@@ -58,9 +58,11 @@ function importValue(imp, value, label) {
         if (given !== type) throw new LinkError(`${label}: expected a global of type ${type}, got ${given}`);
         if (mutable !== imp.mutable) throw new LinkError(`${label}: expected a${imp.mutable ? " mutable" : "n immutable"} global`);
         // A mutable one is shared (the instance joins its store); an immutable one's value is all there is.
-        return mutable ? coreOf(value) : value.value;
+        return mutable ? coreOf(value) : converter(type)(value.value);
       }
       if (imp.mutable) throw new LinkError(`${label} is a mutable global: it needs a WebAssembly.Global, got ${describe(value)}`);
+      // Any value is an externref.
+      if (type === "externref") return converter(type)(value);
       if (type === "i64" ? typeof value !== "bigint" : typeof value !== "number" || type === "v128") {
         throw new LinkError(`${label} is a global of type ${type}, got ${describe(value)}`);
       }

@@ -145,7 +145,10 @@ export class Table {
   }
 }
 
-const GLOBAL_TYPES = new Set(["i32", "i64", "f32", "f64"]);
+const GLOBAL_TYPES = new Set(["i32", "i64", "f32", "f64", "externref"]);
+
+/** A global's initial value in WAT, before the constructor sets the given one. */
+const ZERO = { i32: "(i32.const 0)", i64: "(i64.const 0)", f32: "(f32.const 0)", f64: "(f64.const 0)", externref: "(ref.null extern)" };
 
 export let wrapGlobal, globalType;
 
@@ -159,9 +162,10 @@ export class Global {
     descriptor(d, "WebAssembly.Global");
     const mutable = Boolean(d.mutable);
     const type = String(d.value);
-    if (!GLOBAL_TYPES.has(type)) throw new TypeError(`WebAssembly.Global: value type must be i32, i64, f32 or f64, got ${type}`);
-    const value = v === undefined ? (type === "i64" ? 0n : 0) : converter(type)(v);
-    const made = standalone(`(module (global (export "x") (mut ${type}) (${type}.const 0)))`);
+    if (!GLOBAL_TYPES.has(type)) throw new TypeError(`WebAssembly.Global: value type must be i32, i64, f32, f64 or externref, got ${type}`);
+    // A missing value is the type's default: 0, or for externref `undefined`.
+    const value = v === undefined && type !== "externref" ? (type === "i64" ? 0n : 0) : converter(type)(v);
+    const made = standalone(`(module (global (export "x") (mut ${type}) ${ZERO[type]}))`);
     [this.#g, this.#inst, this.#mutable, this.#type] = [made.value, made.inst, mutable, type];
     mapped(() => { made.inst.setGlobalSync("x", value); });
   }

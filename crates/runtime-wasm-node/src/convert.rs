@@ -89,6 +89,14 @@ fn object_arg(v: &Unknown) -> Result<core::Arg> {
     }
 }
 
+/// Whether object `v` is a typed value (`types.*`): its own `wasmType`.
+pub fn is_typed(v: &Unknown) -> Result<bool> {
+    // SAFETY: the caller saw `ValueType::Object`, and an `Object` wraps any
+    // object value as is.
+    let obj = unsafe { v.cast::<Object>() }?;
+    obj.has_own_property("wasmType")
+}
+
 pub fn to_args(args: &[Unknown]) -> Result<Vec<core::Arg>> {
     args.iter().map(to_arg).collect()
 }

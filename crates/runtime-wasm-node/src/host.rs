@@ -276,8 +276,12 @@ pub fn imports(
                 ValueType::Function => {
                     core::Import::Func(Arc::new(JsHostFunc::new(&value, dispatch, js)?))
                 }
-                // A value for an immutable global import.
+                // A value for an immutable global import (any value typed
+                // `types.externref(x)` for an externref one).
                 ValueType::Number | ValueType::BigInt => core::Import::Value(to_arg(&value)?),
+                ValueType::Object if crate::convert::is_typed(&value)? => {
+                    core::Import::Value(to_arg(&value)?)
+                }
                 // Another instance's export (`Instance.exportLink`): linked;
                 // or its function (`Instance.linkable`): linked if it can be.
                 ValueType::External => {
