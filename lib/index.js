@@ -215,30 +215,46 @@ function entry(value, storeId) {
   return { host: value, params, results };
 }
 
-/** An exported table; function entries come out as `TableFunction`s, null entries as null. */
+/** An exported table; function entries come out as `TableFunction`s, null entries as null; an `externref` table's entries are the values put in. */
 export class Table {
   #n;
   #name;
+  /** Whether it holds `externref`s (read from the exports once). */
+  #values;
   /** @internal */
   constructor(nativeInstance, name) {
     this.#n = nativeInstance;
     this.#name = name;
   }
+  #holdsValues() {
+    return (this.#values ??= sync(() => this.#n.getExports()).some((e) => e.kind === "table" && e.name === this.#name && e.element === "externref"));
+  }
+  /** What the addon takes for `value`: a function entry, or any value for an `externref` table. */
+  #entry(value) {
+    if (value !== null && this.#holdsValues()) return types.externref(value);
+    return entry(value, this.#n.storeId);
+  }
   static {
     linkOfTable = (v) => (#n in v ? { link: v.#n.exportLink(v.#name), storeId: v.#n.storeId } : undefined);
     internals.tableFill = (t, start, len, value) =>
-      sync(() => t.#n.tableFill(t.#name, start, len, entry(value, t.#n.storeId), true));
+      sync(() => t.#n.tableFill(t.#name, start, len, t.#entry(value), true));
   }
   size() { return async(() => this.#n.tableSize(this.#name, false)); }
   sizeSync() { return sync(() => this.#n.tableSize(this.#name, true)); }
-  /** Grows by `delta` entries of `init` (null by default); returns the previous size. */
-  grow(delta, init = null) { return async(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), false)); }
-  growSync(delta, init = null) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), entry(init, this.#n.storeId), true)); }
-  /** Sets entry `index` to `value`: null, or a function from `instance.exports` (of another store: called through JS). */
-  set(index, value) { return async(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), false)); }
-  setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, entry(value, this.#n.storeId), true)); }
-  get(index) { return async(() => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f)); }
-  getSync(index) { return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true))); }
+  /** Grows by `delta` entries of `init` (null when not given); returns the previous size. */
+  grow(delta, ...init) { return async(() => this.#n.tableGrow(this.#name, num(delta, "delta"), this.#entry(init.length ? init[0] : null), false)); }
+  growSync(delta, ...init) { return sync(() => this.#n.tableGrow(this.#name, num(delta, "delta"), this.#entry(init.length ? init[0] : null), true)); }
+  /** Sets entry `index` to `value`: null, or a function from `instance.exports` (of another store: called through JS); for an `externref` table, any value. */
+  set(index, value) { return async(() => this.#n.tableFill(this.#name, num(index, "index"), 1, this.#entry(value), false)); }
+  setSync(index, value) { return sync(() => this.#n.tableFill(this.#name, num(index, "index"), 1, this.#entry(value), true)); }
+  get(index) {
+    if (this.#holdsValues()) return async(() => this.#n.tableGetValue(this.#name, num(index, "index"), false));
+    return async(() => this.#n.tableGet(this.#name, num(index, "index"), false)).then((f) => this.#wrap(f));
+  }
+  getSync(index) {
+    if (this.#holdsValues()) return sync(() => this.#n.tableGetValue(this.#name, num(index, "index"), true));
+    return this.#wrap(sync(() => this.#n.tableGet(this.#name, num(index, "index"), true)));
+  }
   #wrap(f) { return f == null ? null : new TableFunction(this.#n, f); }
 }
 

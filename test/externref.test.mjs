@@ -115,3 +115,24 @@ test("values no guest can reach any more are let go (100,000 calls)", () => {
   // 100,000 values of ~600 bytes each held would be ~60 MiB and more.
   assert.ok(out.grewMiB < 200, `RSS grew by ${out.grewMiB} MiB`);
 });
+
+test("an externref table holds JS values: get, set, grow, and the guest's table.get", async () => {
+  const inst = await wasm.instantiate(await wasm.compile(`(module (table (export "t") 2 externref)
+    (func (export "get") (param i32) (result externref) local.get 0 table.get 0))`));
+  const t = inst.exports.t;
+  const obj = {}, sym = Symbol("t");
+  assert.equal(t.getSync(0), null);
+  t.setSync(0, obj);
+  await t.set(1, sym);
+  assert.equal(t.getSync(0), obj);
+  assert.equal(await t.get(1), sym);
+  assert.equal(inst.exports.get(0), obj);
+  assert.equal(t.growSync(1), 2);
+  assert.equal(t.getSync(2), null, "grow without a value adds nulls");
+  assert.equal(await t.grow(2, undefined), 3);
+  assert.equal(t.getSync(4), undefined);
+  assert.equal(inst.exports.get(4), undefined);
+  t.setSync(0, null);
+  assert.equal(t.getSync(0), null);
+  await code(() => t.getSync(9), E.MemoryError);
+});

@@ -524,3 +524,25 @@ test("externref carries any JS value through the namespace as on Node's own WebA
   // DefaultValue), not null.
   assert.equal(new W.Global({ value: "externref" }).value, undefined);
 });
+
+test("an externref Table holds JS values as on Node's own WebAssembly", async () => {
+  const bytes = wat2wasm(`(module (table (export "t") 2 externref)
+    (func (export "get") (param i32) (result externref) local.get 0 table.get 0)
+    (func (export "set") (param i32 externref) local.get 0 local.get 1 table.set 0))`);
+  const outcome = async (Wasm) => {
+    const { instance } = await Wasm.instantiate(bytes);
+    const { t, get, set } = instance.exports;
+    const obj = {}, sym = Symbol("s");
+    const out = [t.get(0)];
+    t.set(0, obj);
+    out.push(t.get(0) === obj, get(0) === obj);
+    set(1, sym);
+    out.push(t.get(1) === sym);
+    t.set(1);
+    out.push(t.get(1), t.grow(2, 5), t.get(2), t.grow(1), t.get(4), t.length);
+    const made = new Wasm.Table({ element: "externref", initial: 1 }, obj);
+    out.push(made.get(0) === obj, new Wasm.Table({ element: "externref", initial: 1 }).get(0));
+    return out;
+  };
+  assert.deepEqual(await outcome(W), await outcome(WebAssembly));
+});

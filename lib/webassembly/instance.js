@@ -130,7 +130,7 @@ function wrapExports(inst, module, given = []) {
       remember(internals.exportKey(value), out[info.name]);
     }
     else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst, info.memory64);
-    else if (info.kind === "table") out[info.name] = wrapTable(value, inst, info.table64);
+    else if (info.kind === "table") out[info.name] = wrapTable(value, inst, info.table64, info.element);
     else if (info.kind === "global") out[info.name] = wrapGlobal(value, inst, info);
   }
   return Object.freeze(out);

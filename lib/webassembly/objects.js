@@ -72,6 +72,8 @@ export class Table {
   #inst;
   /** A 64-bit table: indices and sizes are BigInts. */
   #is64 = false;
+  /** An externref table: its entries are JS values. */
+  #values = false;
   constructor(d, value = undefined) {
     if (d === INTERNAL) return;
     descriptor(d, "WebAssembly.Table");
@@ -81,10 +83,15 @@ export class Table {
     if (element === undefined) throw new TypeError(`WebAssembly.Table: element must be "anyfunc" or "externref", got ${given}`);
     const is64 = address(d, "WebAssembly.Table");
     const { initial, maximum } = sizes(d, "WebAssembly.Table", 10_000_000, is64);
-    const init = tableEntry(value, "WebAssembly.Table", arguments.length > 1);
+    // An externref table holds any value; made without one, `undefined`
+    // (the JS API's default), not null.
+    const values = element === "externref";
+    const init = values ? value : tableEntry(value, "WebAssembly.Table", arguments.length > 1);
     const made = standalone(`(module (table (export "x") ${is64 ? "i64 " : ""}${initial} ${maximum ?? ""} ${element}))`);
-    [this.#t, this.#inst, this.#is64] = [made.value, made.inst, is64];
-    if (init !== null && initial > 0) {
+    [this.#t, this.#inst, this.#is64, this.#values] = [made.value, made.inst, is64, values];
+    if (values) {
+      if (init !== null && initial > 0) mapped(() => internals.tableFill(this.#t, 0, Number(initial), init));
+    } else if (init !== null && initial > 0) {
       mapped(() => internals.tableFill(this.#t, 0, Number(initial), init));
       remember(internals.functionKey(mapped(() => this.#t.getSync(0))), value);
     }
@@ -92,9 +99,9 @@ export class Table {
   static {
     const next = coreOf;
     coreOf = (v) => (v !== null && typeof v === "object" && #t in v ? v.#t : next(v));
-    wrapTable = (t, inst, is64 = false) => {
+    wrapTable = (t, inst, is64 = false, element = "funcref") => {
       const out = new Table(INTERNAL);
-      [out.#t, out.#inst, out.#is64] = [t, inst, is64];
+      [out.#t, out.#inst, out.#is64, out.#values] = [t, inst, is64, element === "externref"];
       return out;
     };
   }
@@ -114,7 +121,7 @@ export class Table {
     Table.#check(this, "get");
     const i = this.#index(index, "WebAssembly.Table.get: index");
     const f = mapped(() => this.#t.getSync(i));
-    if (f === null) return null;
+    if (f === null || this.#values) return f;
     // One JS function per wasm function, as the JS API says.
     const key = internals.functionKey(f);
     const known = knownFunction(key);
@@ -130,6 +137,10 @@ export class Table {
     Table.#check(this, "grow");
     const what = "WebAssembly.Table.grow: delta";
     const n = coreCount(addressValue(delta, what, this.#is64), what);
+    if (this.#values) {
+      const old = mapped(() => this.#t.growSync(n, value));
+      return this.#is64 ? BigInt(old) : old;
+    }
     const init = tableEntry(value, "WebAssembly.Table.grow", arguments.length > 1);
     const old = mapped(() => this.#t.growSync(n, init));
     if (init !== null && n > 0) remember(internals.functionKey(mapped(() => this.#t.getSync(old))), value);
@@ -138,6 +149,10 @@ export class Table {
   set(index, value = undefined) {
     Table.#check(this, "set");
     const i = this.#index(index, "WebAssembly.Table.set: index");
+    if (this.#values) {
+      mapped(() => this.#t.setSync(i, value));
+      return;
+    }
     const entry = tableEntry(value, "WebAssembly.Table.set", arguments.length > 1);
     mapped(() => this.#t.setSync(i, entry));
     // What was stored gives back the function it came from.

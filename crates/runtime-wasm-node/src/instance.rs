@@ -41,12 +41,25 @@ impl JsInstance {
     }
 
     /// A table entry from JS: null, an export link (`exportLink`) to a
-    /// function of this store, or `{ host, params, results }`: a JS function
-    /// called with that signature.
+    /// function of this store, `{ host, params, results }`: a JS function
+    /// called with that signature, or `types.externref(x)`: a value for an
+    /// `externref` table.
     fn entry(&self, env: &Env, value: Option<Unknown>) -> Result<Option<core::TableEntry>> {
         let Some(value) = value else { return Ok(None) };
         match value.get_type()? {
             ValueType::Null | ValueType::Undefined => Ok(None),
+            ValueType::Object if crate::convert::is_typed(&value)? => {
+                match crate::convert::to_arg(&value)? {
+                    core::Arg::Typed(t, inner) if t == "externref" => match *inner {
+                        core::Arg::Extern(v) => Ok(Some(core::TableEntry::Extern(v))),
+                        _ => Ok(None),
+                    },
+                    _ => Err(Error::new(
+                        Status::InvalidArg,
+                        "a table entry must be null, an export link, a host function or types.externref(x)",
+                    )),
+                }
+            }
             ValueType::External => {
                 // SAFETY: a live value of `env`; napi-rs checks the external
                 // is one it made holding an `ExportRef`.
@@ -400,6 +413,24 @@ impl JsInstance {
         let i = sync(env, core::offset(i, "table index"))?;
         self.plain(env, now, move |l| {
             l.table_get(&name, i).map(|f| f.map(FuncRefJs::from))
+        })
+    }
+
+    /// Entry `index` of an `externref` table: the value, or null.
+    #[napi(
+        ts_args_type = "name: string, index: number, now: boolean",
+        ts_return_type = "unknown"
+    )]
+    pub fn table_get_value<'e>(
+        &self,
+        env: &'e Env,
+        name: String,
+        i: f64,
+        now: bool,
+    ) -> Result<Unknown<'e>> {
+        let i = sync(env, core::offset(i, "table index"))?;
+        self.plain(env, now, move |l| {
+            l.table_get_value(&name, i).map(crate::convert::JsValue)
         })
     }
 

@@ -1,14 +1,16 @@
 //! Exported tables: size, growth, and function entries handed out as
-//! callable handles that stay valid while the instance lives.
+//! callable handles that stay valid while the instance lives; an
+//! `externref` table's entries are host values.
 
 use crate::error::{Error, Result};
 use crate::func::FuncRef;
 use crate::host_call::HostFunc;
 use crate::imports::{self, ExportRef};
 use crate::instance::Live;
+use crate::value::{ExternValue, Value};
 use std::sync::Arc;
 use wasmtime::ValType;
-use wasmtime::{Extern, Ref};
+use wasmtime::{Extern, ExternRef, Ref, RootScope};
 
 impl Live<'_> {
     fn table_export(&mut self, name: &str) -> Result<wasmtime::Table> {
@@ -35,9 +37,17 @@ impl Live<'_> {
         init: Option<&TableEntry>,
     ) -> Result<u64> {
         let t = self.table_export(name)?;
+        let refused =
+            |e: wasmtime::Error| Error::Memory(format!("table.grow by {delta} refused: {e}"));
+        if let Some(TableEntry::Extern(v)) = init {
+            // The reference made is rooted in this scope only: the table
+            // holds it from then on.
+            let mut scope = RootScope::new(&mut self.store);
+            let init = extern_entry(&mut scope, &t, v)?;
+            return t.grow(&mut scope, delta, init).map_err(refused);
+        }
         let init = self.entry(&t, init)?;
-        t.grow(&mut self.store, delta, init)
-            .map_err(|e| Error::Memory(format!("table.grow by {delta} refused: {e}")))
+        t.grow(&mut self.store, delta, init).map_err(refused)
     }
 
     /// Sets entry `i` to `value` (a function exported by an instance of
@@ -55,7 +65,6 @@ impl Live<'_> {
         value: Option<&TableEntry>,
     ) -> Result<()> {
         let t = self.table_export(name)?;
-        let value = self.entry(&t, value)?;
         let size = t.size(&self.store);
         if start.checked_add(len).is_none_or(|end| end > size) {
             return Err(Error::Memory(format!(
@@ -63,13 +72,49 @@ impl Live<'_> {
                 start.saturating_add(len)
             )));
         }
-        t.fill(&mut self.store, start, value, len)
-            .map_err(|e| Error::Type(crate::error::describe(&e)))
+        let failed = |e: wasmtime::Error| Error::Type(crate::error::describe(&e));
+        if let Some(TableEntry::Extern(v)) = value {
+            // Rooted in this scope only, as in `table_grow_with`.
+            let mut scope = RootScope::new(&mut self.store);
+            let value = extern_entry(&mut scope, &t, v)?;
+            return t.fill(&mut scope, start, value, len).map_err(failed);
+        }
+        let value = self.entry(&t, value)?;
+        t.fill(&mut self.store, start, value, len).map_err(failed)
+    }
+
+    /// Entry `i` of an `externref` table: the host value, or null; out of
+    /// bounds is 5006; a table of another type is 5007.
+    pub fn table_get_value(&mut self, name: &str, i: u64) -> Result<Value> {
+        let t = self.table_export(name)?;
+        if !t.ty(&self.store).element().heap_type().is_extern() {
+            return Err(Error::Type(format!(
+                "table `{name}` does not hold externref values"
+            )));
+        }
+        let mut scope = RootScope::new(&mut self.store);
+        let entry = t.get(&mut scope, i).ok_or_else(|| {
+            Error::Memory(format!(
+                "table index {i} is out of bounds (size {})",
+                t.size(&scope)
+            ))
+        })?;
+        match entry {
+            Ref::Extern(r) => Value::from_val_in(&scope, &wasmtime::Val::ExternRef(r)),
+            _ => Ok(Value::Null),
+        }
     }
 
     /// The function at `index` (`None` for a null entry); out of bounds is 5006.
     pub fn table_get(&mut self, name: &str, i: u64) -> Result<Option<FuncRef>> {
         let t = self.table_export(name)?;
+        if t.ty(&self.store).element().heap_type().is_extern() {
+            // (`table_get_value`: read outside a scope, a reference would
+            // stay rooted.)
+            return Err(Error::Type(format!(
+                "table `{name}` does not hold functions"
+            )));
+        }
         let entry = t.get(&mut self.store, i).ok_or_else(|| {
             Error::Memory(format!(
                 "table index {i} is out of bounds (size {})",
@@ -101,6 +146,11 @@ impl Live<'_> {
             return Err(Error::Type("the table does not hold functions".into()));
         }
         let func = match value {
+            TableEntry::Extern(_) => {
+                return Err(Error::Type(
+                    "the table holds functions, not host values".into(),
+                ))
+            }
             TableEntry::Export(from) => {
                 let instance = self
                     .store
@@ -147,9 +197,32 @@ impl Live<'_> {
     }
 }
 
-/// A function to put in a table.
+/// The `externref` entry holding `v`, for table `t` (which must hold
+/// `externref`s), made in `store`'s current scope.
+fn extern_entry(
+    mut store: impl wasmtime::AsContextMut,
+    t: &wasmtime::Table,
+    v: &ExternValue,
+) -> Result<Ref> {
+    if !t.ty(&store).element().heap_type().is_extern() {
+        return Err(Error::Type(
+            "the table does not hold externref values".into(),
+        ));
+    }
+    let made = ExternRef::new(&mut store, v.clone()).map_err(|e| {
+        Error::LimitExceeded(format!(
+            "no room for another externref: {}",
+            crate::error::describe(&e)
+        ))
+    })?;
+    Ok(Ref::Extern(Some(made)))
+}
+
+/// A function to put in a table, or a host value for an `externref` one.
 #[derive(Clone)]
 pub enum TableEntry {
+    /// A host value (for an `externref` table).
+    Extern(ExternValue),
     /// A function exported by an instance of the table's store.
     Export(ExportRef),
     /// A host function with this signature (a call through the embedder,

@@ -159,3 +159,44 @@ fn baseline_code_carries_host_values_too() {
     .unwrap();
     round_trips(&guest_on(rt));
 }
+
+#[test]
+fn an_externref_table_holds_host_values() {
+    let rt = runtime();
+    let id = rt
+        .compile(
+            br#"(module (table (export "t") 1 externref)
+            (func (export "get") (param i32) (result externref) local.get 0 table.get 0))"#,
+        )
+        .unwrap();
+    let inst = rt.instantiate(id, &Default::default()).unwrap();
+    let live = Arc::new(AtomicUsize::new(0));
+    let v = host_value(&live);
+    let entry = runtime_wasm::TableEntry::Extern(v.clone());
+    inst.run_sync(|l| l.table_set("t", 0, Some(&entry)))
+        .unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.table_get_value("t", 0)).unwrap(),
+        Value::Extern(v.clone())
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.call("get", &[n(0.0)])).unwrap(),
+        vec![Value::Extern(v.clone())]
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.table_grow_with("t", 2, Some(&entry)))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        inst.run_sync(|l| l.table_get_value("t", 2)).unwrap(),
+        Value::Extern(v.clone())
+    );
+    // Function-only reads refuse it; out of bounds is 5006.
+    let err = inst.run_sync(|l| l.table_get("t", 0)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TypeError);
+    let err = inst.run_sync(|l| l.table_get_value("t", 9)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MemoryError);
+    drop((v, entry, inst, rt));
+    assert_eq!(live.load(Ordering::SeqCst), 0, "the store let go of them");
+}
