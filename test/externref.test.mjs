@@ -27,7 +27,7 @@ async function instance(later = false) {
   return { inst: await wasm.instantiate(guest, { imports: { host: { echo } } }), seen };
 }
 
-const values = () => [{ a: 1 }, Symbol("s"), () => 1, undefined, "text", true, false, new Map()];
+const values = () => [{ a: 1 }, Symbol("s"), () => 1, undefined, "text", "\uD800 lone 🎉", "", true, false, new Map()];
 
 test("a JS value crosses a guest and comes back as the very same value", async () => {
   for (const later of [false, true]) {

@@ -61,7 +61,8 @@ enum Primitive {
     Undefined,
     Bool(bool),
     Number(f64),
-    Str(String),
+    /// UTF-16, as JS holds it (a lone surrogate comes back as it went).
+    Str(Vec<u16>),
     BigInt(BigInt),
 }
 
@@ -76,8 +77,8 @@ pub fn hold(v: &Unknown, kind: &'static str) -> Result<core::ExternValue> {
         "boolean" => Some(Primitive::Bool(unsafe { v.cast::<bool>() }?)),
         // SAFETY: `v` is a number, which `f64` converts.
         "number" => Some(Primitive::Number(unsafe { v.cast::<f64>() }?)),
-        // SAFETY: `v` is a string, which `String` converts.
-        "string" => Some(Primitive::Str(unsafe { v.cast::<String>() }?)),
+        // SAFETY: `v` is a string, which `Utf16String` converts.
+        "string" => Some(Primitive::Str(unsafe { v.cast::<Utf16String>() }?.to_vec())),
         // SAFETY: `v` is a bigint, which `BigInt` converts.
         "bigint" => Some(Primitive::BigInt(unsafe { v.cast::<BigInt>() }?)),
         _ => None,
@@ -122,7 +123,7 @@ pub fn value(env: sys::napi_env, v: &core::ExternValue) -> Result<sys::napi_valu
                 Primitive::Undefined => Undefined::to_napi_value(env, ()),
                 Primitive::Bool(b) => bool::to_napi_value(env, *b),
                 Primitive::Number(n) => f64::to_napi_value(env, *n),
-                Primitive::Str(s) => String::to_napi_value(env, s.clone()),
+                Primitive::Str(s) => Utf16String::to_napi_value(env, Utf16String::from(s.clone())),
                 Primitive::BigInt(b) => BigInt::to_napi_value(
                     env,
                     BigInt {
