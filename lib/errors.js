@@ -3,6 +3,7 @@
 
 import native from "./native.js";
 import { asHostCode } from "./inside.js";
+import { internals } from "./internals.js";
 
 /** Numeric codes of every WasmError, by name: the Rust `ErrorCode` enum's table, read from the addon. */
 export const ErrorCode = Object.freeze({ ...native.errorCodes() });
@@ -19,7 +20,7 @@ export class WasmError extends Error {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.code = code;
     this.codeName = names.get(code) ?? "Unknown";
-    for (const key of ["trap", "wasmBacktrace", "exitCode", "offset"]) {
+    for (const key of ["trap", "wasmBacktrace", "exitCode", "offset", "exception"]) {
       if (extra[key] !== undefined) this[key] = extra[key];
     }
   }
@@ -33,23 +34,20 @@ const conversionFailures = new Set([
   "ArrayBufferExpected", "DetachableArraybufferExpected",
 ]);
 
-/**
- * A value a host function threw, boxed for its trip through the addon and
- * unboxed before the caller sees it, so any value (an Error or not) reaches
- * the caller unchanged.
- */
-export class Thrown extends Error {
-  constructor(value) {
-    super("a host function threw");
-    this.value = value;
-  }
-}
-
 /** Turns anything the addon threw into the error users see; others pass unchanged. */
 export function toWasmError(e) {
-  if (e instanceof Thrown) return e.value;
+  // What a host function threw (or a guest threw as a JS value), boxed by
+  // the addon: the very value, unchanged.
+  if (e instanceof Error && Object.hasOwn(e, "runtimeWasmThrown")) return e.runtimeWasmThrown;
   if (e instanceof WasmError) return e;
-  if (e instanceof Error && names.has(e.code)) return Object.setPrototypeOf(e, WasmError.prototype);
+  if (e instanceof Error && names.has(e.code)) {
+    // An uncaught wasm exception: its tag as an object (the export's Tag).
+    if (e.exception !== undefined) {
+      const { tag, params, payload } = e.exception;
+      e.exception = { tag: internals.tagObject(tag, params), payload };
+    }
+    return Object.setPrototypeOf(e, WasmError.prototype);
+  }
   if (e instanceof Error && conversionFailures.has(e.code)) {
     return new WasmError(ErrorCode.TypeError, e.message, { cause: e });
   }

@@ -43,7 +43,7 @@ export function buildExports(n, exportList, make) {
       exportedFunctions.set(fn, { n, name });
       Object.defineProperty(fn, "name", { value: name });
       out[name] = fn;
-    } else if (kind === "memory" || kind === "table" || kind === "global") {
+    } else if (kind === "memory" || kind === "table" || kind === "global" || kind === "tag") {
       out[name] = make(entry);
     }
   }

@@ -2,17 +2,10 @@
 // HostCall; the function runs with a Caller as `this` and its result (or
 // exception) settles the call. In async calls a returned Promise is awaited
 // while the guest waits, suspended, holding no thread.
-import { Thrown, sync } from "./errors.js";
+import { sync } from "./errors.js";
 import { ComponentError } from "./component.js";
 import { runAsHost, whilePending } from "./inside.js";
-
-/**
- * Wraps what a host function threw, whatever it is, in a `Thrown` (an Error,
- * so the addon carries the very object back); the caller gets the value out.
- */
-function boxed(e) {
-  return new Thrown(e);
-}
+import { internals } from "./internals.js";
 
 /** Memory access for a host function while its call lasts (`this` inside it). */
 export class Caller {
@@ -36,8 +29,11 @@ export class Caller {
  * other value fails the call, unchanged.
  */
 function threw(hostCall, e) {
-  if (e instanceof ComponentError && hostCall.returnsResult) hostCall.resolveErr(e.payload);
-  else hostCall.reject(boxed(e));
+  if (e instanceof ComponentError && hostCall.returnsResult) return hostCall.resolveErr(e.payload);
+  // A wasm exception with a tag: its guest may catch it by that tag.
+  const tagged = internals.taggedThrow(e);
+  if (tagged !== undefined) hostCall.rejectTagged(tagged.tag, tagged.payload, e);
+  else hostCall.reject(e);
 }
 
 /** Whether the host function running now was called by a guest waiting on a worker. */

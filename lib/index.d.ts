@@ -55,7 +55,7 @@ export type ValType =
 export type ExportFunction = (...args: Argument[]) => Value | Value[] | undefined;
 
 /** One entry of `instance.exports`, by the export's kind. */
-export type ExportValue = ExportFunction | Memory | Table | Global;
+export type ExportValue = ExportFunction | Memory | Table | Global | Tag;
 
 /**
  * A component value in jco's shapes: numbers (`bigint` for `u64`/`s64`),
@@ -225,7 +225,7 @@ export interface InstanceConfig {
    * instance joins that instance's store: same memory, one queue, one set of
    * limits); or a number / bigint for an immutable global import.
    */
-  imports?: Record<string, Record<string, HostFunction | Memory | Table | Global | number | bigint>>;
+  imports?: Record<string, Record<string, HostFunction | Memory | Table | Global | Tag | number | bigint>>;
   preopens?: Record<string, string | Preopen>;
   env?: Record<string, string>;
   /** The full argv; args[0] is the program name. */
@@ -329,6 +329,21 @@ export class WasmError extends Error {
   readonly exitCode?: number;
   /** Byte offset of a compile error, when known. */
   readonly offset?: number;
+  /**
+   * A wasm exception no guest caught (code 5002): its tag (the `Tag` of
+   * `instance.exports` when the tag is exported) and its payload.
+   */
+  readonly exception?: { tag: Tag; payload: Value[] };
+}
+
+/**
+ * An exported tag (in `instance.exports`); given as an import, the
+ * importing instance joins the exporter's store.
+ */
+export class Tag {
+  private constructor();
+  /** The value types of the payload of its exceptions. */
+  readonly parameters: readonly ValType[];
 }
 
 export class Memory {

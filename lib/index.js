@@ -127,7 +127,7 @@ export class Memory {
     linkOf = (v) => {
       if (v === null || typeof v !== "object") return undefined;
       if (#n in v) return { link: v.#n.memoryLink(v.#name), storeId: v.#n.storeId };
-      return linkOfTable(v) ?? linkOfGlobal(v);
+      return linkOfTable(v) ?? linkOfGlobal(v) ?? linkOfTag(v);
     };
   }
   /**
@@ -191,8 +191,8 @@ export class TableFunction {
   }
 }
 
-/** Export links of Table and Global objects (see `linkOf`). */
-let linkOfTable, linkOfGlobal;
+/** Export links of Table, Global and Tag objects (see `linkOf`). */
+let linkOfTable, linkOfGlobal, linkOfTag, tagExport;
 
 internals.exportKey = (fn) => {
   const f = typeof fn === "function" ? exportedFunctions.get(fn) : undefined;
@@ -277,6 +277,57 @@ export class Global {
   set value(v) { sync(() => this.#n.setGlobal(this.#name, v, true)); }
 }
 
+/**
+ * An exported tag (in `instance.exports`): the parameter types of the
+ * exceptions it makes. An uncaught wasm exception is a 5002 WasmError whose
+ * `exception` is `{ tag, payload }`, `tag` this object when the tag is
+ * exported (else a Tag made for it); given as an import, the importing
+ * instance joins this one's store.
+ */
+export class Tag {
+  #n;
+  #name;
+  #ref;
+  /** @internal */
+  constructor(nativeInstance, name, ref = undefined, params = undefined) {
+    // A tag known only from an exception (not exported): no instance.
+    if (nativeInstance !== null) ({ tag: ref, params } = sync(() => nativeInstance.tag(name)));
+    this.#n = nativeInstance;
+    this.#name = name;
+    this.#ref = ref;
+    this.parameters = Object.freeze([...params]);
+    Object.freeze(this);
+    // The object already standing for it (a namespace tag made in JS) stays.
+    if (tagsByKey.get(tagKey(ref))?.deref() === undefined) rememberTag(ref, this);
+  }
+  static {
+    internals.tagRef = (t) => (t !== null && typeof t === "object" && #ref in t ? t.#ref : undefined);
+    linkOfTag = (v) => (#n in v && v.#n !== null ? { link: v.#n.exportLink(v.#name), storeId: v.#n.storeId } : undefined);
+    /** Tag export `name`: the object already standing for the tag (met in an exception first), else a new one. */
+    tagExport = (n, name) => {
+      const { tag, params } = sync(() => n.tag(name));
+      const known = tagsByKey.get(tagKey(tag))?.deref();
+      if (!(known instanceof Tag)) return new Tag(n, name);
+      if (known.#n === null) [known.#n, known.#name] = [n, name];
+      return known;
+    };
+  }
+}
+
+/** The object standing for each tag name (`{ host, id }`) seen, while it lives. */
+const tagsByKey = new Map();
+const tagKey = (tag) => `${tag.host ? "h" : "g"}${tag.id}`;
+const forgetTag = new FinalizationRegistry((key) => {
+  if (tagsByKey.get(key)?.deref() === undefined) tagsByKey.delete(key);
+});
+function rememberTag(tag, obj) {
+  const key = tagKey(tag);
+  tagsByKey.set(key, new WeakRef(obj));
+  forgetTag.register(obj, key);
+}
+internals.rememberTag = rememberTag;
+internals.tagObject = (tag, params) => tagsByKey.get(tagKey(tag))?.deref() ?? new Tag(null, undefined, tag, params);
+
 /** A live instance with its own store; calls into it run one at a time, in order. */
 export class Instance {
   #n;
@@ -311,6 +362,7 @@ export class Instance {
     return (this.#exports ??= buildExports(this.#n, this.#n.getExports(), (e) => {
       if (e.kind === "memory") return new Memory(this.#n, e.name);
       if (e.kind === "table") return new Table(this.#n, e.name);
+      if (e.kind === "tag") return tagExport(this.#n, e.name);
       return new Global(this.#n, e.name, e);
     }));
   }

@@ -9,6 +9,14 @@ export const internals = {
   tableFill: () => undefined,
   /** Forgets a module handle of a Runtime; its instances live on. */
   forgetModule: () => undefined,
+  /** The object standing for a tag name (`{ host, id }`) with parameters `params`: the one living, or a new Tag. */
+  tagObject: () => undefined,
+  /** The tag name (`{ host, id }`) of a Tag of `instance.exports`. */
+  tagRef: () => undefined,
+  /** Makes an object the one standing for a tag name, while it lives. */
+  rememberTag: () => undefined,
+  /** `{ tag, payload }` when a thrown value is a wasm exception of a tag (the namespace's `WebAssembly.Exception`). */
+  taggedThrow: () => undefined,
   /** The code new instances of a namespace `WebAssembly.Module` get. */
   namespaceTier: () => undefined,
 };

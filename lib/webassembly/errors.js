@@ -1,6 +1,7 @@
 // The JS API's error classes, and runtime-wasm's errors mapped onto them
 // (a trap is a RuntimeError, stack exhaustion a RangeError, as in V8).
 import { WasmError, ErrorCode } from "../index.js";
+import { exceptionOf, wrapTag } from "./tag.js";
 
 export class CompileError extends Error {}
 export class LinkError extends Error {}
@@ -12,6 +13,8 @@ for (const E of [CompileError, LinkError, RuntimeError]) {
 /** A WasmError as the JS API's error class, keeping `code`, `trap` and the backtrace. */
 export function jsError(e) {
   if (!(e instanceof WasmError)) return e;
+  // A wasm exception nothing caught: a WebAssembly.Exception of its tag.
+  if (e.exception !== undefined) return exceptionOf(wrapTag(e.exception.tag), e.exception.payload);
   const C = e.code === ErrorCode.CompileError ? CompileError
     // A trap while instantiating (a data segment out of bounds, a trapping
     // start function) is a RuntimeError, as the JS API says; 5001 without

@@ -9,6 +9,22 @@ export interface NamespaceLimits {
   maxTableElements?: number;
 }
 
+/** Value types a tag's payload may have. */
+export type TagValueType = "i32" | "i64" | "f32" | "f64" | "v128" | "externref" | "anyfunc" | "funcref";
+
+/** `WebAssembly.Tag`. */
+export interface Tag {
+  readonly [Symbol.toStringTag]: "WebAssembly.Tag";
+}
+
+/** `WebAssembly.Exception`: not an `Error`; `stack` only with `traceStack`. */
+export interface Exception {
+  is(tag: Tag): boolean;
+  /** Payload value `index` (a TypeError for another tag, a RangeError past the end). */
+  getArg(tag: Tag, index: number): unknown;
+  readonly stack?: string;
+}
+
 /** The JS API's namespace, with `configure` for runtime-wasm's limits. */
 export interface RuntimeWasmNamespace {
   readonly Module: typeof WebAssembly.Module;
@@ -16,11 +32,12 @@ export interface RuntimeWasmNamespace {
   readonly Memory: typeof WebAssembly.Memory;
   readonly Table: typeof WebAssembly.Table;
   readonly Global: typeof WebAssembly.Global;
-  readonly Tag: new (type: { parameters: string[] }) => object;
-  readonly Exception: new (tag: object, payload: Iterable<unknown>, options?: { traceStack?: boolean }) => {
-    is(tag: object): boolean;
-    getArg(tag: object, index: number): unknown;
-  };
+  /** A tag made in JS (imported by instances), or exported by one. */
+  readonly Tag: new (type: { parameters: TagValueType[] }) => Tag;
+  /** An exception of a tag: made in JS and thrown into wasm, or thrown by wasm out to JS. */
+  readonly Exception: new (tag: Tag, payload: Iterable<unknown>, options?: { traceStack?: boolean }) => Exception;
+  /** The tag JS values thrown through wasm travel under (one externref: the value). */
+  readonly JSTag: Tag;
   /** JSPI: an import whose Promise the guest waits on, in calls made through `promising`. */
   readonly Suspending: new (fn: (...args: any[]) => unknown) => object;
   /** Thrown when a Suspending import is called in a call not made through `promising`. */

@@ -7,7 +7,7 @@ import { Instance, instantiate, instantiateModule } from "./instance.js";
 import { compile, compileBytes, Module, validate } from "./module.js";
 import { Global, Memory, Table } from "./objects.js";
 import { configure } from "./runtime.js";
-import { Exception, Tag } from "./tag.js";
+import { Exception, JSTag, Tag } from "./tag.js";
 import { promising, SuspendError, Suspending } from "./jspi.js";
 
 /** The bytes of a `Response` (or a Promise of one) served as `application/wasm`. */
@@ -46,6 +46,8 @@ for (const [key, value] of Object.entries({
 })) {
   Object.defineProperty(WebAssembly, key, { value, writable: true, configurable: true, enumerable: true });
 }
+// A namespace attribute in WebIDL: an enumerable getter.
+Object.defineProperty(WebAssembly, "JSTag", { get: () => JSTag, configurable: true, enumerable: true });
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
 // WebIDL: operations and attributes are enumerable; each interface names itself.
 for (const C of [Module, Instance, Memory, Table, Global, Tag, Exception, Suspending]) {

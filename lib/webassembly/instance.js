@@ -8,6 +8,7 @@ import { suspendingFunction, suspendingHost } from "./jspi.js";
 import { compileBytes, Module, moduleId, moduleInfo } from "./module.js";
 import { coreOf, globalType, Memory, Table, wrapGlobal, wrapMemory, wrapTable } from "./objects.js";
 import { INTERNAL, instanceConfig, rt } from "./runtime.js";
+import { Tag, tagImport, wrapTag } from "./tag.js";
 import { internals } from "../internals.js";
 
 /** Reads the import object as the JS API does (ordinary property access, prototype chain included). */
@@ -81,6 +82,9 @@ function importValue(imp, value, label) {
       // The instance joins the store the memory or table lives in.
       return core;
     }
+    case "tag":
+      if (!(value instanceof Tag)) throw new LinkError(`${label} must be a WebAssembly.Tag, got ${describe(value)}`);
+      return tagImport(value);
     default:
       throw new LinkError(`${label}: importing a ${imp.kind} is not supported yet by runtime-wasm/webassembly`);
   }
@@ -120,7 +124,7 @@ function wrapExports(inst, module, given = []) {
     const value = raw[info.name];
     // An import passed on is the very object imported, when it is one of ours.
     const original = info.reexport === undefined ? undefined : given[info.reexport];
-    if (original !== undefined && (wasmFunctions.has(original) || coreOf(original) !== undefined)) {
+    if (original !== undefined && (wasmFunctions.has(original) || coreOf(original) !== undefined || original instanceof Tag)) {
       out[info.name] = original;
       continue;
     }
@@ -132,6 +136,7 @@ function wrapExports(inst, module, given = []) {
     else if (info.kind === "memory") out[info.name] = wrapMemory(value, inst, info.memory64);
     else if (info.kind === "table") out[info.name] = wrapTable(value, inst, info.table64, info.element);
     else if (info.kind === "global") out[info.name] = wrapGlobal(value, inst, info);
+    else if (info.kind === "tag") out[info.name] = wrapTag(value);
   }
   return Object.freeze(out);
 }

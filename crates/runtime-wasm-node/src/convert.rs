@@ -30,7 +30,7 @@ pub fn to_arg(v: &Unknown) -> Result<core::Arg> {
 }
 
 /// A JS value's kind in the API's words.
-fn kind(t: ValueType) -> &'static str {
+pub fn kind(t: ValueType) -> &'static str {
     match t {
         ValueType::Undefined => "undefined",
         ValueType::Boolean => "boolean",

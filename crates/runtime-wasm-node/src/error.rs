@@ -1,7 +1,6 @@
 //! Core errors as JS `Error` objects carrying `code`, `codeName`, `trap`,
 //! `wasmBacktrace`, `exitCode`.
 
-use crate::js_thread::JsRef;
 use crate::read::Fail;
 use napi::bindgen_prelude::*;
 use runtime_wasm as core;
@@ -15,11 +14,21 @@ pub struct FrameJs {
 }
 
 fn build(env: &Env, e: &core::Error) -> Result<Error> {
-    // A host function's own exception passes through unchanged.
+    // A host function's own exception passes through unchanged (and so does
+    // a value a guest threw with `WebAssembly.JSTag`): boxed in an Error
+    // that lib/errors.js unboxes, as napi throws only Errors as they are.
     if let core::Error::Host(core::HostError(payload)) = e {
-        if let Some(value) = payload.downcast_ref::<JsRef>() {
-            return Ok(Error::from(value.get(env)?));
-        }
+        let held = core::ExternValue {
+            value: payload.clone(),
+            kind: "value",
+        };
+        let raw = crate::held::value(env.raw(), &held)?;
+        // SAFETY: `raw` is a live value of `env`, made just now.
+        let value = unsafe { Unknown::from_raw_unchecked(env.raw(), raw) };
+        let mut boxed =
+            env.create_error(Error::new(Status::GenericFailure, "a host function threw"))?;
+        boxed.set_named_property("runtimeWasmThrown", value)?;
+        return Ok(Error::from(boxed.to_unknown()));
     }
     let mut obj = env.create_error(Error::new(Status::GenericFailure, e.to_string()))?;
     obj.set_named_property("code", e.code().number())?;
@@ -28,6 +37,9 @@ fn build(env: &Env, e: &core::Error) -> Result<Error> {
         obj.set_named_property("trap", trap.kind.as_str())?;
         let frames: Vec<FrameJs> = trap.backtrace.iter().map(frame).collect();
         obj.set_named_property("wasmBacktrace", frames)?;
+    }
+    if let core::Error::Exception(exn) = e {
+        obj.set_named_property("exception", crate::tag::ExceptionJs(exn))?;
     }
     if let Some(code) = e.exit_code() {
         obj.set_named_property("exitCode", code)?;

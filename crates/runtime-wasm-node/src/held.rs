@@ -59,6 +59,8 @@ fn drain(env: sys::napi_env, held: &mut Held) {
 /// one before Node 22).
 enum Primitive {
     Undefined,
+    /// Only as a thrown value (an `externref` of null is a null reference).
+    Null,
     Bool(bool),
     Number(f64),
     /// UTF-16, as JS holds it (a lone surrogate comes back as it went).
@@ -73,6 +75,7 @@ pub fn hold(v: &Unknown, kind: &'static str) -> Result<core::ExternValue> {
     // a value of its own kind.
     let primitive = match kind {
         "undefined" => Some(Primitive::Undefined),
+        "null" => Some(Primitive::Null),
         // SAFETY: `v` is a boolean (see above), which `bool` converts.
         "boolean" => Some(Primitive::Bool(unsafe { v.cast::<bool>() }?)),
         // SAFETY: `v` is a number, which `f64` converts.
@@ -121,6 +124,7 @@ pub fn value(env: sys::napi_env, v: &core::ExternValue) -> Result<sys::napi_valu
         return unsafe {
             match p {
                 Primitive::Undefined => Undefined::to_napi_value(env, ()),
+                Primitive::Null => Null::to_napi_value(env, Null),
                 Primitive::Bool(b) => bool::to_napi_value(env, *b),
                 Primitive::Number(n) => f64::to_napi_value(env, *n),
                 Primitive::Str(s) => Utf16String::to_napi_value(env, Utf16String::from(s.clone())),

@@ -18,6 +18,13 @@ fn failed(message: &str) -> core::Error {
     }
 }
 
+/// A thrown JS value as the core carries it: held like an `externref`'s,
+/// so it can ride in the wasm exception that carries it and come back.
+fn thrown(error: &Unknown) -> Result<core::HostError> {
+    let held = crate::held::hold(error, crate::convert::kind(error.get_type()?))?;
+    Ok(core::HostError(held.value))
+}
+
 /// One invocation of a JS host function, handed to the JS dispatcher
 /// (`lib/host.js`): its arguments, its caller's memory, and how to settle.
 #[napi]
@@ -95,13 +102,39 @@ impl HostCall {
         self.call.run_inside(|| f.call(()))
     }
 
+    /// Fails the call with `error`, the value its host function threw: a
+    /// wasm exception its guest may catch (`catch_all`), else the value the
+    /// call fails with, unchanged.
     #[napi]
     pub fn reject(&self, env: Env, error: Unknown) -> Result<()> {
-        let payload = JsRef::new(&error, &self.js)?;
-        self.answer(
-            &env,
-            Err(core::Error::Host(core::HostError(Box::new(payload)))),
-        );
+        let original = thrown(&error)?;
+        self.answer(&env, Err(core::Error::Host(original)));
+        Ok(())
+    }
+
+    /// Fails the call with a wasm exception of `tag` carrying `payload`,
+    /// which its guest may catch; `error`, the JS value thrown, is what
+    /// leaves the call if no guest does.
+    #[napi]
+    pub fn reject_tagged(
+        &self,
+        env: Env,
+        tag: crate::tag::TagRefJs,
+        payload: Vec<Unknown>,
+        error: Unknown,
+    ) -> Result<()> {
+        let original = thrown(&error)?;
+        let thrown = tag.to_core().and_then(|tag| {
+            let payload = payload.iter().map(to_arg).collect::<Result<Vec<_>>>();
+            let payload = payload.map_err(|e| core::Error::Type(e.reason.clone()))?;
+            Ok(core::Throw {
+                tag,
+                payload,
+                original,
+            })
+        });
+        let answer = thrown.map(|t| core::Error::Throw(Box::new(t)));
+        self.answer(&env, Err(answer.unwrap_or_else(|e| e)));
         Ok(())
     }
 

@@ -333,6 +333,16 @@ impl JsInstance {
         self.plain(env, now, move |l| l.global(&name).map(GlobalJs))
     }
 
+    /// Tag export `name`: its name for exceptions, and its parameter types.
+    #[napi]
+    pub fn tag(&self, env: Env, name: String) -> Result<crate::tag::TagJs> {
+        let (tag, params) = sync(&env, self.inst.run_sync(|l| l.tag(&name)))?;
+        Ok(crate::tag::TagJs {
+            tag: tag.into(),
+            params,
+        })
+    }
+
     #[napi(
         ts_args_type = "name: string, value: unknown, now: boolean",
         ts_return_type = "void | Promise<void>"

@@ -19,6 +19,7 @@ mod promise;
 mod read;
 mod resource;
 mod runtime;
+mod tag;
 
 /// The cheapest possible call into the addon: the floor that `callSync`'s
 /// overhead is measured against (`npm run bench`).

@@ -3,11 +3,12 @@
 //! signature, or, for all-number signatures, without allocating at all.
 
 use crate::block_on::block_on;
+use crate::convert::{check_arity, convert_args, from_number};
 use crate::error::{Error, HostFailure, Result};
 use crate::func::{Callee, FuncRef, MAX_NUMBERS};
 use crate::instance::{Entry, Live};
 use crate::store::StoreData;
-use crate::value::{check_arity, convert_args, from_number, Arg, Value};
+use crate::value::{Arg, Value};
 use std::sync::Arc;
 use wasmtime::{AsContextMut, RootScope, StoreContextMut, Val, ValRaw, ValType};
 

@@ -1,8 +1,10 @@
 //! The one error type of runtime-wasm and its mapping to the numeric codes
 //! 5000–5013; engine errors are classified here by downcasting, never by text.
 
+use crate::value::{Arg, Value};
 use std::any::Any;
 use std::path::PathBuf;
+use std::sync::Arc;
 use wasmtime::{Trap, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
 
@@ -94,8 +96,43 @@ pub struct TrapInfo {
 }
 
 /// An error a host function raised, carried through the guest to the caller
-/// of the wasm call unchanged (the embedder's own exception value).
-pub struct HostError(pub Box<dyn Any + Send + Sync>);
+/// of the wasm call unchanged (the embedder's own exception value). A guest
+/// may catch it on the way (`catch_all`); `Arc` so it can ride in the wasm
+/// exception that carries it and come back the very same value.
+pub struct HostError(pub Arc<dyn Any + Send + Sync>);
+
+/// A tag as the embedder names it: one of its own (a JS `WebAssembly.Tag`),
+/// made in each store that imports it, or a guest's, numbered once for the
+/// whole process the first time the embedder is given it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TagRef {
+    Host(u64),
+    Guest(u64),
+}
+
+/// A wasm exception no guest caught: its tag, the tag's parameter types and
+/// the payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exception {
+    pub tag: TagRef,
+    pub params: Vec<String>,
+    pub payload: Vec<Value>,
+}
+
+/// What a host function throws as a tagged wasm exception: `original`, the
+/// embedder's own exception value, is what leaves the call if no guest
+/// catches it (or a guest catches it and rethrows it with `throw_ref`).
+pub struct Throw {
+    pub tag: TagRef,
+    pub payload: Vec<Arg>,
+    pub original: HostError,
+}
+
+impl std::fmt::Debug for Throw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Throw({:?}, {} values)", self.tag, self.payload.len())
+    }
+}
 
 impl std::fmt::Debug for HostError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,6 +217,12 @@ pub enum Error {
     /// A host function failed; the embedder's own error value rides along.
     #[error("a host function failed")]
     Host(HostError),
+    /// A wasm exception left the call: no guest caught it.
+    #[error("uncaught WebAssembly exception")]
+    Exception(Box<Exception>),
+    /// A host function throws a tagged wasm exception into its guest.
+    #[error("a host function threw a WebAssembly exception")]
+    Throw(Box<Throw>),
 }
 
 impl Error {
@@ -200,7 +243,7 @@ impl Error {
             Error::FuelExhausted { .. } => ErrorCode::FuelExhausted,
             Error::Timeout { .. } => ErrorCode::Timeout,
             Error::LimitExceeded(_) | Error::Engine(_) => ErrorCode::LimitExceeded,
-            Error::Host(_) => ErrorCode::CallError,
+            Error::Host(_) | Error::Exception(_) | Error::Throw(_) => ErrorCode::CallError,
         }
     }
 

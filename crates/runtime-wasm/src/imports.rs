@@ -31,6 +31,17 @@ pub enum Import {
         export: ExportRef,
         fallback: Arc<dyn HostFunc>,
     },
+    /// A tag of the embedder's own (`TagRef::Host(id)`) with parameter
+    /// types `params`: each store importing it gets a tag standing for it.
+    Tag {
+        id: u64,
+        params: Vec<String>,
+    },
+    /// The tag a host function's thrown value travels under (one
+    /// `externref`, the value): a guest importing it catches such values
+    /// by tag, and throws values the caller gets as they are (the
+    /// WebAssembly JS API's `WebAssembly.JSTag`).
+    ValueTag,
     /// Something that is not a function; instantiation reports it (5001).
     NotAFunction(String),
 }
@@ -117,8 +128,12 @@ pub(crate) fn wrap(
             let ret = serve(&mut caller, func, HostArgs::Core(args), memories, exported).await;
             // References made for the results are rooted in the host call's
             // scope, which lasts until the guest has them.
-            ret.and_then(|ret| convert_results(&mut caller, &results, ret, &label, out))
-                .map_err(fail)
+            // What the host function threw becomes a wasm exception.
+            let ret = match ret {
+                Ok(ret) => ret,
+                Err(e) => return Err(crate::exception::throw_into(&mut caller, e)),
+            };
+            convert_results(&mut caller, &results, ret, &label, out).map_err(fail)
         })
     })
 }

@@ -4,6 +4,7 @@
 //! store itself, so one can run on the owner's store or on a waiting host
 //! call's `Caller` alike.
 
+use crate::error::HostError;
 use crate::func::Callee;
 use crate::limits::Limiter;
 use crate::memory::Exported;
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::thread::ThreadId;
 use std::time::Instant;
-use wasmtime::AsContext;
+use wasmtime::{AsContext, ExnRef, OwnedRooted, Tag};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 pub struct StoreData {
@@ -28,6 +29,9 @@ pub struct StoreData {
     pub(crate) members: Vec<Member>,
     /// Shut while the store is lent out (see `Gate`).
     pub(crate) gate: Arc<Gate>,
+    /// The store's tags as the embedder names them, and what its host
+    /// functions threw during the running call.
+    pub(crate) exceptions: Exceptions,
 }
 
 impl StoreData {
@@ -38,6 +42,25 @@ impl StoreData {
             .find(|m| m.id == id)
             .and_then(|m| m.guest.module())
     }
+}
+
+/// A store's tags as the embedder names them (see `exception`), and the
+/// exceptions its host functions threw during the running call.
+#[derive(Default)]
+pub(crate) struct Exceptions {
+    /// Guest tags the embedder has been given, with their numbers.
+    pub(crate) seen: Vec<(u64, Tag)>,
+    /// The tags made in this store for the embedder's own, by its number.
+    pub(crate) host: Vec<(u64, Tag)>,
+    /// The tag a host function's thrown value travels under (one externref).
+    pub(crate) value_tag: Option<Tag>,
+    /// The tag a tagged exception of another store travels under (one
+    /// externref, what was thrown): no guest here can name its tag, and
+    /// only `catch_all` may catch it.
+    pub(crate) foreign_tag: Option<Tag>,
+    /// Exceptions host functions threw during the running call, with the
+    /// value each stands for; forgotten when the call ends.
+    pub(crate) thrown: Vec<(OwnedRooted<ExnRef>, HostError)>,
 }
 
 /// Shut while the store is lent to the thread of a host function that runs

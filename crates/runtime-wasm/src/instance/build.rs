@@ -66,6 +66,7 @@ impl LiveStore {
             deadline: None,
             members: Vec::new(),
             gate: Arc::default(),
+            exceptions: Default::default(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);
@@ -185,7 +186,12 @@ fn instantiate(
     let instance = match made? {
         Ok(instance) => instance,
         Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => return Ok(None),
-        Err(e) => return Err(Error::from_instantiate(e)),
+        // A start function's exception leaves as any call's would.
+        Err(e) => {
+            let e = crate::exception::uncaught(&mut *store, e);
+            crate::exception::call_over(&mut *store);
+            return Err(e.unwrap_or_else(Error::from_instantiate));
+        }
     };
     store.data_mut().limiter.instantiating = false;
     let memories: Vec<_> = instance
@@ -272,6 +278,16 @@ fn resolve(
                 ))
             })
         }
+        (Some(Import::Tag { id, params }), wasmtime::ExternType::Tag(ty)) => {
+            crate::exception::host_tag(&mut *store, *id, params, &ty, &label).map(Into::into)
+        }
+        (Some(Import::ValueTag), wasmtime::ExternType::Tag(ty)) => {
+            crate::exception::value_tag_for(&mut *store, &ty, &label).map(Into::into)
+        }
+        (Some(Import::Tag { .. } | Import::ValueTag), ty) => Err(fail(format!(
+            "import `{label}` is a {}, but a tag was given",
+            ExternInfo::of(&ty).kind()
+        ))),
         (Some(Import::Linkable { export, fallback }), wasmtime::ExternType::Func(ty)) => {
             let here = store.data().member_instance(export.instance);
             match here.and_then(|i| i.get_func(&mut *store, &export.name)) {

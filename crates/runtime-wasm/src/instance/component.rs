@@ -49,6 +49,7 @@ impl LiveStore {
             deadline: None,
             members: Vec::new(),
             gate: Arc::default(),
+            exceptions: Default::default(),
         };
         let mut store = Store::new(&variant.engine, data);
         store.limiter(|d| &mut d.limiter);

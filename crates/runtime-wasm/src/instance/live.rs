@@ -8,6 +8,7 @@ use crate::component::CompiledComponent;
 use crate::deadline::{within, Deadline};
 use crate::engine::{Flavor, Variant};
 use crate::error::{Error, Result};
+use crate::exception::{call_over, uncaught};
 use crate::limits::Limits;
 use crate::memory::{self, Lent, MemoryView};
 use crate::module::Tier;
@@ -210,7 +211,7 @@ impl Live<'_> {
                 func.call_async(self.store.as_context_mut(), params, results),
             )
             .await?;
-            return done.map_err(E::error);
+            return done.map_err(|e| uncaught(&mut self.store, e).unwrap_or_else(E::error));
         };
         let _armed = outer.deadline.arm(&mut self.store)?;
         let done = if *outer.needs_async {
@@ -225,7 +226,10 @@ impl Live<'_> {
             // `block_on` checked the stack on the way in.
             func.call(&mut self.store, params, results)
         };
-        done.map_err(E::error)
+        let done = done.map_err(|e| uncaught(&mut self.store, e).unwrap_or_else(E::error));
+        // What host functions threw cannot come back now.
+        call_over(&mut self.store);
+        done
     }
 
     /// Whether the operation runs inside a host call of the store (nested).
@@ -284,7 +288,10 @@ impl Live<'_> {
         native_stack::check()?;
         let outer = self.outer.as_ref().expect("a nested operation is async");
         let _armed = outer.deadline.arm(&mut self.store)?;
-        f(&mut self.store).map_err(Error::from_guest)
+        let done = f(&mut self.store);
+        let done = done.map_err(|e| uncaught(&mut self.store, e).unwrap_or_else(Error::from_guest));
+        call_over(&mut self.store);
+        done
     }
 
     /// Fuel left; 5007 when the instance was not given fuel.

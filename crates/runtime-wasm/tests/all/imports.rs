@@ -156,7 +156,7 @@ fn a_host_error_reaches_the_caller_unchanged_and_the_instance_stays_usable() {
             if args[1] == Value::I32(0) {
                 return Ok(Arg::Null);
             }
-            Err(runtime_wasm::Error::Host(HostError(Box::new(
+            Err(runtime_wasm::Error::Host(HostError(Arc::new(
                 "boom".to_string(),
             ))))
         }),

@@ -10,6 +10,7 @@ mod components;
 mod default_caps;
 mod descriptors;
 mod errors;
+mod exceptions;
 mod execution;
 mod externref;
 mod host_calls;

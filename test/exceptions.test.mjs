@@ -1,0 +1,113 @@
+// Exceptions across the boundary: through the namespace (the same scenarios
+// on Node 26's own WebAssembly give the same answers) and through
+// runtime-wasm's own API; a limit is never caught by a guest's catch_all.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as wasm from "../lib/index.js";
+import WebAssembly from "../lib/webassembly/index.js";
+import { tempDir } from "./support.mjs";
+import { scenarios } from "./portable/exception-scenarios.mjs";
+
+const guest = wasm.wat2wasm(`(module
+  (import "env" "fail" (func $fail))
+  (import "env" "tag" (tag $t (param i32)))
+  (import "env" "js" (tag $js (param externref)))
+  (tag $e (export "e") (param i32 i64 f32 f64 externref))
+  (func (export "throw_e") (param i32 i64 f32 f64 externref)
+    local.get 0 local.get 1 local.get 2 local.get 3 local.get 4 throw $e)
+  (func (export "throw_t") (param i32) local.get 0 throw $t)
+  (func (export "throw_js") (param externref) local.get 0 throw $js)
+  (func (export "call_fail") call $fail)
+  (func (export "catch_all") (result i32)
+    (block $c (try_table (catch_all $c) call $fail) (return (i32.const 0))) i32.const 1)
+  (func (export "catch_t") (result i32)
+    (block $c (result i32) (try_table (catch $t $c) call $fail) (return (i32.const -1))))
+  (func (export "catch_js") (result externref)
+    (block $c (result externref) (try_table (catch $js $c) call $fail) (return (ref.null extern))))
+  (func (export "rethrow")
+    (block $c (result exnref) (try_table (catch_all_ref $c) call $fail) return) throw_ref))`);
+
+const each = { caughtByCatchAll: 1, caughtByJSTagIsTheValue: true, uncaughtIsTheValue: true, rethrownIsTheValue: true, notCaughtByTag: true };
+const expected = {
+  wasmThrow: {
+    kind: "Exception", isError: false, isItsTag: true, isOtherTag: false,
+    args: ["7", "8", "1.5", "2.5"], externrefArgIsTheObject: true,
+    getArgOtherTag: "TypeError", getArgOutOfRange: "RangeError",
+  },
+  importedTag: { is: true, arg: 5 },
+  hostTagged: { caughtByTag: 41, caughtByCatchAll: 1, uncaughtIsSameObject: true, rethrownIsSameObject: true, notCaughtByJSTag: true },
+  foreignTag: { notCaughtByTag: true, caughtByCatchAll: 1, notCaughtByJSTag: true },
+  jsValues: Array.from({ length: 7 }, () => each),
+  throwWithJSTag: true,
+  makeWithJSTag: "TypeError",
+  wrongPayloadLength: "TypeError",
+  tagParameterI64: "TypeError",
+  traceStack: "string",
+};
+
+test("exception scenarios through runtime-wasm's namespace", async () => {
+  assert.deepEqual(await scenarios(WebAssembly, guest), expected);
+});
+
+test("the same exception scenarios on Node 26's own WebAssembly give the same answers", async (t) => {
+  const node26 = fileURLToPath(new URL("../node_modules/.cache/node-matrix/node_modules/node26/bin/node", import.meta.url));
+  const file = join(tempDir("exceptions"), "module.wasm");
+  writeFileSync(file, guest);
+  const script = `import { readFileSync } from "node:fs";
+    import { scenarios } from ${JSON.stringify(new URL("./portable/exception-scenarios.mjs", import.meta.url).href)};
+    console.log(JSON.stringify(await scenarios(WebAssembly, readFileSync(${JSON.stringify(file)}))));`;
+  const r = spawnSync(node26, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  if (r.error) return t.skip(`Node 26 is not installed (scripts/install-test-tools.mjs): ${r.error.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), expected);
+});
+
+test("runtime-wasm's API: an uncaught exception is 5002 with its tag and payload; a host function's throw is caught by catch_all", async () => {
+  let fail = () => {};
+  const id = await wasm.compile(guest);
+  const donor = await wasm.instantiate(await wasm.compile(`(module (tag (export "t") (param i32)) (tag (export "js") (param externref)))`));
+  // Tags exported by one instance are imported by another, which joins its store.
+  const inst = await wasm.instantiate(id, { imports: { env: { fail: () => fail(), tag: donor.exports.t, js: donor.exports.js } } });
+  assert.deepEqual(inst.exports.e.parameters, ["i32", "i64", "f32", "f64", "externref"]);
+  const obj = {};
+  for (const call of [() => inst.callSync("throw_e", 7, 8n, 1.5, 2.5, wasm.types.externref(obj)), () => inst.call("throw_e", 7, 8n, 1.5, 2.5, wasm.types.externref(obj))]) {
+    const err = await (async () => { try { await call(); } catch (e) { return e; } })();
+    assert.ok(err instanceof wasm.WasmError);
+    assert.equal(err.code, wasm.ErrorCode.CallError);
+    assert.equal(err.exception.tag, inst.exports.e);
+    assert.deepEqual(err.exception.payload.slice(0, 4), [7, 8n, 1.5, 2.5]);
+    assert.equal(err.exception.payload[4], obj);
+  }
+  const err = (() => { try { inst.callSync("throw_t", 3); } catch (e) { return e; } })();
+  assert.equal(err.exception.tag, donor.exports.t);
+  assert.deepEqual(err.exception.payload, [3]);
+  // Values thrown by host functions, sync and async.
+  for (const v of [obj, "s", 0, null, undefined]) {
+    fail = () => { throw v; };
+    assert.deepEqual(inst.callSync("catch_all"), [1]);
+    assert.deepEqual(await inst.call("catch_all"), [1]);
+    await assert.rejects(inst.call("rethrow"), (e) => e === v);
+    assert.throws(() => inst.callSync("call_fail"), (e) => e === v);
+  }
+  fail = async () => { await null; throw obj; };
+  assert.deepEqual(await inst.call("catch_all"), [1]);
+  await assert.rejects(inst.call("call_fail"), (e) => e === obj);
+});
+
+test("a limit is not an exception: catch_all does not catch fuel, deadlines or traps", async () => {
+  const id = await wasm.compile(`(module
+    (func $spin (loop br 0))
+    (func (export "guarded") (result i32)
+      (block $c (try_table (catch_all $c) call $spin) (return (i32.const 0))) i32.const 1)
+    (func (export "trap") (result i32)
+      (block $c (try_table (catch_all $c) unreachable) (return (i32.const 0))) i32.const 1))`);
+  const fuel = await wasm.instantiate(id, { fuel: 100_000 });
+  await assert.rejects(fuel.call("guarded"), (e) => e.code === wasm.ErrorCode.FuelExhausted);
+  const timed = await wasm.instantiate(id, { timeoutMs: 50 });
+  await assert.rejects(timed.call("guarded"), (e) => e.code === wasm.ErrorCode.Timeout);
+  await assert.rejects(timed.call("trap"), (e) => e.code === wasm.ErrorCode.CallError && e.trap === "unreachable");
+});
