@@ -302,8 +302,12 @@ test("what an import throws is the call's error, unchanged; a bad answer is 5007
 });
 
 test("limits hold on a component with imports: a never-settling import meets timeoutMs, a busy loop meets fuel", async () => {
-  const never = hostImports([], { "test:host/source": { next: () => new Promise(() => {}), fetch() {} } });
+  // Kept reachable: a Promise nothing can settle any more fails the call
+  // (5002) once collected, which could come first.
+  const pending = [];
+  const never = hostImports([], { "test:host/source": { next: () => { const p = new Promise(() => {}); pending.push(p); return p; }, fetch() {} } });
   await code(() => wasm.instantiateSync(hostId, { timeoutMs: 50, imports: never }).call("app#gather"), E.Timeout);
+  assert.equal(pending.length, 1);
   const many = hostImports([], { "test:host/source": { next: (n) => (n < 100_000 ? "y" : undefined), fetch() {} } });
   await code(() => wasm.instantiateSync(hostId, { fuel: 100_000, imports: many }).call("app#gather"), E.FuelExhausted);
 });

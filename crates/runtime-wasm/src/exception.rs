@@ -84,7 +84,9 @@ pub(crate) fn throw_into(
     err: Error,
 ) -> wasmtime::Error {
     let mut scope = RootScope::new(&mut store);
-    let (exn, original) = match err {
+    // `remember`: the exception's payload does not carry what was thrown,
+    // so the store keeps it beside the exception for the rest of the call.
+    let (exn, original, remember) = match err {
         Error::Throw(t) => {
             let Throw {
                 tag,
@@ -93,38 +95,48 @@ pub(crate) fn throw_into(
             } = *t;
             match find(&mut scope, tag) {
                 Some(tag) => match tagged(&mut scope, tag, &payload) {
-                    Ok(exn) => (exn, original),
+                    Ok(exn) => (exn, original, true),
                     Err(e) => return wasmtime::Error::new(HostFailure(e)),
                 },
                 // A tag of another store: no guest here can name it, so
                 // it travels as what was thrown, for `catch_all` only.
                 None => match as_value(&mut scope, &original, true) {
-                    Ok(exn) => (exn, original),
+                    Ok(exn) => (exn, original, false),
                     Err(_) => return wasmtime::Error::new(HostFailure(Error::Host(original))),
                 },
             }
         }
         Error::Host(original) => match as_value(&mut scope, &original, false) {
-            Ok(exn) => (exn, original),
+            Ok(exn) => (exn, original, false),
             Err(_) => return wasmtime::Error::new(HostFailure(Error::Host(original))),
         },
         other => return wasmtime::Error::new(HostFailure(other)),
     };
-    let owned = match exn.to_owned_rooted(&mut scope) {
-        Ok(o) => o,
-        Err(_) => return wasmtime::Error::new(HostFailure(Error::Host(original))),
-    };
-    scope
-        .as_context_mut()
-        .data_mut()
-        .exceptions
-        .thrown
-        .push((owned, original));
-    match scope.as_context_mut().throw::<()>(exn) {
-        Err(e) => e,
-        Ok(()) => unreachable!("throw always returns an error"),
+    if remember {
+        let Ok(owned) = exn.to_owned_rooted(&mut scope) else {
+            return wasmtime::Error::new(HostFailure(Error::Host(original)));
+        };
+        let mut store = scope.as_context_mut();
+        let thrown = &mut store.data_mut().exceptions.thrown;
+        // A guest catching in a loop cannot grow the store without bound:
+        // past the cap the oldest are forgotten (one of them leaving the
+        // call later is a new exception of the same tag and payload).
+        if thrown.len() == MAX_REMEMBERED {
+            thrown.remove(0);
+        }
+        thrown.push((owned, original));
     }
+    let thrown = scope.as_context_mut().throw::<()>(exn);
+    thrown.err().unwrap_or_else(|| {
+        wasmtime::Error::new(HostFailure(Error::Call {
+            message: "the host function's exception could not be thrown".into(),
+            trap: None,
+        }))
+    })
 }
+
+/// How many tagged exceptions host functions threw one call remembers.
+const MAX_REMEMBERED: usize = 1024;
 
 /// A new exception of `tag` carrying `payload`, converted by its types.
 fn tagged(

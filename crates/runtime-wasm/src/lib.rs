@@ -7,10 +7,14 @@
 //!
 //! Leaves first; no module imports one above it.
 //!
-//! - `error` — [`Error`], its [`ErrorCode`] (the only code mapping) and
-//!   [`TrapInfo`]; engine errors are classified by downcasting. Imports nothing.
-//! - `value` — [`Value`] and [`Arg`]: values by a signature, and the one check
-//!   of numbers coming from a host (offsets, counts, grow deltas).
+//! - `value` — [`Value`], [`Arg`], [`ExternValue`]: values as the embedder
+//!   holds them. Imports nothing.
+//! - `error` — [`Error`], its [`ErrorCode`] (the only code mapping),
+//!   [`TrapInfo`], and the exceptions that leave or enter a guest
+//!   ([`Exception`], [`Throw`], [`TagRef`]); engine errors are classified
+//!   by downcasting.
+//! - `convert` — values converted by a wasm type, and the one check of
+//!   numbers coming from a host (offsets, counts, grow deltas).
 //! - `keys` — the option names and "did you mean".
 //! - `registry` — module and instance handles, never reused.
 //! - `limits` — [`Limits`] and the resource limiter; `deadline` — the epoch
@@ -34,11 +38,13 @@
 //!   from any thread; while it waits, its store is lent to sync operations
 //!   nested in it and it runs async ones itself) and the glue that makes a
 //!   [`HostFunc`] a wasm import.
+//! - `exception` — a wasm exception nothing caught, as the call's error;
+//!   what a host function throws, as a wasm exception its guest may catch.
 //! - `func`, `call` — guest functions as handles; export lookup and the call
 //!   paths (typed, and allocation-free for all-number signatures).
 //! - `instance` — [`Instance`] (the handle), `build`, `live` (the store and
 //!   the entry into guest code) and `queue` (arrival order).
-//! - `global`, `table` — one extern each.
+//! - `global`, `table`, `tag` — one extern each.
 //! - `open`, `policy`, `wasi` — opening beneath a root, the capability
 //!   [`Policy`], WASI preview1 setup.
 //! - `runtime` — [`Runtime`]: the registries and the facade over all of it.

@@ -23,6 +23,14 @@ const GUEST: &str = r#"(module
       (try_table (catch $e $caught) call $fail)
       (return (i32.const -1)))
     drop i32.const 1 i32.add)
+  (func (export "catch_many") (param $n i32) (result i32)
+    (local $caught i32)
+    (loop $again
+      (block $c (result i32 f64) (try_table (catch $e $c) call $fail) (return (i32.const -1)))
+      drop drop
+      (local.set $caught (i32.add (local.get $caught) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $caught) (local.get $n))))
+    local.get $caught)
   (func (export "rethrow")
     (block $caught (result exnref)
       (try_table (catch_all_ref $caught) call $fail)
