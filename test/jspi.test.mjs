@@ -11,27 +11,10 @@ import { fileURLToPath } from "node:url";
 import * as wasm from "../lib/index.js";
 import WebAssembly from "../lib/webassembly/index.js";
 import { tempDir } from "./support.mjs";
-import { scenarios } from "./portable/jspi-scenarios.mjs";
+import { WAT, expected, scenarios } from "./portable/jspi-scenarios.mjs";
 
-const bytes = wasm.wat2wasm(`(module
-  (import "env" "fetch" (func $fetch (param i32) (result i32)))
-  (func (export "run") (param i32) (result i32) (i32.add (call $fetch (local.get 0)) (i32.const 1))))`);
+const bytes = wasm.wat2wasm(WAT);
 
-const expected = {
-  returnsPromise: true,
-  awaited: 41,
-  syncCallSuspending: { error: "SuspendError" },
-  manyInFlight: true,
-  plainValueSync: { error: "SuspendError" },
-  callsBeforeSuspendError: 0,
-  plainValuePromising: 102,
-  rejectionUnchanged: true,
-  promisingOfJsFunction: { error: "TypeError" },
-  promisingOfNonFunction: { error: "TypeError" },
-  suspendingOfNonFunction: { error: "TypeError" },
-  suspendingWithoutNew: { error: "TypeError" },
-  suspendErrorIsError: true,
-};
 
 test("JSPI scenarios through runtime-wasm's namespace", async () => {
   assert.deepEqual(await scenarios(WebAssembly, bytes), expected);

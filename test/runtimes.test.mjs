@@ -72,3 +72,26 @@ for (const [name, args] of [
     expectSmoke(t, bin(name), args, { RUNTIME_WASM_SPECIFIER: name === "deno" ? "runtime:wasm" : "../../lib/index.js" });
   });
 }
+
+// The namespace's JSPI and exception scenarios (compared with Node 26's own
+// WebAssembly in jspi.test.mjs and exceptions.test.mjs) give the same
+// answers under Deno and Bun, which have neither JSPI nor runtime-wasm's
+// engine.
+const namespaceScenarios = "test/portable/namespace-scenarios.mjs";
+for (const [name, args] of [
+  ["deno", ["run", "-A", namespaceScenarios]],
+  ["bun", [namespaceScenarios]],
+]) {
+  test(`the namespace's JSPI and exception scenarios under ${name}`, async (t) => {
+    if (!existsSync(bin(name)) || run(bin(name), ["--version"]).status !== 0) {
+      t.skip(`${name} is not installed or does not run here (npm install of the \`${name}\` package); not tested`);
+      return;
+    }
+    const r = run(bin(name), args);
+    assert.equal(r.status, 0, r.out);
+    const out = JSON.parse(r.out.trim().split("\n").pop());
+    const jspi = await import("./portable/jspi-scenarios.mjs");
+    const exceptions = await import("./portable/exception-scenarios.mjs");
+    assert.deepEqual(out, { jspi: jspi.expected, exceptions: exceptions.expected });
+  });
+}

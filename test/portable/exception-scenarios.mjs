@@ -2,7 +2,46 @@
 // or a runtime's own — for a differential test: what each gives back is
 // plain data (values, error class names, identities as booleans).
 //
-// `bytes`: the module of test/exceptions.test.mjs (`guest`).
+// `bytes`: `WAT` compiled; `expected`: what the JS API gives (Node 26's own
+// WebAssembly gives it too).
+/** The module the scenarios run. */
+export const WAT = `(module
+  (import "env" "fail" (func $fail))
+  (import "env" "tag" (tag $t (param i32)))
+  (import "env" "js" (tag $js (param externref)))
+  (tag $e (export "e") (param i32 i64 f32 f64 externref))
+  (func (export "throw_e") (param i32 i64 f32 f64 externref)
+    local.get 0 local.get 1 local.get 2 local.get 3 local.get 4 throw $e)
+  (func (export "throw_t") (param i32) local.get 0 throw $t)
+  (func (export "throw_js") (param externref) local.get 0 throw $js)
+  (func (export "call_fail") call $fail)
+  (func (export "catch_all") (result i32)
+    (block $c (try_table (catch_all $c) call $fail) (return (i32.const 0))) i32.const 1)
+  (func (export "catch_t") (result i32)
+    (block $c (result i32) (try_table (catch $t $c) call $fail) (return (i32.const -1))))
+  (func (export "catch_js") (result externref)
+    (block $c (result externref) (try_table (catch $js $c) call $fail) (return (ref.null extern))))
+  (func (export "rethrow")
+    (block $c (result exnref) (try_table (catch_all_ref $c) call $fail) return) throw_ref))`;
+
+const each = { caughtByCatchAll: 1, caughtByJSTagIsTheValue: true, uncaughtIsTheValue: true, rethrownIsTheValue: true, notCaughtByTag: true };
+export const expected = {
+  wasmThrow: {
+    kind: "Exception", isError: false, isItsTag: true, isOtherTag: false,
+    args: ["7", "8", "1.5", "2.5"], externrefArgIsTheObject: true,
+    getArgOtherTag: "TypeError", getArgOutOfRange: "RangeError",
+  },
+  importedTag: { is: true, arg: 5 },
+  hostTagged: { caughtByTag: 41, caughtByCatchAll: 1, uncaughtIsSameObject: true, rethrownIsSameObject: true, notCaughtByJSTag: true },
+  foreignTag: { notCaughtByTag: true, caughtByCatchAll: 1, notCaughtByJSTag: true },
+  jsValues: Array.from({ length: 7 }, () => each),
+  throwWithJSTag: true,
+  makeWithJSTag: "TypeError",
+  wrongPayloadLength: "TypeError",
+  tagParameterI64: "TypeError",
+  traceStack: "string",
+};
+
 export async function scenarios(W, bytes) {
   const out = {};
   const outcome = (f) => {

@@ -1,9 +1,29 @@
 // JSPI scenarios run against a WebAssembly namespace — runtime-wasm's, or a
 // runtime's own (Node 25+) — for a differential test: what each gives back
 // is plain data (values, error class names), compared as is.
-//
-// `bytes`: (module (import "env" "fetch" (func (param i32) (result i32)))
-//   (func (export "run") (param i32) (result i32) fetch(x) + 1))
+
+/** The module the scenarios run (`bytes` is it compiled). */
+export const WAT = `(module
+  (import "env" "fetch" (func $fetch (param i32) (result i32)))
+  (func (export "run") (param i32) (result i32) (i32.add (call $fetch (local.get 0)) (i32.const 1))))`;
+
+/** What the JSPI proposal gives (Node 26's own JSPI gives it too). */
+export const expected = {
+  returnsPromise: true,
+  awaited: 41,
+  syncCallSuspending: { error: "SuspendError" },
+  manyInFlight: true,
+  plainValueSync: { error: "SuspendError" },
+  callsBeforeSuspendError: 0,
+  plainValuePromising: 102,
+  rejectionUnchanged: true,
+  promisingOfJsFunction: { error: "TypeError" },
+  promisingOfNonFunction: { error: "TypeError" },
+  suspendingOfNonFunction: { error: "TypeError" },
+  suspendingWithoutNew: { error: "TypeError" },
+  suspendErrorIsError: true,
+};
+
 export async function scenarios(W, bytes) {
   const out = {};
   const outcome = async (f) => {
