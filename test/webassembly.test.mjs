@@ -546,3 +546,22 @@ test("an externref Table holds JS values as on Node's own WebAssembly", async ()
   };
   assert.deepEqual(await outcome(W), await outcome(WebAssembly));
 });
+
+test("a Memory, a Table and a Global made in one turn are imported together by one instance, as on Node's own WebAssembly; made in different turns, they cannot be (LinkError)", async () => {
+  const importer = wat2wasm(`(module
+    (import "m" "mem" (memory 1)) (import "m" "tab" (table 1 funcref)) (import "m" "g" (global (mut i32)))
+    (func (export "f") (result i32)
+      (i32.store (i32.const 0) (i32.const 5)) (global.set 0 (i32.const 9)) (i32.load (i32.const 0))))`);
+  for (const NS of [W, globalThis.WebAssembly]) {
+    const m = { mem: new NS.Memory({ initial: 1 }), tab: new NS.Table({ initial: 1, element: "anyfunc" }), g: new NS.Global({ value: "i32", mutable: true }, 1) };
+    const { instance } = await NS.instantiate(importer, { m });
+    assert.equal(instance.exports.f(), 5);
+    assert.equal(m.g.value, 9);
+    assert.equal(new Uint8Array(m.mem.buffer)[0], 5);
+    assert.equal(m.tab.length, 1);
+  }
+  const mem = new W.Memory({ initial: 1 });
+  await null;
+  const tab = new W.Table({ initial: 1, element: "anyfunc" });
+  await assert.rejects(W.instantiate(importer, { m: { mem, tab, g: new W.Global({ value: "i32", mutable: true }, 1) } }), W.LinkError);
+});

@@ -28,9 +28,35 @@ function holder(wat) {
   return id;
 }
 
+/**
+ * The group standalone objects made in this synchronous turn join: an
+ * instance whose store they share, so one instance can import several of
+ * them (an instance joins one store). Forgotten at the turn's end, so a
+ * store holds only the objects made together (a store frees its instances
+ * only all at once).
+ */
+let group;
+
+/** A new group for this turn's standalone objects. */
+function newGroup() {
+  const anchor = mapped(() => rt.instantiateSync(holder('(module (global (export "anchor") i32 (i32.const 0)))'), instanceConfig(undefined)));
+  if (group === undefined) queueMicrotask(() => { group = undefined; });
+  group = anchor.exports.anchor;
+}
+
 /** One export `x` of a module made for a standalone Memory, Table or Global. */
 export function standalone(wat) {
-  const inst = mapped(() => rt.instantiateSync(holder(wat), instanceConfig(undefined)));
+  if (group === undefined) newGroup();
+  const joined = holder(`(module (import "group" "anchor" (global i32)) ${wat.slice("(module".length)}`);
+  let inst;
+  try {
+    inst = rt.instantiateSync(joined, instanceConfig({ group: { anchor: group } }));
+  } catch {
+    // The group's store is busy (an instance joining it asynchronously):
+    // a new group, whose failure, if any, is the real one.
+    newGroup();
+    inst = mapped(() => rt.instantiateSync(joined, instanceConfig({ group: { anchor: group } })));
+  }
   return { inst, value: inst.exports.x };
 }
 
@@ -48,4 +74,6 @@ export function configure(options) {
   // Checked now, by an instance made with them, rather than at the next instantiation.
   mapped(() => rt.instantiateSync(holder("(module)"), next).dropSync());
   limits = next;
+  // Objects made from now on have the new limits: a store of their own.
+  group = undefined;
 }

@@ -76,7 +76,7 @@ impl LiveStore {
         let deadline = Deadline::new(config.limits.timeout, &engines.ticker);
         let _armed = deadline.arm(&mut store)?;
         let Some((member, needs_async)) =
-            instantiate(id, &mut store, variant, &module, &config.imports)?
+            instantiate(id, &mut store, variant, &module, &config.imports, false)?
         else {
             return Ok(None);
         };
@@ -147,7 +147,14 @@ impl LiveStore {
         let module = compiled.module(self.group.flavor, &self.group.variant)?;
         let variant = self.group.variant.clone();
         let _armed = self.deadline.arm(&mut self.store)?;
-        let made = instantiate(id, &mut self.store, &variant, &module, &config.imports)?;
+        let made = instantiate(
+            id,
+            &mut self.store,
+            &variant,
+            &module,
+            &config.imports,
+            self.needs_async,
+        )?;
         let Some((member, needs_async)) = made else {
             return Ok(None);
         };
@@ -160,13 +167,15 @@ impl LiveStore {
 
 /// Instantiates `module` in `store`, its imports taken from `imports`, from
 /// the exports of the store's other instances, else from WASI; `None` when
-/// the pool has no free slot.
+/// the pool has no free slot. `store_async`: the store holds async host
+/// functions already, so every instantiation in it is async.
 fn instantiate(
     id: InstanceId,
     store: &mut Store<StoreData>,
     variant: &Variant,
     module: &wasmtime::Module,
     imports: &Imports,
+    store_async: bool,
 ) -> Result<Option<(Member, bool)>> {
     let exported: Exported = Arc::default();
     let externs = module
@@ -176,7 +185,7 @@ fn instantiate(
     let needs_async = module
         .imports()
         .any(|i| matches!(i.ty(), wasmtime::ExternType::Func(_)));
-    let made = if needs_async {
+    let made = if needs_async || store_async {
         let (deadline, gate) = (store.data().deadline, store.data().gate.clone());
         let building = wasmtime::Instance::new_async(&mut *store, module, &externs);
         block_on(&gate, async { within(deadline, building).await })
