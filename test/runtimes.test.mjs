@@ -73,16 +73,15 @@ for (const [name, args] of [
   });
 }
 
-// The namespace's JSPI and exception scenarios (compared with Node 26's own
-// WebAssembly in jspi.test.mjs and exceptions.test.mjs) give the same
-// answers under Deno and Bun, which have neither JSPI nor runtime-wasm's
-// engine.
+// The namespace's JSPI, exception and externref scenarios (compared with
+// Node's own WebAssembly in jspi.test.mjs, exceptions.test.mjs and
+// webassembly.test.mjs) give the same answers under Deno and Bun.
 const namespaceScenarios = "test/portable/namespace-scenarios.mjs";
 for (const [name, args] of [
   ["deno", ["run", "-A", namespaceScenarios]],
   ["bun", [namespaceScenarios]],
 ]) {
-  test(`the namespace's JSPI and exception scenarios under ${name}`, async (t) => {
+  test(`the namespace's JSPI, exception and externref scenarios under ${name}`, async (t) => {
     if (!existsSync(bin(name)) || run(bin(name), ["--version"]).status !== 0) {
       t.skip(`${name} is not installed or does not run here (npm install of the \`${name}\` package); not tested`);
       return;
@@ -92,6 +91,13 @@ for (const [name, args] of [
     const out = JSON.parse(r.out.trim().split("\n").pop());
     const jspi = await import("./portable/jspi-scenarios.mjs");
     const exceptions = await import("./portable/exception-scenarios.mjs");
-    assert.deepEqual(out, { jspi: jspi.expected, exceptions: exceptions.expected });
+    const externref = await import("./portable/externref-scenarios.mjs");
+    const { wat2wasm } = await import("../lib/index.js");
+    // What Node's own WebAssembly gives (JSON-shaped: printed by the child).
+    const native = JSON.parse(JSON.stringify({
+      values: await externref.values(WebAssembly, wat2wasm(externref.VALUES_WAT)),
+      table: await externref.table(WebAssembly, wat2wasm(externref.TABLE_WAT)),
+    }));
+    assert.deepEqual(out, { jspi: jspi.expected, exceptions: exceptions.expected, externref: native });
   });
 }

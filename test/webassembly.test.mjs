@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebAssembly as W, install } from "../lib/webassembly/index.js";
 import { wat2wasm, ErrorCode as E } from "../lib/index.js";
+import * as externref from "./portable/externref-scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bytes = wat2wasm(`(module
@@ -494,31 +495,9 @@ test("a start function growing memory past its maximum or the default cap gets -
 });
 
 test("externref carries any JS value through the namespace as on Node's own WebAssembly", async () => {
-  const bytes = wat2wasm(`(module
-    (import "env" "echo" (func $echo (param externref) (result externref)))
-    (import "env" "g" (global $g externref))
-    (import "env" "h" (global $h externref))
-    (func (export "id") (param externref) (result externref) local.get 0)
-    (func (export "viaHost") (param externref) (result externref) local.get 0 call $echo)
-    (func (export "g") (result externref) global.get $g)
-    (func (export "h") (result externref) global.get $h)
-    (func (export "isNull") (param externref) (result i32) local.get 0 ref.is_null))`);
-  const outcome = async (Wasm) => {
-    const obj = {}, sym = Symbol("s"), fn = () => 1;
-    const g = new Wasm.Global({ value: "externref" }, obj);
-    const { instance } = await Wasm.instantiate(bytes, { env: { echo: (v) => v, g, h: sym } });
-    const e = instance.exports;
-    const values = [obj, sym, fn, undefined, 0, -0, NaN, "s", 7n, [1], new Uint8Array(2), null];
-    const mutable = new Wasm.Global({ value: "externref", mutable: true }, null);
-    mutable.value = fn;
-    return {
-      same: values.map((v) => Object.is(e.id(v), v) && Object.is(e.viaHost(v), v)),
-      globals: [e.g() === obj, e.h() === sym, g.value === obj, mutable.value === fn],
-      nulls: [e.isNull(null), e.isNull(undefined), e.isNull(0)],
-    };
-  };
-  const ours = await outcome(W);
-  assert.deepEqual(ours, await outcome(WebAssembly));
+  const bytes = wat2wasm(externref.VALUES_WAT);
+  const ours = await externref.values(W, bytes);
+  assert.deepEqual(ours, await externref.values(WebAssembly, bytes));
   assert.ok(ours.same.every(Boolean));
   // Made without a value, an externref Global holds undefined (the JS API's
   // DefaultValue), not null.
@@ -526,25 +505,8 @@ test("externref carries any JS value through the namespace as on Node's own WebA
 });
 
 test("an externref Table holds JS values as on Node's own WebAssembly", async () => {
-  const bytes = wat2wasm(`(module (table (export "t") 2 externref)
-    (func (export "get") (param i32) (result externref) local.get 0 table.get 0)
-    (func (export "set") (param i32 externref) local.get 0 local.get 1 table.set 0))`);
-  const outcome = async (Wasm) => {
-    const { instance } = await Wasm.instantiate(bytes);
-    const { t, get, set } = instance.exports;
-    const obj = {}, sym = Symbol("s");
-    const out = [t.get(0)];
-    t.set(0, obj);
-    out.push(t.get(0) === obj, get(0) === obj);
-    set(1, sym);
-    out.push(t.get(1) === sym);
-    t.set(1);
-    out.push(t.get(1), t.grow(2, 5), t.get(2), t.grow(1), t.get(4), t.length);
-    const made = new Wasm.Table({ element: "externref", initial: 1 }, obj);
-    out.push(made.get(0) === obj, new Wasm.Table({ element: "externref", initial: 1 }).get(0));
-    return out;
-  };
-  assert.deepEqual(await outcome(W), await outcome(WebAssembly));
+  const bytes = wat2wasm(externref.TABLE_WAT);
+  assert.deepEqual(await externref.table(W, bytes), await externref.table(WebAssembly, bytes));
 });
 
 test("a Memory, a Table and a Global made in one turn are imported together by one instance, as on Node's own WebAssembly; made in different turns, they cannot be (LinkError)", async () => {
