@@ -373,3 +373,56 @@ test("run caches optimized code in $XDG_CACHE_HOME/runtime-wasm, --cache-dir els
   }
   assert.equal(cacheEntries(elsewhere).length, 1);
 });
+
+// A status line while a long compile runs: on a pseudo-terminal (made by
+// Python's `pty`), not on a pipe, not with --quiet.
+const ON_PTY = `import os, pty, select, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        ready, _, _ = select.select([fd], [], [], 300)
+        if not ready:
+            break
+        data = os.read(fd, 4096)
+        if not data:
+            break
+        out += data
+    except OSError:
+        break
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+test("a compile running past a second shows a status line on a terminal, none on a pipe or with --quiet", async (t) => {
+  const python = spawnSync("python3", ["-c", "import pty"], { encoding: "utf8" });
+  if (python.status !== 0) return t.skip(`python3 with pty is not available: ${python.error ?? python.stderr}`);
+  const dir = tempDir("cli-status");
+  const onPty = join(dir, "on_pty.py");
+  writeFileSync(onPty, ON_PTY);
+  // 30,000 small functions: a few seconds to compile here, well past the second.
+  const { wat2wasm } = await import("../lib/index.js");
+  const funcs = Array.from({ length: 30_000 }, (_, i) => `(func (export "f${i}") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.mul (local.get 0) (i32.const ${i}))))
+      (br_if $l (i32.lt_u (local.get 1) (i32.const 1000)))) (local.get 1))`).join("\n");
+  const big = join(dir, "big.wasm");
+  writeFileSync(big, wat2wasm(`(module ${funcs} (func (export "_start")))`));
+  const line = /runtime-wasm: compiling big\.wasm \(1\.\d MiB, tiered\) \d+\.\d s/;
+
+  const tty = spawnSync("python3", [onPty, process.execPath, cli, "run", "--no-cache", big], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(tty.status, 0, tty.stdout + tty.stderr);
+  assert.match(tty.stdout, line);
+  // Erased when the compile ends: the output ends with the erase.
+  assert.ok(tty.stdout.endsWith("\r\x1b[K"), JSON.stringify(tty.stdout.slice(-40)));
+
+  const quiet = spawnSync("python3", [onPty, process.execPath, cli, "run", "-q", "--no-cache", big], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(quiet.status, 0, quiet.stdout + quiet.stderr);
+  assert.equal(quiet.stdout, "");
+
+  const piped = spawnSync(process.execPath, [cli, "run", "--no-cache", big], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stderr, "");
+});

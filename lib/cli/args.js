@@ -30,6 +30,7 @@ Options for run (wasmtime's spelling; see runtime-wasm run --help):
   --invoke NAME                  call export NAME with ARGS and print its results
   --allow-precompiled            let FILE be a .cwasm from runtime-wasm compile (native code)
   --cache-dir DIR | --no-cache   where compiled code is cached (default $XDG_CACHE_HOME/runtime-wasm)
+  -q, --quiet                    no status line while a long compile runs (shown on a terminal only)
 
 FILE is a .wasm binary or WAT text. Errors print with their code:
   runtime-wasm: error 5000 CompileError: ...
@@ -60,6 +61,7 @@ const RUN_OPTIONS = {
   "allow-precompiled": { type: "boolean" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -153,6 +155,7 @@ export function parseRun(argv) {
   const limits = {};
   let invoke;
   let help = false;
+  let quiet = false;
   const cache = { dir: defaultCacheDir(), precompiled: false };
   for (const t of tokens) {
     if (t.kind !== "option") continue;
@@ -201,6 +204,9 @@ export function parseRun(argv) {
       case "no-cache":
         cache.dir = undefined;
         break;
+      case "quiet":
+        quiet = true;
+        break;
       case "help":
         help = true;
         break;
@@ -217,7 +223,7 @@ export function parseRun(argv) {
     inheritStderr: true,
     ...rest,
   };
-  return { file, args, opts, invoke, cache };
+  return { file, args, opts, invoke, cache, quiet };
 }
 
 const INT = /^[+-]?(?:[0-9]+|0x[0-9a-fA-F]+)$/;

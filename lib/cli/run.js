@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../index.js";
 import { argument, parseRun, Usage } from "./args.js";
+import { withStatus } from "./status.js";
 
 export const RUN_HELP = `Usage: runtime-wasm run [options] FILE [ARGS...]
 
@@ -35,6 +36,8 @@ Options (as wasmtime spells them; \`--opt VALUE\` and \`--opt=VALUE\` both work)
                                code, loaded as it is (without the flag: error 5009)
   --cache-dir DIR              cache compiled code in DIR (also for compile --cache)
   --no-cache                   neither read nor fill the cache
+  -q, --quiet                  no status line on stderr while a compile runs past a second
+                               (shown only when stderr is a terminal)
   -h, --help                   print this text
 
 Compiled code is cached in $XDG_CACHE_HOME/runtime-wasm (~/.cache/runtime-wasm
@@ -48,13 +51,13 @@ A trap prints its kind (\`trap: unreachable\`) and the wasm backtrace; a guest t
 calls proc_exit(n), under --invoke too, exits with status n.`;
 
 export async function run(argv) {
-  const { help, file, args, opts, invoke, cache } = parseRun(argv);
+  const { help, file, args, opts, invoke, cache, quiet } = parseRun(argv);
   if (help) {
     console.log(RUN_HELP);
     return 0;
   }
   const rt = new wasm.Runtime({ cacheDir: cache.dir, allowPrecompiled: cache.precompiled });
-  const id = await rt.compileFile(file);
+  const id = await withStatus(rt.compileFile(file), { file, compiler: "tiered", quiet });
   if (invoke !== undefined && rt.moduleInfo(id).kind === "component") {
     throw new Usage(`--invoke calls a module's export; ${file} is a component: run it as a WASI command (without --invoke), or call its functions through the API (instance.call)`, "runtime-wasm run --help");
   }
