@@ -318,6 +318,25 @@ export const ErrorCode: {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export type ErrorCodeName = keyof typeof ErrorCode;
 
+/** Options of an asynchronous compile. */
+export interface CompileOptions {
+  /**
+   * Gives up on the compile: the Promise rejects at once with the signal's
+   * reason. Wasmtime cannot stop a compile midway: it runs to its end on its
+   * worker and its result is dropped — no handle, no cache entry, no
+   * background build of optimized code.
+   */
+  signal?: AbortSignalLike;
+}
+
+/** The part of the platform's `AbortSignal` these types rely on (an `AbortSignal` is required at run time). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export class WasmError extends Error {
   constructor(code: ErrorCode, message: string, extra?: { trap?: string; wasmBacktrace?: Frame[]; exitCode?: number; offset?: number; cause?: unknown });
   readonly code: ErrorCode;
@@ -475,9 +494,10 @@ export class Instance<E extends object = Readonly<Record<string, ExportValue>>> 
 
 export class Runtime {
   constructor(options?: RuntimeOptions);
-  compile(source: Source): Promise<ModuleId>;
+  /** `signal` gives up on the compile: the Promise rejects with its reason; nothing is cached. */
+  compile(source: Source, options?: CompileOptions): Promise<ModuleId>;
   compileSync(source: Source): ModuleId;
-  compileFile(path: string): Promise<ModuleId>;
+  compileFile(path: string, options?: CompileOptions): Promise<ModuleId>;
   compileFileSync(path: string): ModuleId;
   validate(source: Source): boolean;
   wat2wasm(source: Source): Uint8Array;
@@ -505,9 +525,9 @@ export class Runtime {
 }
 
 export function getDefaultRuntime(): Runtime;
-export function compile(source: Source): Promise<ModuleId>;
+export function compile(source: Source, options?: CompileOptions): Promise<ModuleId>;
 export function compileSync(source: Source): ModuleId;
-export function compileFile(path: string): Promise<ModuleId>;
+export function compileFile(path: string, options?: CompileOptions): Promise<ModuleId>;
 export function compileFileSync(path: string): ModuleId;
 export function validate(source: Source): boolean;
 /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */

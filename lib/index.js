@@ -453,6 +453,55 @@ export class Instance {
   async [Symbol.asyncDispose]() { if (!this.#n.isDropped) await this.drop(); }
 }
 
+/** `options.signal` of a compile: own property only, an AbortSignal or absent. */
+function signalOf(options, what) {
+  if (options === undefined) return undefined;
+  object(options, `${what} options`);
+  for (const key of Object.keys(options)) {
+    if (key !== "signal") throw typeError(`${what}: unknown option \`${key}\` (known: signal)`);
+  }
+  const d = Object.getOwnPropertyDescriptor(options, "signal");
+  if (d === undefined || d.value === undefined) return undefined;
+  if (!("value" in d) || !(d.value instanceof AbortSignal)) {
+    throw typeError(`${what}: signal must be an AbortSignal, got ${describe(d.value ?? d.get)}`);
+  }
+  return d.value;
+}
+
+/**
+ * Runs a compile `start(handle)` that `signal` may give up: on abort the
+ * Promise rejects at once with the signal's reason, and the compile, which
+ * Wasmtime cannot stop midway, runs to its end and is dropped (nothing
+ * cached; a handle made just before the abort is dropped too).
+ */
+function abortable(rt, signal, start) {
+  if (signal === undefined) return async(() => start(undefined));
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const handle = new native.CompileAbort();
+  const compiling = async(() => start(handle));
+  return new Promise((resolve, reject) => {
+    let given = false;
+    const onAbort = () => {
+      given = true;
+      handle.abort();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    compiling.then((id) => {
+      signal.removeEventListener("abort", onAbort);
+      if (!given) return resolve(id);
+      try {
+        rt.dropModule(id);
+      } catch {
+        // The runtime was closed meanwhile: the handle is gone with it.
+      }
+    }, (e) => {
+      signal.removeEventListener("abort", onAbort);
+      if (!given) reject(e);
+    });
+  });
+}
+
 /** An isolated engine, policy and set of handles. */
 export class Runtime {
   #n;
@@ -463,9 +512,26 @@ export class Runtime {
   static {
     internals.forgetModule = (rt, id) => rt.#n.forgetModule(id);
   }
-  compile(src) { return async(() => this.#n.compile(source(src), false)); }
+  /** `options.signal`: an AbortSignal that gives up on the compile (see `abortable`). */
+  compile(src, options = undefined) {
+    let signal, bytes;
+    try {
+      [signal, bytes] = [signalOf(options, "compile"), source(src)];
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return abortable(this, signal, (handle) => this.#n.compile(bytes, false, handle));
+  }
   compileSync(src) { return sync(() => this.#n.compile(source(src), true)); }
-  compileFile(path) { return async(() => this.#n.compileFile(str(path, "path"), false)); }
+  compileFile(path, options = undefined) {
+    let signal, file;
+    try {
+      [signal, file] = [signalOf(options, "compileFile"), str(path, "path")];
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return abortable(this, signal, (handle) => this.#n.compileFile(file, false, handle));
+  }
   compileFileSync(path) { return sync(() => this.#n.compileFile(str(path, "path"), true)); }
   validate(src) { return this.#n.validate(source(src)); }
   /** The wasm binary of WAT text (5000 on a syntax error); binaries pass through. */
@@ -507,9 +573,9 @@ export function getDefaultRuntime() {
   return (defaultRuntime ??= new Runtime());
 }
 
-export const compile = (src) => getDefaultRuntime().compile(src);
+export const compile = (src, options) => getDefaultRuntime().compile(src, options);
 export const compileSync = (src) => getDefaultRuntime().compileSync(src);
-export const compileFile = (path) => getDefaultRuntime().compileFile(path);
+export const compileFile = (path, options) => getDefaultRuntime().compileFile(path, options);
 export const compileFileSync = (path) => getDefaultRuntime().compileFileSync(path);
 export const validate = (src) => getDefaultRuntime().validate(src);
 export const wat2wasm = (src) => getDefaultRuntime().wat2wasm(src);

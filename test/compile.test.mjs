@@ -118,3 +118,60 @@ test("unknown, dropped and foreign module handles are 5004", async () => {
   await code(() => wasm.moduleInfo(foreign), E.InvalidModuleHandle);
   assert.ok(rt.moduleInfo(foreign));
 });
+
+test("an AbortSignal gives up on a compile: the Promise rejects with its reason, and the compile leaves no handle, no cache entry and no thread", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "abort-cache-"));
+  // In a child process: its threads and CPU time are its own.
+  const script = `
+    import * as wasm from ${JSON.stringify(new URL("../lib/index.js", import.meta.url).href)};
+    import { readdirSync, readFileSync } from "node:fs";
+    const threads = () => Number(readFileSync("/proc/self/status", "utf8").match(/^Threads:\\s+(\\d+)$/m)[1]);
+    const busy = () => { const u = process.cpuUsage(); return u.user + u.system; };
+    /** Waits until this process stops using CPU (the dropped compile ended). */
+    async function idle() {
+      for (let i = 0, last = busy(); i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const now = busy();
+        if (now - last < 20_000) return true; // under 10% of one core
+        last = now;
+      }
+      return false;
+    }
+    const funcs = (n, salt) => Array.from({ length: n }, (_, i) => \`(func (export "f\${i}") (param i32) (result i32)
+      (i32.add (i32.mul (local.get 0) (i32.const \${i})) (i32.const \${salt})))\`).join("\\n");
+    const rt = new wasm.Runtime({ cacheDir: ${JSON.stringify(dir)}, compiler: "optimized" });
+    // Warm up: the workers and the engine's compile threads exist before the baseline.
+    await rt.compile(wasm.wat2wasm(\`(module \${funcs(2000, 1)})\`));
+    await idle();
+    const entriesBefore = readdirSync(${JSON.stringify(dir)}).length;
+    const baseline = threads();
+    const big = wasm.wat2wasm(\`(module \${funcs(40000, 2)})\`);
+    const c = new AbortController();
+    const compiling = rt.compile(big, { signal: c.signal });
+    c.abort(new Error("given up"));
+    const outcome = await compiling.then(() => "resolved", (e) => e.message);
+    const settled = await idle();
+    const out = { outcome, settled, entriesBefore, entriesAfter: readdirSync(${JSON.stringify(dir)}).length, baseline, after: threads() };
+    // An aborted signal from the start: rejected before anything runs.
+    out.already = await rt.compile(big, { signal: AbortSignal.abort() }).then(() => "resolved", (e) => e.name);
+    out.badSignal = await rt.compile(big, { signal: {} }).then(() => "resolved", (e) => e.code);
+    // The same compile, not aborted, fills the cache: the check above means something.
+    await rt.compile(big, {});
+    await idle();
+    out.entriesControl = readdirSync(${JSON.stringify(dir)}).length;
+    console.log(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 600_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop());
+  assert.equal(out.outcome, "given up");
+  assert.ok(out.settled, "the dropped compile ended");
+  assert.equal(out.entriesAfter, out.entriesBefore, "no cache entry from the aborted compile");
+  assert.ok(out.after <= out.baseline, `threads: ${out.after} after, ${out.baseline} before`);
+  assert.equal(out.already, "AbortError");
+  assert.equal(out.badSignal, E.TypeError);
+  assert.ok(out.entriesControl > out.entriesBefore, "the same compile not aborted is cached");
+});

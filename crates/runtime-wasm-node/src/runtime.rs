@@ -20,6 +20,25 @@ pub struct JsRuntime {
     dispatch: Arc<JsRef>,
 }
 
+/// Gives up on the compiles it is passed to (`lib/index.js` sets it when
+/// the caller's `AbortSignal` fires): their results are dropped, nothing
+/// is cached.
+#[napi]
+pub struct CompileAbort(core::Abort);
+
+#[napi]
+impl CompileAbort {
+    #[napi(constructor)]
+    pub fn new() -> CompileAbort {
+        CompileAbort(core::Abort::new())
+    }
+
+    #[napi]
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+}
+
 fn source_bytes(source: Either<Uint8Array, String>) -> Vec<u8> {
     match source {
         Either::A(bytes) => bytes.to_vec(),
@@ -53,8 +72,9 @@ impl JsRuntime {
         Ok(JsRuntime { rt, js, dispatch })
     }
 
+    /// `abort` (async form only) gives up on the compile: see `CompileAbort`.
     #[napi(
-        ts_args_type = "source: Uint8Array | string, now: boolean",
+        ts_args_type = "source: Uint8Array | string, now: boolean, abort?: CompileAbort",
         ts_return_type = "string | Promise<string>"
     )]
     pub fn compile<'e>(
@@ -62,20 +82,37 @@ impl JsRuntime {
         env: &'e Env,
         source: Either<Uint8Array, String>,
         now: bool,
+        abort: Option<&CompileAbort>,
     ) -> Result<Unknown<'e>> {
         let bytes = source_bytes(source);
+        let abort = abort.map(|a| a.0.clone());
         self.either(env, now, move |rt| {
-            rt.compile(&bytes).map(|id| id.to_string())
+            match &abort {
+                Some(a) => rt.compile_abortable(&bytes, a),
+                None => rt.compile(&bytes),
+            }
+            .map(|id| id.to_string())
         })
     }
 
     #[napi(
-        ts_args_type = "path: string, now: boolean",
+        ts_args_type = "path: string, now: boolean, abort?: CompileAbort",
         ts_return_type = "string | Promise<string>"
     )]
-    pub fn compile_file<'e>(&self, env: &'e Env, path: String, now: bool) -> Result<Unknown<'e>> {
+    pub fn compile_file<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        now: bool,
+        abort: Option<&CompileAbort>,
+    ) -> Result<Unknown<'e>> {
+        let abort = abort.map(|a| a.0.clone());
         self.either(env, now, move |rt| {
-            rt.compile_file(path).map(|id| id.to_string())
+            match &abort {
+                Some(a) => rt.compile_file_abortable(&path, a),
+                None => rt.compile_file(&path),
+            }
+            .map(|id| id.to_string())
         })
     }
 

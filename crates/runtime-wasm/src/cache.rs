@@ -4,6 +4,7 @@
 //! stamp records that this very file was checked; a corrupt or foreign
 //! entry is ignored and rebuilt, never loaded blindly.
 
+use crate::abort::Abort;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom};
@@ -19,6 +20,8 @@ const TRAILER: usize = 4 + 8 + MAGIC.len();
 #[derive(Debug, Clone)]
 pub(crate) struct DiskCache {
     dir: PathBuf,
+    /// Set when the compile this cache serves was given up: nothing is stored.
+    abort: Option<Abort>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -29,6 +32,15 @@ impl DiskCache {
     pub(crate) fn new(dir: &Path) -> DiskCache {
         DiskCache {
             dir: dir.to_path_buf(),
+            abort: None,
+        }
+    }
+
+    /// The same cache for a compile that may be given up (`abort`).
+    pub(crate) fn abortable(&self, abort: &Abort) -> DiskCache {
+        DiskCache {
+            dir: self.dir.clone(),
+            abort: Some(abort.clone()),
         }
     }
 
@@ -113,6 +125,9 @@ impl DiskCache {
 
     /// Stores compiled code (a module's or a component's) for `content`.
     pub(crate) fn store_code(&self, engine: &Engine, content: &[u8; 32], code: Vec<u8>) {
+        if self.abort.as_ref().is_some_and(Abort::is_aborted) {
+            return;
+        }
         let mut file = code;
         let sum = crc32fast::hash(&file);
         let length = file.len() as u64;

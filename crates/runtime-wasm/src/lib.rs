@@ -22,6 +22,7 @@
 //! - `store` — the per-store state host functions see.
 //! - `engine` — one engine per flavor (metering × pool × compiler), what fits
 //!   a pool slot, and the fallback from the pool to on demand.
+//! - `abort` — [`Abort`]: giving up on a compile.
 //! - `cache`, `precompiled` — compiled code on disk; `.cwasm` artifacts.
 //! - `module` — a module's `info`, `source` (bytes, WAT, files), `compiled`
 //!   builds and `tiering` (which compiler, when to tier up).
@@ -68,6 +69,7 @@
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod abort;
 mod block_on;
 mod cache;
 mod call;
@@ -102,6 +104,7 @@ mod tag;
 mod value;
 mod wasi;
 
+pub use abort::Abort;
 pub use component::{Answer, ComponentFunction, ComponentInfo, ComponentItemInfo, MAX_VALUE_DEPTH};
 pub use convert::{count, millis, offset};
 pub use error::{Error, ErrorCode, Exception, Frame, HostError, Result, TagRef, Throw, TrapInfo};

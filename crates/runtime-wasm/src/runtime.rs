@@ -2,6 +2,7 @@
 //! worker threads, and shares the process's engines; handles from one
 //! runtime mean nothing to another.
 
+use crate::abort::Abort;
 use crate::cache::DiskCache;
 use crate::component::{CompiledComponent, ComponentInfo};
 use crate::engine::{Engines, Flavor};
@@ -103,16 +104,31 @@ impl Runtime {
     /// Compiles a wasm binary or WAT text and returns a new module handle;
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
-        self.compile_binary(module::to_binary(source, None)?)
+        self.compile_binary(module::to_binary(source, None)?, None)
+    }
+
+    /// `compile`, given up when `abort` is set: its result is then dropped
+    /// (5000, "aborted"), nothing is cached and no better code is built.
+    pub fn compile_abortable(&self, source: &[u8], abort: &Abort) -> Result<ModuleId> {
+        self.compile_binary(module::to_binary(source, None)?, Some(abort))
     }
 
     /// A new handle on a module or component (told apart by the header).
-    fn compile_binary(&self, binary: Cow<'_, [u8]>) -> Result<ModuleId> {
+    fn compile_binary(&self, binary: Cow<'_, [u8]>, abort: Option<&Abort>) -> Result<ModuleId> {
         if wasmparser::Parser::is_component(&binary) {
-            return self.compile_component(binary.into_owned(), None);
+            return self.compile_component(binary.into_owned(), None, abort);
         }
-        let compiled = self.compiled_binary(binary)?;
+        let compiled = self.compiled_with(binary, |_| Ok(None), abort)?;
         Ok(self.register(compiled))
+    }
+
+    /// The disk cache for a compile `abort` may give up.
+    fn disk_for(&self, abort: Option<&Abort>) -> Option<DiskCache> {
+        let disk = self.inner.disk.as_ref()?;
+        Some(match abort {
+            Some(a) => disk.abortable(a),
+            None => disk.clone(),
+        })
     }
 
     /// A new handle on the component `binary`, compiled or given its code
@@ -121,6 +137,7 @@ impl Runtime {
         &self,
         binary: Vec<u8>,
         prebuilt: Option<wasmtime::component::Component>,
+        abort: Option<&Abort>,
     ) -> Result<ModuleId> {
         let key: [u8; 32] = Sha256::digest(&binary).into();
         let inner = &self.inner;
@@ -134,8 +151,10 @@ impl Runtime {
         let c = match shared {
             Some(c) => c,
             None => {
-                let disk = inner.disk.as_ref();
-                let c = CompiledComponent::new(&inner.engines, binary, &key, disk, prebuilt)?;
+                let disk = self.disk_for(abort);
+                let c =
+                    CompiledComponent::new(&inner.engines, binary, &key, disk.as_ref(), prebuilt)?;
+                aborted(abort)?;
                 let mut cache = relock();
                 cache.retain(|_, w| w.strong_count() > 0);
                 cache.insert(key, Arc::downgrade(&c));
@@ -156,7 +175,7 @@ impl Runtime {
 
     /// The compiled module for `binary`, from the content cache when present.
     fn compiled_binary(&self, binary: Cow<'_, [u8]>) -> Result<Arc<Compiled>> {
-        self.compiled_with(binary, |_| Ok(None))
+        self.compiled_with(binary, |_| Ok(None), None)
     }
 
     /// The compiled module for `binary`, given code (`prebuilt`) or compiled.
@@ -164,6 +183,7 @@ impl Runtime {
         &self,
         binary: Cow<'_, [u8]>,
         prebuilt: impl FnOnce(&Engines) -> Result<Option<wasmtime::Module>>,
+        abort: Option<&Abort>,
     ) -> Result<Arc<Compiled>> {
         let key: [u8; 32] = Sha256::digest(&binary).into();
         if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
@@ -175,10 +195,13 @@ impl Runtime {
             &inner.engines,
             binary.into_owned(),
             key,
-            inner.disk.clone(),
+            self.disk_for(abort),
             inner.compiler,
             prebuilt,
         )?;
+        // Given up: dropped here, which also ends its background build
+        // (it holds the module weakly).
+        aborted(abort)?;
         let mut cache = self.cache();
         cache.retain(|_, w| w.strong_count() > 0);
         cache.insert(key, Arc::downgrade(&c));
@@ -191,11 +214,23 @@ impl Runtime {
     /// directory); anything but a regular file, or one over
     /// `max_module_bytes`, is 5008.
     pub fn compile_file(&self, path: impl AsRef<Path>) -> Result<ModuleId> {
-        let path = path.as_ref();
+        self.compile_file_with(path.as_ref(), None)
+    }
+
+    /// `compile_file`, given up when `abort` is set (see `compile_abortable`).
+    pub fn compile_file_abortable(
+        &self,
+        path: impl AsRef<Path>,
+        abort: &Abort,
+    ) -> Result<ModuleId> {
+        self.compile_file_with(path.as_ref(), Some(abort))
+    }
+
+    fn compile_file_with(&self, path: &Path, abort: Option<&Abort>) -> Result<ModuleId> {
         let file = self.inner.policy.open_read(path)?;
         let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
         if !precompiled::is_precompiled(&bytes) {
-            return self.compile_binary(module::to_binary(&bytes, Some(path))?);
+            return self.compile_binary(module::to_binary(&bytes, Some(path))?, abort);
         }
         if !self.inner.allow_precompiled {
             return Err(Error::PermissionDenied(format!(
@@ -223,17 +258,25 @@ impl Runtime {
             // SAFETY: as for a module's code, below.
             let component =
                 unsafe { wasmtime::component::Component::deserialize(&plain.engine, code) };
-            return self.compile_component(binary.to_vec(), Some(component.map_err(refused)?));
+            return self.compile_component(
+                binary.to_vec(),
+                Some(component.map_err(refused)?),
+                abort,
+            );
         }
-        let compiled = self.compiled_with(binary.into(), |engines| {
-            let plain = engines.on_demand(Flavor::PLAIN)?;
-            // SAFETY: the runtime was told to trust precompiled artifacts
-            // (`allow_precompiled`) as it trusts the program itself; the
-            // engine checks the artifact's header, version and settings and
-            // refuses one made for another configuration.
-            let module = unsafe { wasmtime::Module::deserialize(&plain.engine, code) };
-            module.map(Some).map_err(refused)
-        })?;
+        let compiled = self.compiled_with(
+            binary.into(),
+            |engines| {
+                let plain = engines.on_demand(Flavor::PLAIN)?;
+                // SAFETY: the runtime was told to trust precompiled artifacts
+                // (`allow_precompiled`) as it trusts the program itself; the
+                // engine checks the artifact's header, version and settings and
+                // refuses one made for another configuration.
+                let module = unsafe { wasmtime::Module::deserialize(&plain.engine, code) };
+                module.map(Some).map_err(refused)
+            },
+            abort,
+        )?;
         Ok(self.register(compiled))
     }
 
@@ -567,5 +610,16 @@ impl Runtime {
             return Ok(Arc::ptr_eq(&a, &b));
         }
         Ok(Arc::ptr_eq(&self.module(a)?, &self.module(b)?))
+    }
+}
+
+/// 5000 when the compile was given up.
+fn aborted(abort: Option<&Abort>) -> Result<()> {
+    match abort.is_some_and(Abort::is_aborted) {
+        true => Err(Error::Compile {
+            message: "the compile was aborted".into(),
+            offset: None,
+        }),
+        false => Ok(()),
     }
 }
