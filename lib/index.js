@@ -12,11 +12,23 @@ import { types } from "./types.js";
 
 export { Caller, ComponentError, ErrorCode, WasmError, types };
 
+/**
+ * A Uint8Array over `buffer` (a view's range when given); a detached buffer
+ * is 5007 in the API's words, not the engine's TypeError.
+ */
+function over(buffer, offset = 0, length = undefined) {
+  try {
+    return new Uint8Array(buffer, offset, length);
+  } catch {
+    throw typeError("the bytes given are in a detached ArrayBuffer");
+  }
+}
+
 /** Module source as the addon takes it: a Uint8Array view or WAT text. */
 function source(input) {
   if (typeof input === "string" || input instanceof Uint8Array) return input;
-  if (input instanceof ArrayBuffer) return new Uint8Array(input);
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  if (input instanceof ArrayBuffer) return over(input);
+  if (ArrayBuffer.isView(input)) return over(input.buffer, input.byteOffset, input.byteLength);
   throw typeError(`module source must be a Uint8Array, ArrayBuffer, Buffer or WAT string, got ${describe(input)}`);
 }
 
@@ -52,7 +64,7 @@ function list(argsList) {
 /** The bytes of `target` (any ArrayBufferView) as a Uint8Array over the same memory. */
 function target8(target) {
   if (target instanceof Uint8Array) return target;
-  if (ArrayBuffer.isView(target)) return new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+  if (ArrayBuffer.isView(target)) return over(target.buffer, target.byteOffset, target.byteLength);
   throw typeError(`readInto target must be an ArrayBufferView (a typed array, Buffer or DataView), got ${describe(target)}`);
 }
 

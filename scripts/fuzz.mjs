@@ -88,6 +88,16 @@ function outcome(f) {
   }
 }
 
+/** A memory's contents as a short hash (in chunks: a memory may hold 4 GiB). */
+function hash(buffer) {
+  const h = createHash("sha256");
+  const chunk = 1 << 30;
+  for (let at = 0; at < buffer.byteLength; at += chunk) {
+    h.update(new Uint8Array(buffer, at, Math.min(chunk, buffer.byteLength - at)));
+  }
+  return `${buffer.byteLength}:${h.digest("hex").slice(0, 16)}`;
+}
+
 /** A funcref as compared: null, or not (see RULES). */
 function funcref(o) {
   if (o.value === null) return { value: null };
@@ -103,7 +113,7 @@ function state(exports, types) {
       const o = outcome(() => v.value);
       out[name] = types[name] === "funcref" ? funcref(o) : o;
     } else if (v?.constructor?.name === "Memory") {
-      out[name] = createHash("sha256").update(new Uint8Array(v.buffer)).digest("hex").slice(0, 16);
+      out[name] = hash(v.buffer);
     } else if (v?.constructor?.name === "Table") {
       out[name] = v.length;
     }

@@ -35,3 +35,26 @@ test("the runner's comparison finds a differing step, and lets stack exhaustion 
   const deeper = [{ step: "instantiate" }, { step: "f(1)", value: 9 }, { step: "g()", value: 2 }];
   assert.equal(compare(deep, deeper, ["x", "y"]), null);
 });
+
+test("2,000 hostile API inputs (wrong types, throwing getters and Proxies, pollution, huge numbers, detached buffers) end in values or documented errors, in child processes, with a sentinel instance healthy after each", async (t) => {
+  const { run } = await import("../scripts/fuzz-api.mjs");
+  const { cases, findings } = run(1, 2000);
+  t.diagnostic(`${cases} cases`);
+  assert.equal(cases, 2000);
+  assert.deepEqual(findings, []);
+});
+
+test("found by the hostile-input runner: a detached ArrayBuffer given as bytes is 5007, not the engine's TypeError", async () => {
+  const wasm = await import("../lib/index.js");
+  const gone = () => {
+    const b = new ArrayBuffer(8);
+    structuredClone(b, { transfer: [b] });
+    return b;
+  };
+  const is5007 = (e) => e instanceof wasm.WasmError && e.code === wasm.ErrorCode.TypeError && /detached/.test(e.message);
+  assert.throws(() => wasm.compileSync(gone()), is5007);
+  await assert.rejects(wasm.compile(gone()), is5007);
+  const inst = wasm.instantiateSync(wasm.compileSync("(module (memory (export \"memory\") 1))"));
+  assert.throws(() => inst.memory.writeSync(0, gone()), is5007);
+  assert.deepEqual([...inst.memory.readSync(0, 2)], [0, 0]);
+});
