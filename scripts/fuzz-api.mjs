@@ -10,22 +10,12 @@
 //   node scripts/fuzz-api.mjs [--cases N] [--seed S]
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { prng } from "./fuzz.mjs";
 
 const self = fileURLToPath(import.meta.url);
 
 /** An error a hostile object throws: passing it through unchanged is fine too. */
 class Hostile extends Error {}
-
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
 
 function detached() {
   const b = new ArrayBuffer(8);

@@ -53,8 +53,8 @@ const EDGES = {
   funcref: [null],
 };
 
-/** A small PRNG (SplitMix32 style) so a seed replays the same arguments. */
-function prng(seed) {
+/** A small PRNG (SplitMix32 style) so a seed replays the same choices. */
+export function prng(seed) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x9e3779b9) >>> 0;

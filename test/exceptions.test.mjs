@@ -3,13 +3,9 @@
 // runtime-wasm's own API; a limit is never caught by a guest's catch_all.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as wasm from "../lib/index.js";
 import WebAssembly from "../lib/webassembly/index.js";
-import { tempDir } from "./support.mjs";
+import { onNode26 } from "./support.mjs";
 import { WAT, expected, scenarios } from "./portable/exception-scenarios.mjs";
 
 const guest = wasm.wat2wasm(WAT);
@@ -20,16 +16,8 @@ test("exception scenarios through runtime-wasm's namespace", async () => {
 });
 
 test("the same exception scenarios on Node 26's own WebAssembly give the same answers", async (t) => {
-  const node26 = fileURLToPath(new URL("../node_modules/.cache/node-matrix/node_modules/node26/bin/node", import.meta.url));
-  const file = join(tempDir("exceptions"), "module.wasm");
-  writeFileSync(file, guest);
-  const script = `import { readFileSync } from "node:fs";
-    import { scenarios } from ${JSON.stringify(new URL("./portable/exception-scenarios.mjs", import.meta.url).href)};
-    console.log(JSON.stringify(await scenarios(WebAssembly, readFileSync(${JSON.stringify(file)}))));`;
-  const r = spawnSync(node26, ["--input-type=module", "-e", script], { encoding: "utf8" });
-  if (r.error) return t.skip(`Node 26 is not installed (scripts/install-test-tools.mjs): ${r.error.message}`);
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), expected);
+  const answer = onNode26(t, new URL("./portable/exception-scenarios.mjs", import.meta.url), guest);
+  if (answer !== undefined) assert.deepEqual(answer, expected);
 });
 
 test("runtime-wasm's API: an uncaught exception is 5002 with its tag and payload; a host function's throw is caught by catch_all", async () => {

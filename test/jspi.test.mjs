@@ -5,12 +5,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as wasm from "../lib/index.js";
 import WebAssembly from "../lib/webassembly/index.js";
-import { tempDir } from "./support.mjs";
+import { onNode26 } from "./support.mjs";
 import { WAT, expected, scenarios } from "./portable/jspi-scenarios.mjs";
 
 const bytes = wasm.wat2wasm(WAT);
@@ -21,16 +18,8 @@ test("JSPI scenarios through runtime-wasm's namespace", async () => {
 });
 
 test("the same JSPI scenarios on Node 26's own WebAssembly give the same answers", async (t) => {
-  const node26 = fileURLToPath(new URL("../node_modules/.cache/node-matrix/node_modules/node26/bin/node", import.meta.url));
-  const file = join(tempDir("jspi"), "module.wasm");
-  writeFileSync(file, bytes);
-  const script = `import { readFileSync } from "node:fs";
-    import { scenarios } from ${JSON.stringify(new URL("./portable/jspi-scenarios.mjs", import.meta.url).href)};
-    console.log(JSON.stringify(await scenarios(WebAssembly, readFileSync(${JSON.stringify(file)}))));`;
-  const r = spawnSync(node26, ["--input-type=module", "-e", script], { encoding: "utf8" });
-  if (r.error) return t.skip(`Node 26 is not installed (scripts/install-test-tools.mjs): ${r.error.message}`);
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), expected);
+  const answer = onNode26(t, new URL("./portable/jspi-scenarios.mjs", import.meta.url), bytes);
+  if (answer !== undefined) assert.deepEqual(answer, expected);
 });
 
 test("10,000 promising calls waiting at once on Suspending imports hold no thread each (thread count bounded)", (t) => {
