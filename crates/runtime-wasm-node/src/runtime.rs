@@ -85,13 +85,11 @@ impl JsRuntime {
         abort: Option<&CompileAbort>,
     ) -> Result<Unknown<'e>> {
         let bytes = source_bytes(source);
-        let abort = abort.map(|a| a.0.clone());
+        // Without one, an abort nobody sets.
+        let abort = abort.map(|a| a.0.clone()).unwrap_or_default();
         self.either(env, now, move |rt| {
-            match &abort {
-                Some(a) => rt.compile_abortable(&bytes, a),
-                None => rt.compile(&bytes),
-            }
-            .map(|id| id.to_string())
+            rt.compile_abortable(&bytes, &abort)
+                .map(|id| id.to_string())
         })
     }
 
@@ -106,13 +104,10 @@ impl JsRuntime {
         now: bool,
         abort: Option<&CompileAbort>,
     ) -> Result<Unknown<'e>> {
-        let abort = abort.map(|a| a.0.clone());
+        let abort = abort.map(|a| a.0.clone()).unwrap_or_default();
         self.either(env, now, move |rt| {
-            match &abort {
-                Some(a) => rt.compile_file_abortable(&path, a),
-                None => rt.compile_file(&path),
-            }
-            .map(|id| id.to_string())
+            rt.compile_file_abortable(&path, &abort)
+                .map(|id| id.to_string())
         })
     }
 

@@ -41,17 +41,7 @@ pub(crate) fn host_tag(
     ty: &TagType,
     label: &str,
 ) -> Result<Tag> {
-    let wanted: Vec<String> = ty.ty().params().map(|t| type_name(&t)).collect();
-    if wanted != params {
-        return Err(Error::Instantiate {
-            message: format!(
-                "import `{label}` is a tag with parameters ({}), but the tag given has ({})",
-                wanted.join(", "),
-                params.join(", ")
-            ),
-            trap: None,
-        });
-    }
+    expect_params(ty, params, label)?;
     let mut store = store.as_context_mut();
     if let Some((_, t)) = store.data().exceptions.host.iter().find(|(i, _)| *i == id) {
         return Ok(*t);
@@ -62,6 +52,22 @@ pub(crate) fn host_tag(
     })?;
     store.data_mut().exceptions.host.push((id, made));
     Ok(made)
+}
+
+/// 5001 unless an import of tag type `ty` takes the parameters `given`.
+fn expect_params(ty: &TagType, given: &[String], label: &str) -> Result<()> {
+    let wanted: Vec<String> = ty.ty().params().map(|t| type_name(&t)).collect();
+    if wanted == given {
+        return Ok(());
+    }
+    Err(Error::Instantiate {
+        message: format!(
+            "import `{label}` is a tag with parameters ({}), but the tag given has ({})",
+            wanted.join(", "),
+            given.join(", ")
+        ),
+        trap: None,
+    })
 }
 
 /// The tag `tag` names in this store, if it is one of the store's.
@@ -122,9 +128,9 @@ pub(crate) fn throw_into(
         // past the cap the oldest are forgotten (one of them leaving the
         // call later is a new exception of the same tag and payload).
         if thrown.len() == MAX_REMEMBERED {
-            thrown.remove(0);
+            thrown.pop_front();
         }
-        thrown.push((owned, original));
+        thrown.push_back((owned, original));
     }
     let thrown = scope.as_context_mut().throw::<()>(exn);
     thrown.err().unwrap_or_else(|| {
@@ -200,16 +206,7 @@ pub(crate) fn value_tag_for(
     ty: &TagType,
     label: &str,
 ) -> Result<Tag> {
-    let params: Vec<String> = ty.ty().params().map(|t| type_name(&t)).collect();
-    if params != ["externref"] {
-        return Err(Error::Instantiate {
-            message: format!(
-                "import `{label}` is a tag with parameters ({}), but the tag given has (externref)",
-                params.join(", ")
-            ),
-            trap: None,
-        });
-    }
+    expect_params(ty, &["externref".to_string()], label)?;
     value_tag(store, false).map_err(|e| Error::Instantiate {
         message: format!("import `{label}`: {}", crate::error::describe(&e)),
         trap: None,

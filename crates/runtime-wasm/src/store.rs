@@ -10,7 +10,7 @@ use crate::limits::Limiter;
 use crate::memory::Exported;
 use crate::registry::InstanceId;
 use crate::resources::Resources;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::thread::ThreadId;
@@ -60,7 +60,7 @@ pub(crate) struct Exceptions {
     pub(crate) foreign_tag: Option<Tag>,
     /// Exceptions host functions threw during the running call, with the
     /// value each stands for; forgotten when the call ends.
-    pub(crate) thrown: Vec<(OwnedRooted<ExnRef>, HostError)>,
+    pub(crate) thrown: VecDeque<(OwnedRooted<ExnRef>, HostError)>,
 }
 
 /// Shut while the store is lent to the thread of a host function that runs
