@@ -1,12 +1,43 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import * as wasm from "../lib/index.js";
 import { fixtureText, tempDir, expectCode } from "./support.mjs";
 
 const { ErrorCode: E, WasmError } = wasm;
 const code = (fn, c) => expectCode(fn, c, WasmError);
+
+test("a module file the cache knows starts without being read: the next process reads its head only", async () => {
+  const dir = tempDir("known-file");
+  const file = join(dir, "big.wasm");
+  // 4 MiB of data and a few bytes of code: what a start needs is the code
+  // (from the cache) and the sections before it (imports, exports).
+  const data = "x".repeat(4 << 20);
+  writeFileSync(file, wasm.wat2wasm(`(module (memory (export "memory") 65)
+    (data (i32.const 0) "${data}")
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`));
+  const script = `import * as wasm from ${JSON.stringify(new URL("../lib/index.js", import.meta.url).href)};
+    import { readFileSync } from "node:fs";
+    const rchar = () => Number(readFileSync("/proc/self/io", "utf8").match(/^rchar: (\\d+)$/m)[1]);
+    const rt = new wasm.Runtime({ cacheDir: ${JSON.stringify(join(dir, "cache"))} });
+    const before = rchar();
+    const id = await rt.compileFile(${JSON.stringify(file)});
+    const read = rchar() - before;
+    const [sum] = await (await rt.instantiate(id)).call("add", 40, 2);
+    console.log(JSON.stringify({ read, sum, tier: rt.tier(id) }));`;
+  const runs = [];
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    runs.push(JSON.parse(r.stdout));
+  }
+  const size = statSync(file).size;
+  assert.ok(runs[0].read >= size, `the first process read the file (${runs[0].read} of ${size} bytes)`);
+  assert.ok(runs[1].read < 64 << 10, `the second read ${runs[1].read} bytes of ${size}`);
+  for (const run of runs) assert.deepEqual([run.sum, run.tier], [42, "optimized"]);
+});
 
 test("callMany runs a batch in one crossing, in order", async () => {
   const inst = await wasm.instantiate(await wasm.compile(fixtureText("add.wat")));

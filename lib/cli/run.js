@@ -2,7 +2,6 @@
 // `wasi:cli/run`), or one export with --invoke, in the sandbox; a first run
 // on baseline code fills the cache from a detached process, so the next run
 // starts on optimized code.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../index.js";
 import { argument, parseRun, Usage } from "./args.js";
@@ -61,7 +60,7 @@ export async function run(argv) {
   if (invoke !== undefined && rt.moduleInfo(id).kind === "component") {
     throw new Usage(`--invoke calls a module's export; ${file} is a component: run it as a WASI command (without --invoke), or call its functions through the API (instance.call)`, "runtime-wasm run --help");
   }
-  if (cache.dir !== undefined && rt.tier(id) === "baseline") fillCache(file, cache.dir);
+  if (cache.dir !== undefined && rt.tier(id) === "baseline") await fillCache(file, cache.dir);
   const inst = await rt.instantiate(id, { ...opts, args: [file, ...(invoke ? [] : args)] });
   if (invoke === undefined) return (await inst.run()).exitCode;
   const fn = inst.getExports().find((e) => e.name === invoke && e.kind === "func");
@@ -85,7 +84,9 @@ export async function run(argv) {
  * Builds FILE's optimized code into the cache in a detached process, so that
  * this run ends when its guest does and the next run starts optimized.
  */
-function fillCache(file, dir) {
+async function fillCache(file, dir) {
+  // Imported here: a start from the cache needs no child processes.
+  const { spawn } = await import("node:child_process");
   const cli = fileURLToPath(new URL("../../bin/runtime-wasm.js", import.meta.url));
   const child = spawn(process.execPath, [cli, "compile", "--cache", "--cache-dir", dir, file], { detached: true, stdio: "ignore" });
   child.on("error", () => {}); // a cache not filled costs only a compile

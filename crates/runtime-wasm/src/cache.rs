@@ -2,7 +2,8 @@
 //! the module's content hash and the engine's configuration, written
 //! atomically, checked in full (length, CRC-32, engine header) until a
 //! stamp records that this very file was checked; a corrupt or foreign
-//! entry is ignored and rebuilt, never loaded blindly.
+//! entry is ignored and rebuilt, never loaded blindly. It also remembers the
+//! content hash of module files it compiled, by the same kind of stamp.
 
 use crate::abort::Abort;
 use std::fs::File;
@@ -146,6 +147,90 @@ impl DiskCache {
     }
 }
 
+/// What the cache remembers of a module file it compiled: the file's stamp
+/// and, for bytes it still holds, their key and layout; with it, a start
+/// from cached code reads only the file's head (`module::Binary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KnownSource {
+    /// SHA-256 of the file's bytes.
+    pub key: [u8; 32],
+    /// Bytes before the code section (all of them without one).
+    pub head_len: u64,
+    /// Size of the code section.
+    pub code_bytes: u64,
+}
+
+/// Opens a record of a module file (`KnownSource`), after its stamp.
+const SOURCE_MAGIC: &[u8; 8] = b"RWSRC001";
+
+impl DiskCache {
+    /// The record of the module file with metadata `meta` (one per file,
+    /// named by device and inode); none on systems without change times.
+    #[cfg(unix)]
+    fn source_path(&self, meta: &std::fs::Metadata) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let name = format!("source-{:x}-{:x}.known", meta.dev(), meta.ino());
+        Some(self.dir.join(name))
+    }
+
+    #[cfg(not(unix))]
+    fn source_path(&self, _: &std::fs::Metadata) -> Option<PathBuf> {
+        None
+    }
+
+    /// What the cache knows of the file with metadata `meta`, if the file
+    /// is unchanged since (its stamp matches the record's).
+    pub(crate) fn known_source(&self, meta: &std::fs::Metadata) -> Option<KnownSource> {
+        let record = std::fs::read(self.source_path(meta)?).ok()?;
+        let rest = record.strip_prefix(stamp(meta, SOURCE_MAGIC)?.as_slice())?;
+        let (key, rest) = rest.split_first_chunk::<32>()?;
+        let (head_len, rest) = rest.split_first_chunk::<8>()?;
+        let code_bytes: &[u8; 8] = rest.try_into().ok()?;
+        Some(KnownSource {
+            key: *key,
+            head_len: u64::from_le_bytes(*head_len),
+            code_bytes: u64::from_le_bytes(*code_bytes),
+        })
+    }
+
+    /// Records `known` for `file`, whose metadata was `before` when its
+    /// bytes were read: only if it is unchanged since (a write during the
+    /// read would otherwise pair the stamp with other bytes).
+    pub(crate) fn remember_source(
+        &self,
+        file: &File,
+        before: &std::fs::Metadata,
+        known: &KnownSource,
+    ) {
+        if self.abort.as_ref().is_some_and(Abort::is_aborted) {
+            return;
+        }
+        let Ok(now) = file.metadata() else { return };
+        let (Some(path), Some(mut record)) =
+            (self.source_path(before), stamp(before, SOURCE_MAGIC))
+        else {
+            return;
+        };
+        if stamp(&now, SOURCE_MAGIC).as_ref() != Some(&record)
+            || self.known_source(&now) == Some(*known)
+        {
+            return;
+        }
+        record.extend_from_slice(&known.key);
+        record.extend_from_slice(&known.head_len.to_le_bytes());
+        record.extend_from_slice(&known.code_bytes.to_le_bytes());
+        if std::fs::create_dir_all(&self.dir).is_ok() {
+            write_atomically(&path, &record);
+        }
+    }
+}
+
+/// Whether `a` and `b` are the metadata of the same unchanged file.
+pub(crate) fn same_stamp(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    let (a, b) = (stamp(a, &[]), stamp(b, &[]));
+    a.is_some() && a == b
+}
+
 /// Reads the first `body` bytes of `file` and compares their CRC-32 with `sum`.
 fn check(file: &mut File, body: usize, sum: &[u8]) -> Option<()> {
     file.seek(SeekFrom::Start(0)).ok()?;
@@ -162,7 +247,7 @@ fn check(file: &mut File, body: usize, sum: &[u8]) -> Option<()> {
 }
 
 /// The stamp of a checked file: device, inode, size, modification and
-/// change times, and its checksum. A write in place changes the change time
+/// change times, and `sum` (its checksum, or what the record is of). A write in place changes the change time
 /// (which no process can set back), a rename the inode; so a stamp that
 /// matches the open file means its bytes are the ones checked.
 #[cfg(unix)]

@@ -3,13 +3,13 @@
 //! runtime mean nothing to another.
 
 use crate::abort::Abort;
-use crate::cache::DiskCache;
+use crate::cache::{DiskCache, KnownSource};
 use crate::component::{CompiledComponent, ComponentInfo};
 use crate::engine::{Engines, Flavor};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::instance::{Code, Instance, InstanceConfig, LiveStore};
-use crate::module::{self, Compiled, ModuleInfo};
+use crate::module::{self, Binary, CodeSection, Compiled, InFile, ModuleInfo};
 use crate::module::{Compiler, Tier};
 use crate::policy::Policy;
 use crate::precompiled;
@@ -17,6 +17,8 @@ use crate::registry::{InstanceId, ModuleId, Registry};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
@@ -104,13 +106,13 @@ impl Runtime {
     /// Compiles a wasm binary or WAT text and returns a new module handle;
     /// identical bytes share one compiled module.
     pub fn compile(&self, source: &[u8]) -> Result<ModuleId> {
-        self.compile_binary(module::to_binary(source, None)?, None)
+        self.compile_binary(module::to_binary(source.into(), None)?, None)
     }
 
     /// `compile`, given up when `abort` is set: its result is then dropped
     /// (5000, "aborted"), nothing is cached and no better code is built.
     pub fn compile_abortable(&self, source: &[u8], abort: &Abort) -> Result<ModuleId> {
-        self.compile_binary(module::to_binary(source, None)?, Some(abort))
+        self.compile_binary(module::to_binary(source.into(), None)?, Some(abort))
     }
 
     /// A new handle on a module or component (told apart by the header).
@@ -186,15 +188,32 @@ impl Runtime {
         abort: Option<&Abort>,
     ) -> Result<Arc<Compiled>> {
         let key: [u8; 32] = Sha256::digest(&binary).into();
+        let binary = || Binary::new(binary.into_owned(), key);
+        self.compiled_keyed(key, binary, prebuilt, abort)
+    }
+
+    /// The compiled module whose bytes hash to `key`: the one in memory, or
+    /// one made from `binary` (given code or compiled).
+    fn compiled_keyed(
+        &self,
+        key: [u8; 32],
+        binary: impl FnOnce() -> Binary,
+        prebuilt: impl FnOnce(&Engines) -> Result<Option<wasmtime::Module>>,
+        abort: Option<&Abort>,
+    ) -> Result<Arc<Compiled>> {
         if let Some(c) = self.cache().get(&key).and_then(Weak::upgrade) {
+            // One compiled from its file's head gets the bytes given here, so
+            // that a later change to that file cannot cost this caller.
+            if !c.binary.in_memory() {
+                c.binary.adopt(binary());
+            }
             return Ok(c);
         }
         let inner = &self.inner;
         let prebuilt = prebuilt(&inner.engines)?;
         let c = Compiled::new(
             &inner.engines,
-            binary.into_owned(),
-            key,
+            binary(),
             self.disk_for(abort),
             inner.compiler,
             prebuilt,
@@ -228,9 +247,31 @@ impl Runtime {
 
     fn compile_file_with(&self, path: &Path, abort: Option<&Abort>) -> Result<ModuleId> {
         let file = self.inner.policy.open_read(path)?;
-        let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
+        let max = self.inner.max_module_bytes;
+        let before = file.metadata().ok();
+        if let Some((known, head)) = before.as_ref().and_then(|m| self.known_head(&file, m)) {
+            // The disk cache knows these bytes: their code comes from it, and
+            // the rest of the file is read only if something needs it.
+            let path = path.to_path_buf();
+            let code = CodeSection {
+                head: known.head_len,
+                size: known.code_bytes,
+            };
+            let binary = || Binary::in_file(InFile { path, max }, head, known.key, code);
+            let compiled = self.compiled_keyed(known.key, binary, |_| Ok(None), abort)?;
+            return Ok(self.register(compiled));
+        }
+        let bytes = module::read_source(&file, path, max)?;
+        let plain_module = bytes.starts_with(b"\0asm") && !wasmparser::Parser::is_component(&bytes);
+        if plain_module {
+            let compiled = self.compiled_with(bytes.into(), |_| Ok(None), abort)?;
+            if let (Some(disk), Some(before)) = (self.disk_for(abort), &before) {
+                disk.remember_source(&file, before, &compiled.known_source());
+            }
+            return Ok(self.register(compiled));
+        }
         if !precompiled::is_precompiled(&bytes) {
-            return self.compile_binary(module::to_binary(&bytes, Some(path))?, abort);
+            return self.compile_binary(module::to_binary(bytes.into(), Some(path))?, abort);
         }
         if !self.inner.allow_precompiled {
             return Err(Error::PermissionDenied(format!(
@@ -280,10 +321,26 @@ impl Runtime {
         Ok(self.register(compiled))
     }
 
+    /// The disk cache's record of the module file `file` (metadata
+    /// `before`) and the file's head, read now, when the file is unchanged
+    /// since the record was made and still after the head was read.
+    fn known_head(&self, file: &File, before: &Metadata) -> Option<(KnownSource, Vec<u8>)> {
+        let known = self.inner.disk.as_ref()?.known_source(before)?;
+        if !before.is_file()
+            || before.len() > self.inner.max_module_bytes
+            || known.head_len > before.len()
+        {
+            return None;
+        }
+        let mut head = vec![0; usize::try_from(known.head_len).ok()?];
+        (&*file).read_exact(&mut head).ok()?;
+        crate::cache::same_stamp(before, &file.metadata().ok()?).then_some((known, head))
+    }
+
     /// A precompiled artifact of `source` for `compile_file` of a runtime
     /// with `allow_precompiled`: its optimized code and its bytes.
     pub fn precompile(&self, source: &[u8]) -> Result<Vec<u8>> {
-        self.precompile_binary(&module::to_binary(source, None)?)
+        self.precompile_binary(&module::to_binary(source.into(), None)?)
     }
 
     /// `precompile` of the file at `path` (policy-checked as `compile_file`
@@ -291,8 +348,8 @@ impl Runtime {
     pub fn precompile_file(&self, path: impl AsRef<Path>) -> Result<Vec<u8>> {
         let path = path.as_ref();
         let file = self.inner.policy.open_read(path)?;
-        let bytes = module::read_source(file, path, self.inner.max_module_bytes)?;
-        self.precompile_binary(&module::to_binary(&bytes, Some(path))?)
+        let bytes = module::read_source(&file, path, self.inner.max_module_bytes)?;
+        self.precompile_binary(&module::to_binary(bytes.into(), Some(path))?)
     }
 
     fn precompile_binary(&self, binary: &[u8]) -> Result<Vec<u8>> {
@@ -332,7 +389,7 @@ impl Runtime {
         let Ok(plain) = self.inner.engines.on_demand(Flavor::PLAIN) else {
             return false;
         };
-        let Ok(binary) = module::to_binary(source, None) else {
+        let Ok(binary) = module::to_binary(source.into(), None) else {
             return false;
         };
         if wasmparser::Parser::is_component(&binary) {
@@ -385,7 +442,7 @@ impl Runtime {
     /// The payloads of module `id`'s custom sections named `name`, in
     /// order (the WebAssembly JS API's `Module.customSections`).
     pub fn custom_sections(&self, id: ModuleId, name: &str) -> Result<Vec<Vec<u8>>> {
-        Ok(self.module(id)?.custom_sections(name))
+        self.module(id)?.custom_sections(name)
     }
 
     /// Frees the module and drops every instance made from it.

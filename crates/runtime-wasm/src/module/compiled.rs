@@ -2,10 +2,11 @@
 //! through the disk cache), shared by every handle compiled from the same
 //! bytes.
 
+use super::binary::Binary;
 use super::info::ModuleInfo;
-use super::source::{code_bytes, custom_sections, invalid_offset};
+use super::source::{custom_sections, invalid_offset};
 use super::tiering::{metering, Compiler};
-use crate::cache::DiskCache;
+use crate::cache::{DiskCache, KnownSource};
 use crate::engine::{fits_pool, Engines, Flavor, Variant};
 use crate::error::{describe, Error, Result};
 use std::sync::atomic::AtomicBool;
@@ -16,9 +17,7 @@ use wasmtime::Engine;
 /// builds for metered engines are made on first use, optimized builds of a
 /// tiered module in the background.
 pub(crate) struct Compiled {
-    pub(super) binary: Vec<u8>,
-    /// SHA-256 of `binary`: the key of the in-memory and on-disk caches.
-    pub(super) key: [u8; 32],
+    pub(crate) binary: Binary,
     pub(super) disk: Option<DiskCache>,
     pub(super) compiler: Compiler,
     pub(super) builds: Mutex<[Option<wasmtime::Module>; Flavor::COUNT]>,
@@ -45,18 +44,17 @@ impl Compiled {
     /// are 5000 with the validator's byte offset when it finds one.
     pub(crate) fn new(
         engines: &Arc<Engines>,
-        binary: Vec<u8>,
-        key: [u8; 32],
+        binary: Binary,
         disk: Option<DiskCache>,
         compiler: Compiler,
         prebuilt: Option<wasmtime::Module>,
     ) -> Result<Arc<Compiled>> {
-        let poolable = fits_pool(&binary) && prebuilt.is_none();
+        let poolable = fits_pool(binary.head()) && prebuilt.is_none();
         // Without code (the holders of standalone memories, tables and
         // globals) there is nothing to tier: the first build is the last;
         // with little, the optimized build is about as quick as a process
         // start, and baseline code would cost the instance's whole life.
-        let compiler = compiler.for_code(code_bytes(&binary));
+        let compiler = compiler.for_code(binary.code().size);
         // A precompiled artifact is code for the on-demand plain engine.
         let mut found = prebuilt.map(|m| (Flavor::PLAIN.unpooled(), m));
         if found.is_none() && compiler == Compiler::Tiered {
@@ -65,16 +63,16 @@ impl Compiled {
                 let (flavor, v) = engines
                     .pooled_or_on_demand(Flavor::PLAIN.optimized(poolable))
                     .ok()?;
-                d.load(&v.engine, &key).map(|m| (flavor, m))
+                d.load(&v.engine, binary.key()).map(|m| (flavor, m))
             });
         }
         let mut no_baseline = false;
         if found.is_none() && compiler != Compiler::Optimized {
             let v = engines.on_demand(Flavor::PLAIN.baseline())?;
             let disk = disk.as_ref().filter(|_| compiler == Compiler::Baseline);
-            match build(&v.engine, &binary, &key, disk) {
+            match build(&v.engine, &binary, disk) {
                 Ok(m) => found = Some((Flavor::PLAIN.baseline(), m)),
-                Err(e) if invalid_offset(&binary).is_some() => return Err(e),
+                Err(e) if !valid(&binary) => return Err(e),
                 // Valid bytes Winch cannot compile: optimized code only.
                 Err(_) => no_baseline = true,
             }
@@ -85,7 +83,6 @@ impl Compiled {
                 engines,
                 Flavor::PLAIN.optimized(poolable),
                 &binary,
-                &key,
                 disk.as_ref(),
             )?,
         };
@@ -96,7 +93,6 @@ impl Compiled {
         builds[flavor.index()] = Some(module.clone());
         let compiled = Arc::new(Compiled {
             binary,
-            key,
             disk,
             compiler,
             builds: Mutex::new(builds),
@@ -117,7 +113,18 @@ impl Compiled {
     /// What the module imports and exports.
     pub(crate) fn info(&self) -> &ModuleInfo {
         self.info
-            .get_or_init(|| ModuleInfo::of(&self.first, &self.binary))
+            .get_or_init(|| ModuleInfo::of(&self.first, self.binary.head()))
+    }
+
+    /// What the disk cache is to remember of a file holding the module's
+    /// bytes.
+    pub(crate) fn known_source(&self) -> KnownSource {
+        let code = self.binary.code();
+        KnownSource {
+            key: *self.binary.key(),
+            head_len: code.head,
+            code_bytes: code.size,
+        }
     }
 
     /// Whether the module defines memories or tables of its own (instances
@@ -128,8 +135,8 @@ impl Compiled {
     }
 
     /// The payloads of the module's custom sections named `name`, in order.
-    pub(crate) fn custom_sections(&self, name: &str) -> Vec<Vec<u8>> {
-        custom_sections(&self.binary, name)
+    pub(crate) fn custom_sections(&self, name: &str) -> Result<Vec<Vec<u8>>> {
+        Ok(custom_sections(self.binary.whole()?, name))
     }
 
     pub(super) fn builds(
@@ -167,7 +174,7 @@ impl Compiled {
         };
         let m = match m {
             Some(m) => m,
-            None => build(&variant.engine, &self.binary, &self.key, disk)?,
+            None => build(&variant.engine, &self.binary, disk)?,
         };
         builds[flavor.index()] = Some(m.clone());
         Ok(m)
@@ -183,22 +190,30 @@ fn reload(module: &wasmtime::Module, engine: &Engine) -> Option<wasmtime::Module
     unsafe { wasmtime::Module::deserialize(engine, bytes) }.ok()
 }
 
-/// Compiles `binary` for `engine`, through the disk cache when there is one.
+/// Compiles `binary` for `engine`, through the disk cache when there is one
+/// (a cached build needs none of the bytes past the head).
 pub(super) fn build(
     engine: &Engine,
-    binary: &[u8],
-    key: &[u8; 32],
+    binary: &Binary,
     disk: Option<&DiskCache>,
 ) -> Result<wasmtime::Module> {
+    let key = binary.key();
     if let Some(module) = disk.and_then(|d| d.load(engine, key)) {
         return Ok(module);
     }
+    let bytes = binary.whole()?;
     let module =
-        wasmtime::Module::from_binary(engine, binary).map_err(|e| compile_error(binary, &e))?;
+        wasmtime::Module::from_binary(engine, bytes).map_err(|e| compile_error(bytes, &e))?;
     if let Some(d) = disk {
         d.store(engine, key, &module);
     }
     Ok(module)
+}
+
+/// Whether the validator accepts `binary` (bytes its file no longer holds
+/// count as invalid: nothing more can be compiled from them).
+fn valid(binary: &Binary) -> bool {
+    binary.whole().is_ok_and(|b| invalid_offset(b).is_none())
 }
 
 /// The 5000 of the engine refusing `binary`, with the validator's offset.
@@ -215,14 +230,13 @@ pub(crate) fn compile_error(binary: &[u8], e: &wasmtime::Error) -> Error {
 pub(super) fn build_for(
     engines: &Engines,
     flavor: Flavor,
-    binary: &[u8],
-    key: &[u8; 32],
+    binary: &Binary,
     disk: Option<&DiskCache>,
 ) -> Result<(Flavor, wasmtime::Module)> {
     let built = engines.with_fallback(flavor, |flavor, variant| {
-        match build(&variant.engine, binary, key, disk) {
+        match build(&variant.engine, binary, disk) {
             Ok(module) => Ok(Some(module)),
-            Err(_) if flavor.pooled && invalid_offset(binary).is_none() => Ok(None),
+            Err(_) if flavor.pooled && valid(binary) => Ok(None),
             Err(e) => Err(e),
         }
     })?;

@@ -10,7 +10,7 @@ use wasmparser::Payload;
 /// Converts WAT text to a wasm binary (5000 on a syntax error); binary
 /// input passes through untouched.
 pub fn wat2wasm(source: &[u8]) -> Result<Vec<u8>> {
-    to_binary(source, None).map(|b| b.into_owned())
+    to_binary(source.into(), None).map(Cow::into_owned)
 }
 
 /// Largest module `compile_file` reads unless the runtime says otherwise.
@@ -47,11 +47,11 @@ fn kind_of(ty: std::fs::FileType) -> &'static str {
 /// at most `max` bytes, since a FIFO would block, a device never end and a
 /// huge file exhaust memory.
 pub(crate) fn read_source(
-    file: std::fs::File,
+    file: &std::fs::File,
     path: &std::path::Path,
     max: u64,
 ) -> Result<Vec<u8>> {
-    use std::io::{self, Read};
+    use std::io::{self, Read, Seek};
     let fail = |source: io::Error| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -79,11 +79,13 @@ pub(crate) fn read_source(
     if meta.len() > max {
         return Err(too_big());
     }
+    // From the start, whatever was read of it before.
+    let mut file = file;
+    file.seek(io::SeekFrom::Start(0)).map_err(fail)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The file may grow after the size check: read one byte past the cap
     // at most, to tell.
-    (&file)
-        .take(max.saturating_add(1))
+    file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(fail)?;
     if bytes.len() as u64 > max {
@@ -97,9 +99,9 @@ pub(crate) fn read_source(
 /// then say `name:line:column`. Input that is neither is refused saying
 /// why: not UTF-8, or text that does not open with `(` (past whitespace
 /// and comments), with the line where it starts.
-pub(crate) fn to_binary<'a>(source: &'a [u8], name: Option<&Path>) -> Result<Cow<'a, [u8]>> {
+pub(crate) fn to_binary<'a>(source: Cow<'a, [u8]>, name: Option<&Path>) -> Result<Cow<'a, [u8]>> {
     if source.starts_with(b"\0asm") {
-        return Ok(source.into());
+        return Ok(source);
     }
     let neither = |why: String, offset: Option<usize>| {
         let subject = name.map_or("input".to_string(), |p| format!("`{}`", p.display()));
@@ -111,7 +113,7 @@ pub(crate) fn to_binary<'a>(source: &'a [u8], name: Option<&Path>) -> Result<Cow
         }
     };
     let text =
-        std::str::from_utf8(source).map_err(|_| neither("it is not UTF-8".into(), Some(0)))?;
+        std::str::from_utf8(&source).map_err(|_| neither("it is not UTF-8".into(), Some(0)))?;
     if let Some((line, rest)) = wat_start(text) {
         if !rest.starts_with('(') {
             let head: String = rest.chars().take(12).collect();
@@ -170,20 +172,44 @@ fn wat_start(text: &str) -> Option<(usize, &str)> {
     }
 }
 
-/// The size of the module's code (its function bodies), 0 without any.
-pub(crate) fn code_bytes(binary: &[u8]) -> u64 {
-    for payload in wasmparser::Parser::new(0).parse_all(binary) {
-        match payload {
-            Ok(Payload::FunctionSection(section)) if section.count() == 0 => return 0,
-            Ok(Payload::CodeSectionStart { count, size, .. }) => {
-                return if count > 0 { u64::from(size) } else { 0 }
+/// Where a module's code is: how many bytes come before its code section
+/// (the head: types, imports, memories, tables, exports) and the section's
+/// size (0 without code; `u64::MAX` for bytes that do not parse, which the
+/// compile then refuses saying why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CodeSection {
+    pub(crate) head: u64,
+    pub(crate) size: u64,
+}
+
+impl CodeSection {
+    pub(crate) fn of(binary: &[u8]) -> CodeSection {
+        let whole = binary.len() as u64;
+        let none = CodeSection {
+            head: whole,
+            size: 0,
+        };
+        for payload in wasmparser::Parser::new(0).parse_all(binary) {
+            match payload {
+                Ok(Payload::FunctionSection(section)) if section.count() == 0 => return none,
+                Ok(Payload::CodeSectionStart { count, range, size }) => {
+                    return CodeSection {
+                        // The section's id and size precede its contents.
+                        head: range.start as u64,
+                        size: if count > 0 { u64::from(size) } else { 0 },
+                    };
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    return CodeSection {
+                        head: whole,
+                        size: u64::MAX,
+                    }
+                }
             }
-            Ok(_) => {}
-            // Invalid bytes: the compile says why.
-            Err(_) => return u64::MAX,
         }
+        none
     }
-    0
 }
 
 /// The byte offset a validator reports for invalid bytes, if it finds one.

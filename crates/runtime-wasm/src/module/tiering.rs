@@ -212,7 +212,7 @@ impl Compiled {
         engines: &Engines,
         flavor: Flavor,
     ) -> Result<(Flavor, wasmtime::Module)> {
-        let built = build_for(engines, flavor, &self.binary, &self.key, self.disk.as_ref())?;
+        let built = build_for(engines, flavor, &self.binary, self.disk.as_ref())?;
         if !built.0.pooled {
             self.poolable.store(false, Ordering::Relaxed);
         }

@@ -170,3 +170,125 @@ fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
         );
     }
 }
+
+/// A module with a custom section, written to `dir/name` as a binary.
+fn module_file(dir: &Path, name: &str, source: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, runtime_wasm::wat2wasm(source).unwrap()).unwrap();
+    path
+}
+
+/// `answer` of the module in the file at `path`, compiled by `rt`.
+fn file_answer(rt: &Runtime, path: &Path) -> Vec<Value> {
+    let m = rt.compile_file(path).unwrap();
+    let inst = rt.instantiate(m, &Default::default()).unwrap();
+    inst.run_sync(|l| l.call("answer", &[])).unwrap()
+}
+
+const NOTED: &[u8] = br#"(module (@custom "note" "hello")
+  (func (export "answer") (result i32) i32.const 42))"#;
+const NOTED_SEVEN: &[u8] = br#"(module (@custom "note" "hallo")
+  (func (export "answer") (result i32) i32.const 7))"#;
+
+#[test]
+fn a_module_file_the_cache_knows_is_compiled_from_its_head_and_read_only_when_needed() {
+    let dir = scratch("cache-known-file");
+    let cache = dir.join("cache");
+    let path = module_file(&dir, "m.wasm", NOTED);
+    assert_eq!(
+        file_answer(&cached_runtime(&cache), &path),
+        vec![Value::I32(42)]
+    );
+    let known: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "known"))
+        .collect();
+    assert_eq!(known.len(), 1, "the file is remembered");
+    // A new runtime: its code comes from the cache, its exports from the
+    // head; the custom section needs the rest of the file, read then.
+    let rt = cached_runtime(&cache);
+    let m = rt.compile_file(&path).unwrap();
+    assert_eq!(rt.tier(m).unwrap(), Tier::Optimized);
+    let info = rt.module_info(m).unwrap();
+    assert_eq!(info.exports[0].name, "answer");
+    assert_eq!(
+        rt.custom_sections(m, "note").unwrap(),
+        vec![b"hello".to_vec()]
+    );
+    // Without the compiled entry, the record alone still compiles the right
+    // bytes (read in full, checked against the record's key).
+    for entry in entries(&cache)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+    {
+        std::fs::remove_file(entry).unwrap();
+    }
+    assert_eq!(
+        file_answer(&cached_runtime(&cache), &path),
+        vec![Value::I32(42)]
+    );
+}
+
+#[test]
+fn a_module_file_rewritten_in_place_is_not_taken_for_the_one_remembered() {
+    let dir = scratch("cache-known-rewritten");
+    let cache = dir.join("cache");
+    let path = module_file(&dir, "m.wasm", NOTED);
+    let seven = runtime_wasm::wat2wasm(NOTED_SEVEN).unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap().len(),
+        seven.len(),
+        "same size"
+    );
+    file_answer(&cached_runtime(&cache), &path);
+    // Rewritten in place (same inode, same size), modification time set back.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let rewrite = |bytes: &[u8]| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_all(bytes).unwrap();
+        file.set_modified(modified).unwrap();
+    };
+    rewrite(&seven);
+    assert_eq!(
+        file_answer(&cached_runtime(&cache), &path),
+        vec![Value::I32(7)]
+    );
+
+    // Compiled from the record, then rewritten: what the module still
+    // needs from its file is refused, not read from the new bytes.
+    let rt = cached_runtime(&cache);
+    let m = rt.compile_file(&path).unwrap();
+    rewrite(&runtime_wasm::wat2wasm(NOTED).unwrap());
+    let err = rt.custom_sections(m, "note").unwrap_err();
+    assert_eq!(err.code(), runtime_wasm::ErrorCode::IoError, "{err}");
+    assert!(
+        err.to_string().contains("changed since it was compiled"),
+        "{err}"
+    );
+    let inst = rt.instantiate(m, &Default::default()).unwrap();
+    assert_eq!(
+        inst.run_sync(|l| l.call("answer", &[])).unwrap(),
+        vec![Value::I32(7)]
+    );
+}
+
+#[test]
+fn the_same_bytes_compiled_from_memory_free_a_module_compiled_from_its_file_head() {
+    let dir = scratch("cache-known-adopted");
+    let cache = dir.join("cache");
+    let path = module_file(&dir, "m.wasm", NOTED);
+    file_answer(&cached_runtime(&cache), &path);
+    let rt = cached_runtime(&cache);
+    let from_file = rt.compile_file(&path).unwrap();
+    let from_bytes = rt.compile(&runtime_wasm::wat2wasm(NOTED).unwrap()).unwrap();
+    // The file changes; neither handle needs it any more.
+    std::fs::write(&path, runtime_wasm::wat2wasm(NOTED_SEVEN).unwrap()).unwrap();
+    for m in [from_bytes, from_file] {
+        assert_eq!(
+            rt.custom_sections(m, "note").unwrap(),
+            vec![b"hello".to_vec()]
+        );
+    }
+}
