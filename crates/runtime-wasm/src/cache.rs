@@ -194,15 +194,18 @@ impl DiskCache {
     }
 
     /// Records `known` for `file`, whose metadata was `before` when its
-    /// bytes were read: only if it is unchanged since (a write during the
-    /// read would otherwise pair the stamp with other bytes).
+    /// bytes were read (the read began at `read_at`): only if it is
+    /// unchanged since, so that no write during the read pairs the stamp
+    /// with other bytes, and if it had not changed lately before the read
+    /// (see `SETTLED`).
     pub(crate) fn remember_source(
         &self,
         file: &File,
         before: &std::fs::Metadata,
+        read_at: std::time::SystemTime,
         known: &KnownSource,
     ) {
-        if self.abort.as_ref().is_some_and(Abort::is_aborted) {
+        if self.abort.as_ref().is_some_and(Abort::is_aborted) || !settled(before, read_at) {
             return;
         }
         let Ok(now) = file.metadata() else { return };
@@ -223,6 +226,32 @@ impl DiskCache {
             write_atomically(&path, &record);
         }
     }
+}
+
+/// How long before a read a file must have last changed for its stamp to be
+/// remembered. File systems keep times in ticks (a few milliseconds on
+/// Linux's, up to 2 s on others): a write in the tick of the change before
+/// would leave the stamp as it was. A change more than this before the read
+/// began has a tick of its own, so any write after the read moves the stamp.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the file of `meta` last changed more than `SETTLED` before `at`.
+#[cfg(unix)]
+fn settled(meta: &std::fs::Metadata, at: std::time::SystemTime) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let since_epoch = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let changed = std::time::Duration::new(
+        u64::try_from(meta.ctime()).unwrap_or(0),
+        u32::try_from(meta.ctime_nsec()).unwrap_or(0),
+    );
+    since_epoch
+        .checked_sub(changed)
+        .is_some_and(|age| age > SETTLED)
+}
+
+#[cfg(not(unix))]
+fn settled(_: &std::fs::Metadata, _: std::time::SystemTime) -> bool {
+    false
 }
 
 /// Whether `a` and `b` are the metadata of the same unchanged file.

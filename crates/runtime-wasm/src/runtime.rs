@@ -248,6 +248,7 @@ impl Runtime {
     fn compile_file_with(&self, path: &Path, abort: Option<&Abort>) -> Result<ModuleId> {
         let file = self.inner.policy.open_read(path)?;
         let max = self.inner.max_module_bytes;
+        let read_at = std::time::SystemTime::now();
         let before = file.metadata().ok();
         if let Some((known, head)) = before.as_ref().and_then(|m| self.known_head(&file, m)) {
             // The disk cache knows these bytes: their code comes from it, and
@@ -266,7 +267,7 @@ impl Runtime {
         if plain_module {
             let compiled = self.compiled_with(bytes.into(), |_| Ok(None), abort)?;
             if let (Some(disk), Some(before)) = (self.disk_for(abort), &before) {
-                disk.remember_source(&file, before, &compiled.known_source());
+                disk.remember_source(&file, before, read_at, &compiled.known_source());
             }
             return Ok(self.register(compiled));
         }

@@ -171,11 +171,42 @@ fn tiered_modules_run_baseline_code_until_the_optimized_build_is_ready() {
     }
 }
 
-/// A module with a custom section, written to `dir/name` as a binary.
+/// A module written to `dir/name` as a binary, left to settle (see
+/// `settle`).
 fn module_file(dir: &Path, name: &str, source: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, runtime_wasm::wat2wasm(source).unwrap()).unwrap();
+    settle(&path);
     path
+}
+
+/// Waits until the file at `path` last changed more than 2 s ago: the cache
+/// remembers only files whose stamp any later write is sure to move.
+fn settle(path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let meta = std::fs::metadata(path).unwrap();
+    let changed = UNIX_EPOCH + Duration::new(meta.ctime() as u64, meta.ctime_nsec() as u32);
+    while SystemTime::now()
+        .duration_since(changed)
+        .is_ok_and(|age| age <= Duration::from_millis(2100))
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The cache's records of module files.
+fn records(cache: &Path) -> usize {
+    std::fs::read_dir(cache)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "known")
+        })
+        .count()
 }
 
 /// `answer` of the module in the file at `path`, compiled by `rt`.
@@ -194,17 +225,24 @@ const NOTED_SEVEN: &[u8] = br#"(module (@custom "note" "hallo")
 fn a_module_file_the_cache_knows_is_compiled_from_its_head_and_read_only_when_needed() {
     let dir = scratch("cache-known-file");
     let cache = dir.join("cache");
+    // A file that changed in the last 2 s is compiled but not remembered.
+    let fresh = dir.join("fresh.wasm");
+    std::fs::write(&fresh, runtime_wasm::wat2wasm(SEVEN).unwrap()).unwrap();
+    assert_eq!(
+        file_answer(&cached_runtime(&cache), &fresh),
+        vec![Value::I32(7)]
+    );
+    assert_eq!(
+        records(&cache),
+        0,
+        "a file changed lately is not remembered"
+    );
     let path = module_file(&dir, "m.wasm", NOTED);
     assert_eq!(
         file_answer(&cached_runtime(&cache), &path),
         vec![Value::I32(42)]
     );
-    let known: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "known"))
-        .collect();
-    assert_eq!(known.len(), 1, "the file is remembered");
+    assert_eq!(records(&cache), 1, "the settled file is remembered");
     // A new runtime: its code comes from the cache, its exports from the
     // head; the custom section needs the rest of the file, read then.
     let rt = cached_runtime(&cache);
@@ -256,8 +294,11 @@ fn a_module_file_rewritten_in_place_is_not_taken_for_the_one_remembered() {
         vec![Value::I32(7)]
     );
 
-    // Compiled from the record, then rewritten: what the module still
-    // needs from its file is refused, not read from the new bytes.
+    // Once settled, the new bytes are remembered; compiled from that
+    // record, then rewritten: what the module still needs from its file is
+    // refused, not read from the new bytes.
+    settle(&path);
+    file_answer(&cached_runtime(&cache), &path);
     let rt = cached_runtime(&cache);
     let m = rt.compile_file(&path).unwrap();
     rewrite(&runtime_wasm::wat2wasm(NOTED).unwrap());
