@@ -147,9 +147,10 @@ impl DiskCache {
     }
 }
 
-/// What the cache remembers of a module file it compiled: the file's stamp
-/// and, for bytes it still holds, their key and layout; with it, a start
-/// from cached code reads only the file's head (`module::Binary`).
+/// What the cache remembers of a module file it compiled, valid while the
+/// file's stamp is the recorded one: the SHA-256 of its bytes and where its
+/// code lies; with it, a start from cached code reads only the file's head
+/// (`module::Binary`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KnownSource {
     /// SHA-256 of the file's bytes.
@@ -276,9 +277,10 @@ fn check(file: &mut File, body: usize, sum: &[u8]) -> Option<()> {
 }
 
 /// The stamp of a checked file: device, inode, size, modification and
-/// change times, and `sum` (its checksum, or what the record is of). A write in place changes the change time
-/// (which no process can set back), a rename the inode; so a stamp that
-/// matches the open file means its bytes are the ones checked.
+/// change times, and `sum` (its checksum, or what the record is of). A
+/// write in place changes the change time (which no process can set back),
+/// a rename the inode; so a stamp that matches the open file means its
+/// bytes are the ones checked.
 #[cfg(unix)]
 fn stamp(meta: &std::fs::Metadata, sum: &[u8]) -> Option<Vec<u8>> {
     use std::os::unix::fs::MetadataExt;

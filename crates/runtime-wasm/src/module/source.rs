@@ -183,6 +183,7 @@ pub(crate) struct CodeSection {
 }
 
 impl CodeSection {
+    /// Where the code section of `binary` is.
     pub(crate) fn of(binary: &[u8]) -> CodeSection {
         let whole = binary.len() as u64;
         let none = CodeSection {
