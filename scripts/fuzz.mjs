@@ -88,8 +88,13 @@ function outcome(f) {
   try {
     return { value: plain(f()) };
   } catch (e) {
-    return { threw: e instanceof Error || e?.constructor ? e.constructor.name : typeof e };
+    return { threw: thrownKind(e) };
   }
+}
+
+/** What was thrown, as compared: its constructor's name, or its type. */
+function thrownKind(e) {
+  return e instanceof Error || e?.constructor ? e.constructor.name : typeof e;
 }
 
 /** Past this size a memory is compared by its size, first and last 16 MiB (see RULES). */
@@ -151,7 +156,7 @@ async function settled(f) {
   try {
     return { value: plain(await f()) };
   } catch (e) {
-    return { threw: e?.constructor?.name ?? typeof e };
+    return { threw: thrownKind(e) };
   }
 }
 

@@ -210,16 +210,14 @@ impl DiskCache {
             return;
         }
         let Ok(now) = file.metadata() else { return };
+        if !same_stamp(before, &now) || self.known_source(&now) == Some(*known) {
+            return;
+        }
         let (Some(path), Some(mut record)) =
             (self.source_path(before), stamp(before, SOURCE_MAGIC))
         else {
             return;
         };
-        if stamp(&now, SOURCE_MAGIC).as_ref() != Some(&record)
-            || self.known_source(&now) == Some(*known)
-        {
-            return;
-        }
         record.extend_from_slice(&known.key);
         record.extend_from_slice(&known.head_len.to_le_bytes());
         record.extend_from_slice(&known.code_bytes.to_le_bytes());

@@ -30,8 +30,7 @@ fn answer(rt: &Runtime, source: &[u8]) -> Vec<Value> {
     let m = rt.compile(source).unwrap();
     rt.tier_up(m).unwrap();
     assert_eq!(rt.tier(m).unwrap(), Tier::Optimized);
-    let inst = rt.instantiate(m, &Default::default()).unwrap();
-    inst.run_sync(|l| l.call("answer", &[])).unwrap()
+    module_answer(rt, m)
 }
 
 fn crc32(bytes: &[u8]) -> [u8; 4] {
@@ -211,7 +210,11 @@ fn records(cache: &Path) -> usize {
 
 /// `answer` of the module in the file at `path`, compiled by `rt`.
 fn file_answer(rt: &Runtime, path: &Path) -> Vec<Value> {
-    let m = rt.compile_file(path).unwrap();
+    module_answer(rt, rt.compile_file(path).unwrap())
+}
+
+/// `answer` of a new instance of module `m`.
+fn module_answer(rt: &Runtime, m: runtime_wasm::ModuleId) -> Vec<Value> {
     let inst = rt.instantiate(m, &Default::default()).unwrap();
     inst.run_sync(|l| l.call("answer", &[])).unwrap()
 }
@@ -308,11 +311,7 @@ fn a_module_file_rewritten_in_place_is_not_taken_for_the_one_remembered() {
         err.to_string().contains("changed since it was compiled"),
         "{err}"
     );
-    let inst = rt.instantiate(m, &Default::default()).unwrap();
-    assert_eq!(
-        inst.run_sync(|l| l.call("answer", &[])).unwrap(),
-        vec![Value::I32(7)]
-    );
+    assert_eq!(module_answer(&rt, m), vec![Value::I32(7)]);
 }
 
 #[test]
